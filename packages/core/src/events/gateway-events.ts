@@ -1,0 +1,60 @@
+import { EventEmitter } from 'eventemitter3';
+import type { AuditRecord } from '../audit/audit-record.ts';
+import type { RecordedVerdict } from '../guardrails/guardrail.ts';
+import type { GenerationWarning } from '../provider/warning.ts';
+
+/** Fields every event carries. */
+export interface EventBase {
+  requestId: string;
+  tenantId: string;
+}
+
+/**
+ * Every pipeline stage emits one of these, so logs, metrics and traces hang off events without
+ * touching the pipeline. Payloads are secret-free and carry no image bytes or base64.
+ */
+export interface GatewayEvents {
+  'request-start': (event: EventBase & { source: string; requestedModel?: string; n?: number }) => void;
+  'model-resolve': (event: EventBase & { model: string; provider: string; lifecycle: string }) => void;
+  'capability-warning': (event: EventBase & { warning: GenerationWarning }) => void;
+  'rate-limit': (event: EventBase & { allowed: boolean; limit: number; remaining: number; resetMs: number }) => void;
+  'guardrail-verdict': (event: EventBase & { verdict: RecordedVerdict }) => void;
+  'budget-reserve': (event: EventBase & { amountUsd: number | undefined; granted: boolean }) => void;
+  'provider-call-start': (event: EventBase & { model: string; callIndex: number; attempt: number; n: number }) => void;
+  'provider-call-end': (
+    event: EventBase & {
+      model: string;
+      callIndex: number;
+      attempt: number;
+      durationMs: number;
+      images: number;
+      errorCode?: string;
+      reason?: string;
+    },
+  ) => void;
+  'provider-retry': (event: EventBase & { model: string; callIndex: number; attempt: number; delayMs: number; reason?: string }) => void;
+  'model-fallback': (event: EventBase & { from: string; to: string; errorCode: string }) => void;
+  'storage-put': (event: EventBase & { key: string; sizeBytes: number; mediaType: string; durationMs: number }) => void;
+  'budget-settle': (event: EventBase & { reservedUsd: number; actualUsd: number | undefined; released: boolean }) => void;
+  'audit-write': (event: EventBase & { outcome: AuditRecord['outcome']; durationMs: number }) => void;
+  'audit-error': (event: EventBase & { message: string }) => void;
+  'request-end': (
+    event: EventBase & {
+      outcome: AuditRecord['outcome'];
+      model?: string;
+      durationMs: number;
+      images: number;
+      costUsd?: number;
+      errorCode?: string;
+      warnings: number;
+    },
+  ) => void;
+}
+
+/** The typed emitter the gateway exposes as `gateway.events`. */
+export type GatewayEventEmitter = EventEmitter<GatewayEvents>;
+
+/** Creates a gateway event emitter. */
+export function createGatewayEventEmitter(): GatewayEventEmitter {
+  return new EventEmitter<GatewayEvents>();
+}

@@ -1,0 +1,2 @@
+export * from './model-descriptor.ts';
+export * from './pricing.ts';

@@ -1,0 +1,3 @@
+export * from './abort.ts';
+export * from './provider-fetch.ts';
+export * from './retry-after.ts';

@@ -1,0 +1,110 @@
+import type { z } from 'zod';
+import type { ModelDescriptor, ModelDescriptorInput } from '../models/model-descriptor.ts';
+import type { ImageUsage } from '../models/pricing.ts';
+import type { OutputFormat } from '../request/image-request.ts';
+import type { Logger } from './logger.ts';
+import type { GenerationWarning } from './warning.ts';
+
+/**
+ * One upstream call, after validation: every value here is one the model declared it supports,
+ * and defaults are filled in. A plugin maps it to its wire format and nothing else.
+ */
+export interface ProviderCall {
+  /** The resolved model. */
+  model: ModelDescriptor;
+  /** The prompt to send (after any guardrail redaction). */
+  prompt: string;
+  /** Images for this call; never above `model.capabilities.maxImagesPerCall`. */
+  n: number;
+  /** `WIDTHxHEIGHT`, `auto`, or undefined when the model has no size setting. */
+  size?: string;
+  /** `W:H` for ratio-based models (always set when the model declares aspect ratios). */
+  aspectRatio?: string;
+  quality?: string;
+  style?: string;
+  outputFormat?: OutputFormat;
+  outputCompression?: number;
+  background?: 'transparent' | 'opaque' | 'auto';
+  moderation?: 'auto' | 'low';
+  negativePrompt?: string;
+  /** Seed for the first image of this call; split calls get consecutive seeds. */
+  seed?: number;
+  /** End-user id for the provider's abuse monitoring. */
+  user?: string;
+  /** Caller metadata. */
+  metadata?: Record<string, string>;
+  /** This provider's namespace of `provider_options`, already checked by `providerOptionsSchema`. */
+  providerOptions: Record<string, unknown>;
+}
+
+/** What a plugin gets besides the call: cancellation, ids and per-tenant credentials. */
+export interface ProviderCallContext {
+  /** Aborted on the caller's abort or the request deadline; pass it to every fetch. */
+  signal: AbortSignal;
+  /** The gateway request id (send it upstream as a correlation header if the API allows). */
+  requestId: string;
+  /** Zero-based index of this call among the request's split calls. */
+  callIndex: number;
+  /** Zero-based retry attempt. */
+  attempt: number;
+  /** Bring-your-own-key credentials of the tenant for this provider, if any. Never log them. */
+  credentials?: Readonly<Record<string, string>>;
+  logger: Logger;
+}
+
+/** One image as a provider produced it. */
+export interface ProviderImage {
+  /** The decoded bytes (base64 is decoded exactly once, by the plugin). */
+  bytes: Uint8Array;
+  /** The media type, checked against the bytes by the plugin. */
+  mediaType: string;
+  /** The prompt the model actually used, when it rewrote it. */
+  revisedPrompt?: string;
+  /** The seed that produced this image, when reported. */
+  seed?: number;
+  /** Safety labels the provider attached to this image (it passed, but was flagged). */
+  labels?: string[];
+}
+
+/** What a provider call returns. */
+export interface ProviderResult {
+  images: ProviderImage[];
+  /** Images the provider withheld for safety (partial filtering); the pipeline reports the gap. */
+  filteredCount?: number;
+  /** Classification labels from the provider's safety system (`provider:imagen:rai:...`). */
+  labels?: string[];
+  usage?: ImageUsage;
+  /** A cost the provider reported itself (credits converted to USD), preferred over estimates. */
+  costUsd?: number;
+  warnings?: GenerationWarning[];
+  /** Upstream facts for support and audit: never bytes, never secrets. */
+  response?: { upstreamRequestId?: string; modelId?: string; status?: number };
+}
+
+/**
+ * An image provider plugin: a plain object (or class instance) with an id, its model catalog as
+ * data and one `generate` method. Plugins know nothing of containers or decorators; their only
+ * test seam is a `fetch` option on their factory.
+ */
+export interface ImageProvider {
+  /** The contract version this plugin implements. */
+  readonly specificationVersion: 'v1';
+  /** Provider id, used in qualified model ids (`openai/dall-e-3`). */
+  readonly id: string;
+  /** The models this provider serves. */
+  readonly models: ReadonlyArray<ModelDescriptorInput>;
+  /**
+   * Schema for this provider's namespace of `provider_options`; values failing it are a
+   * VALIDATION_ERROR naming `provider_options.<id>.<field>`. Absent means the namespace is refused.
+   */
+  readonly providerOptionsSchema?: z.ZodType<Record<string, unknown>>;
+  /**
+   * Performs one upstream call. Throws a GatewayError (usually a BackendError) on failure, never a
+   * raw fetch error; must honour `context.signal`.
+   */
+  generate(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult>;
+  /** Checks configuration and reachability at startup (optional). */
+  verify?(): Promise<void>;
+  /** Releases sockets, timers and caches. */
+  dispose?(): Promise<void>;
+}

@@ -1,0 +1,2 @@
+export * from './image-request.ts';
+export * from './zod-error.ts';

@@ -1,0 +1,3 @@
+export * from './image-size.ts';
+export * from './media-type.ts';
+export * from './redact.ts';

@@ -1,0 +1,3 @@
+export * from './memory-storage-adapter.ts';
+export * from './storage-adapter.ts';
+export * from './storage-key.ts';
