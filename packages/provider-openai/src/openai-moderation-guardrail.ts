@@ -1,0 +1,158 @@
+import {
+  abortErrorFrom,
+  BackendError,
+  type FetchFunction,
+  type Guardrail,
+  type GuardrailVerdictInput,
+  loadApiKey,
+  providerFetch,
+  readBodyBytes,
+  readJsonBody,
+} from '@pixelgate/core';
+import { z } from 'zod';
+import { mapOpenAIError, upstreamRequestIdOf } from './openai-error.ts';
+
+/** What to do when the moderation endpoint flags one category. */
+export type ModerationAction = 'block' | 'flag' | 'ignore';
+
+/** Settings of {@link createOpenAIModerationGuardrail}. */
+export interface OpenAIModerationGuardrailSettings {
+  /** Guardrail id in verdicts and audit records (default `openai-moderation`). */
+  id?: string;
+  /** API key; falls back to the environment variable at the first check. */
+  apiKey?: string;
+  /** Environment variable holding the key (default `OPENAI_API_KEY`). */
+  apiKeyEnvironmentVariable?: string;
+  /** API base including `/v1` (default `https://api.openai.com/v1`). */
+  baseURL?: string;
+  organization?: string;
+  project?: string;
+  headers?: Record<string, string>;
+  /** The test seam. */
+  fetch?: FetchFunction;
+  /** Moderation model (default `omni-moderation-latest`). */
+  model?: string;
+  /**
+   * Per-category action when flagged (`violence: 'flag'`); categories not listed use
+   * `defaultAction`. Category names are OpenAI's (`self-harm/intent`).
+   */
+  categories?: Record<string, ModerationAction>;
+  /** Action for flagged categories not listed in `categories` (default `block`). */
+  defaultAction?: Exclude<ModerationAction, 'ignore'>;
+  /** How long the gateway waits for the check (passed to the guardrail runner). */
+  timeoutMs?: number;
+  /** `closed` (default): a failed check blocks; `open`: it allows and flags `guardrail:error`. */
+  failMode?: 'closed' | 'open';
+}
+
+const moderationResponseSchema = z.object({
+  results: z
+    .array(
+      z.object({
+        flagged: z.boolean(),
+        categories: z.record(z.string(), z.boolean().nullable()),
+        category_scores: z.record(z.string(), z.number()).optional(),
+      }),
+    )
+    .min(1),
+});
+
+/**
+ * An input guardrail on OpenAI's moderation endpoint: every flagged category becomes a
+ * `moderation:<category>` label, and the verdict blocks or flags by category. Useful in front of
+ * any provider, not only OpenAI's, because the prompt is what is checked.
+ */
+export function createOpenAIModerationGuardrail(settings: OpenAIModerationGuardrailSettings = {}): Guardrail {
+  const id = settings.id ?? 'openai-moderation';
+  const baseURL = (settings.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
+  const model = settings.model ?? 'omni-moderation-latest';
+  const defaultAction = settings.defaultAction ?? 'block';
+  const environmentVariable = settings.apiKeyEnvironmentVariable ?? 'OPENAI_API_KEY';
+  return {
+    id,
+    stage: 'input',
+    ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
+    failMode: settings.failMode ?? 'closed',
+    async check(input, options): Promise<GuardrailVerdictInput> {
+      const apiKey = loadApiKey({ apiKey: settings.apiKey, environmentVariable, provider: id });
+      const secrets = [apiKey];
+      const response = await providerFetch(
+        `${baseURL}/moderations`,
+        {
+          method: 'POST',
+          headers: {
+            ...settings.headers,
+            'content-type': 'application/json',
+            accept: 'application/json',
+            authorization: `Bearer ${apiKey}`,
+            ...(settings.organization ? { 'openai-organization': settings.organization } : {}),
+            ...(settings.project ? { 'openai-project': settings.project } : {}),
+          },
+          body: JSON.stringify({ model, input: input.prompt }),
+        },
+        { provider: id, fetch: settings.fetch, signal: options.signal, secrets },
+      );
+      const upstreamRequestId = upstreamRequestIdOf(response.headers);
+      if (!response.ok) {
+        let text = '';
+        try {
+          text = new TextDecoder().decode(
+            await readBodyBytes(response, { provider: id, maxBytes: 1024 * 1024, signal: options.signal }),
+          );
+        } catch (error) {
+          if (options.signal.aborted) throw abortErrorFrom(options.signal, id);
+          void error;
+        }
+        throw mapOpenAIError(response.status, response.headers, text, {
+          provider: id,
+          label: 'OpenAI moderation',
+          modelId: model,
+          secrets,
+        });
+      }
+      const json = await readJsonBody(response, {
+        provider: id,
+        maxBytes: 4 * 1024 * 1024,
+        signal: options.signal,
+        upstreamRequestId,
+      });
+      const parsed = moderationResponseSchema.safeParse(json);
+      if (!parsed.success) {
+        throw new BackendError('OpenAI moderation answered with a body that is not a moderation result.', {
+          reason: 'malformed_response',
+          provider: id,
+          ...(upstreamRequestId ? { upstreamRequestId } : {}),
+        });
+      }
+      const flaggedCategories = new Set<string>();
+      for (const result of parsed.data.results) {
+        for (const [category, flagged] of Object.entries(result.categories)) {
+          if (flagged) flaggedCategories.add(category);
+        }
+      }
+      const labels: string[] = [];
+      const blocking: string[] = [];
+      let maxScore: number | undefined;
+      for (const category of [...flaggedCategories].sort()) {
+        const action = settings.categories?.[category] ?? defaultAction;
+        if (action === 'ignore') continue;
+        labels.push(`moderation:${category}`);
+        if (action === 'block') blocking.push(category);
+        for (const result of parsed.data.results) {
+          const score = result.category_scores?.[category];
+          if (score !== undefined && score >= 0 && score <= 1) maxScore = Math.max(maxScore ?? 0, score);
+        }
+      }
+      if (labels.length === 0) return { action: 'allow', labels: [] };
+      return {
+        action: blocking.length > 0 ? 'block' : 'flag',
+        labels,
+        reason:
+          blocking.length > 0
+            ? `The prompt was flagged by moderation: ${blocking.join(', ')}.`
+            : `The prompt was flagged by moderation (allowed): ${labels.map((l) => l.slice(11)).join(', ')}.`,
+        ...(maxScore === undefined ? {} : { score: maxScore }),
+      };
+    },
+  };
+}
