@@ -1,6 +1,23 @@
 import { createHash } from 'node:crypto';
-import type { ByteRange, StorageAdapter, StoredObject, StoredObjectInfo, StoragePutOptions } from './storage-adapter.ts';
-import { assertSafeStorageKey } from './storage-key.ts';
+import { throwIfAborted } from '../provider/http/abort.ts';
+import type {
+  StorageAdapter,
+  StorageGetOptions,
+  StoragePutOptions,
+  StoredObject,
+  StoredObjectInfo,
+} from './storage-adapter.ts';
+import { assertSafeStorageKey, assertSafeStoragePrefix } from './storage-key.ts';
+import {
+  assertValidPut,
+  compareKeys,
+  lengthMismatch,
+  objectTooLarge,
+  putFailure,
+  quoteEtag,
+  resolveByteRange,
+  streamOfBytes,
+} from './storage-support.ts';
 
 interface Entry {
   bytes: Uint8Array;
@@ -9,37 +26,51 @@ interface Entry {
 
 /** Options of the memory adapter. */
 export interface MemoryStorageOptions {
-  /** Refuse objects larger than this (default 64 MiB). */
+  /** Refuse objects larger than this (default 64 MiB): memory is the one resource this adapter uses. */
   maxObjectBytes?: number;
+  /** Clock seam, so tests can move past `expiresAt` without waiting. */
   now?: () => Date;
 }
 
-async function collect(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
+async function collect(
+  body: ReadableStream<Uint8Array>,
+  max: number,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of body) {
-    total += chunk.byteLength;
-    if (total > max) throw new RangeError(`object larger than ${max} bytes`);
-    chunks.push(chunk);
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      throwIfAborted(signal);
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > max) throw objectTooLarge(max);
+      chunks.push(value);
+    }
+  } catch (error) {
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    reader.releaseLock();
   }
-  if (chunks.length === 1) return chunks[0]!;
-  return Buffer.concat(chunks, total);
+  // Always copy: the caller's chunks may be reused buffers.
+  return new Uint8Array(Buffer.concat(chunks, total));
 }
 
-function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      if (bytes.byteLength > 0) controller.enqueue(bytes);
-      controller.close();
-    },
-  });
+function copyInfo(info: StoredObjectInfo): StoredObjectInfo {
+  return { ...info, metadata: { ...info.metadata } };
 }
 
 /**
  * Keeps objects in process memory: the zero-setup default for tests, demos and single-process
- * servers that only hand out base64. Bytes are kept by reference (no copy) when given as a buffer.
+ * servers that only hand out base64. Bytes are copied on put, so a caller reusing its buffer
+ * cannot change a stored object.
  */
-export function createMemoryStorage(options: MemoryStorageOptions = {}): StorageAdapter & { readonly size: number } {
+export function createMemoryStorage(
+  options: MemoryStorageOptions = {},
+): StorageAdapter & { readonly size: number } {
   const objects = new Map<string, Entry>();
   const now = options.now ?? (() => new Date());
   const maxObjectBytes = options.maxObjectBytes ?? 64 * 1024 * 1024;
@@ -54,43 +85,61 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return objects.size;
     },
     async put(key: string, body: Uint8Array | ReadableStream<Uint8Array>, putOptions: StoragePutOptions) {
-      assertSafeStorageKey(key);
-      const bytes = body instanceof Uint8Array ? body : await collect(body, maxObjectBytes);
+      assertValidPut(key, putOptions);
+      let bytes: Uint8Array;
+      try {
+        throwIfAborted(putOptions.signal);
+        if (body instanceof Uint8Array) {
+          if (body.byteLength > maxObjectBytes) throw objectTooLarge(maxObjectBytes);
+          bytes = body.slice();
+        } else {
+          bytes = await collect(body, maxObjectBytes, putOptions.signal);
+        }
+        if (putOptions.contentLength !== undefined && putOptions.contentLength !== bytes.byteLength) {
+          throw lengthMismatch(putOptions.contentLength, bytes.byteLength);
+        }
+        throwIfAborted(putOptions.signal);
+      } catch (error) {
+        throw putFailure(error, putOptions.signal, 'memory');
+      }
       const info: StoredObjectInfo = {
         key,
         size: bytes.byteLength,
         mediaType: putOptions.mediaType,
         metadata: { ...putOptions.metadata },
-        etag: `"${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}"`,
+        etag: quoteEtag(createHash('sha256').update(bytes).digest('hex').slice(0, 32)),
         createdAt: now(),
-        ...(putOptions.expiresAt ? { expiresAt: putOptions.expiresAt } : {}),
+        ...(putOptions.expiresAt ? { expiresAt: new Date(putOptions.expiresAt.getTime()) } : {}),
       };
       objects.set(key, { bytes, info });
-      return { ...info, metadata: { ...info.metadata } };
+      return copyInfo(info);
     },
-    async get(key: string, getOptions?: { range?: ByteRange }): Promise<StoredObject | null> {
+    async get(key: string, getOptions?: StorageGetOptions): Promise<StoredObject | null> {
       assertSafeStorageKey(key);
       const entry = live(key);
       if (!entry) return null;
-      const info = { ...entry.info, metadata: { ...entry.info.metadata } };
+      const info = copyInfo(entry.info);
       if (getOptions?.range) {
-        const { start, end } = getOptions.range;
-        return { info, body: streamOf(entry.bytes.subarray(start, end + 1)), range: { start, end } };
+        const range = resolveByteRange(getOptions.range, entry.bytes.byteLength);
+        return { info, body: streamOfBytes(entry.bytes.slice(range.start, range.end + 1)), range };
       }
-      return { info, body: streamOf(entry.bytes) };
+      return { info, body: streamOfBytes(entry.bytes.slice()) };
     },
     async head(key: string) {
       assertSafeStorageKey(key);
       const entry = live(key);
-      return entry ? { ...entry.info, metadata: { ...entry.info.metadata } } : null;
+      return entry ? copyInfo(entry.info) : null;
     },
     async delete(key: string) {
       assertSafeStorageKey(key);
       objects.delete(key);
     },
     async *list(prefix: string) {
-      for (const [key, entry] of [...objects.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        if (key.startsWith(prefix) && live(key)) yield { ...entry.info, metadata: { ...entry.info.metadata } };
+      assertSafeStoragePrefix(prefix);
+      const keys = [...objects.keys()].filter((key) => key.startsWith(prefix)).sort(compareKeys);
+      for (const key of keys) {
+        const entry = live(key);
+        if (entry) yield copyInfo(entry.info);
       }
     },
     async sweepExpired(at: Date = now()) {

@@ -23,11 +23,43 @@ export interface StoragePutOptions {
   signal?: AbortSignal;
 }
 
-/** A byte range, inclusive at both ends, as HTTP Range requests give it. */
+/**
+ * A byte range, inclusive at both ends, as HTTP Range requests give it. Adapters serve
+ * `start..min(end, size - 1)` and report the range actually served; a `start` at or beyond the
+ * object's size (or `end < start`) is a STORAGE_ERROR with status 416 and reason
+ * `range_not_satisfiable`.
+ */
 export interface ByteRange {
   start: number;
   end: number;
 }
+
+/** Options of {@link StorageAdapter.get}. */
+export interface StorageGetOptions {
+  /** Serve only these bytes. */
+  range?: ByteRange;
+}
+
+/**
+ * Why a storage operation failed, in `GatewayError.details.reason` of a STORAGE_ERROR, so callers
+ * and audit records can tell a full disk from a refused key without parsing messages.
+ */
+export type StorageErrorReason =
+  | 'unsafe_key'
+  | 'invalid_metadata'
+  | 'invalid_media_type'
+  | 'range_not_satisfiable'
+  | 'object_too_large'
+  | 'length_mismatch'
+  | 'source_failed'
+  | 'disk_full'
+  | 'permission_denied'
+  | 'key_conflict'
+  | 'bucket_not_found'
+  | 'access_denied'
+  | 'endpoint_unreachable'
+  | 'credentials_missing'
+  | 'io_error';
 
 /** An object being read: its facts and a stream of its bytes (or of the requested range). */
 export interface StoredObject {
@@ -40,14 +72,26 @@ export interface StoredObject {
 /**
  * Where images live. Core ships memory and filesystem adapters; `@pixelgate/storage-s3` adds S3.
  * Every adapter passes the storage conformance kit in `@pixelgate/core/testing`.
+ *
+ * The contract every adapter keeps:
+ * - keys pass {@link assertSafeStorageKey} (checked by every method, before any I/O);
+ * - metadata passes `assertStorageMetadata` and comes back exactly as given;
+ * - a put either fully succeeds or leaves the previous state (nothing, or the old object) intact;
+ *   a failed put rejects with STORAGE_ERROR (or ABORTED/TIMEOUT when its signal fired);
+ * - expired objects (`expiresAt` in the past) are invisible to get, head and list;
+ * - list yields keys in ascending order (UTF-8 byte order, as S3 does).
  */
 export interface StorageAdapter {
   /** Adapter id for logs and audit records (`memory`, `filesystem`, `s3`). */
   readonly id: string;
   /** Stores bytes or a stream under a key. Must not leave a partial object visible on failure. */
-  put(key: string, body: Uint8Array | ReadableStream<Uint8Array>, options: StoragePutOptions): Promise<StoredObjectInfo>;
+  put(
+    key: string,
+    body: Uint8Array | ReadableStream<Uint8Array>,
+    options: StoragePutOptions,
+  ): Promise<StoredObjectInfo>;
   /** Streams an object (or a range of it); null when absent or expired. */
-  get(key: string, options?: { range?: ByteRange }): Promise<StoredObject | null>;
+  get(key: string, options?: StorageGetOptions): Promise<StoredObject | null>;
   /** Facts about an object; null when absent or expired. */
   head(key: string): Promise<StoredObjectInfo | null>;
   /** Removes an object; removing a missing object is not an error. */
