@@ -12,6 +12,8 @@ export const guardrailVerdictSchema = z.strictObject({
   reason: z.string().optional(),
   /** The prompt to send instead, required with `redact`. */
   redactedPrompt: z.string().optional(),
+  /** The negative prompt to send instead, when a redaction also changed it. */
+  redactedNegativePrompt: z.string().optional(),
   /** Optional confidence 0-1. */
   score: z.number().min(0).max(1).optional(),
 });
@@ -55,7 +57,10 @@ export interface Guardrail {
   readonly stage: 'input' | 'output';
   readonly timeoutMs?: number;
   readonly failMode?: 'closed' | 'open';
-  check(input: GuardrailInput, options: { signal: AbortSignal }): Promise<GuardrailVerdictInput> | GuardrailVerdictInput;
+  check(
+    input: GuardrailInput,
+    options: { signal: AbortSignal },
+  ): Promise<GuardrailVerdictInput> | GuardrailVerdictInput;
 }
 
 /** One guardrail's verdict with its id, as events and audit records carry it. */

@@ -1,0 +1,207 @@
+import { GatewayError } from '../errors/gateway-error.ts';
+import { abortErrorFrom } from '../provider/http/abort.ts';
+import {
+  type Guardrail,
+  type GuardrailInput,
+  type GuardrailVerdict,
+  guardrailVerdictSchema,
+  type RecordedVerdict,
+} from './guardrail.ts';
+
+/** Default time a guardrail may take before it counts as failed. */
+export const DEFAULT_GUARDRAIL_TIMEOUT_MS = 5_000;
+
+/** Longest verdict reason kept: reasons are summaries, not copies of the prompt. */
+const MAX_REASON_LENGTH = 300;
+
+/** Options of {@link runGuardrails}. */
+export interface RunGuardrailsOptions {
+  /** The request's signal: an abort stops the run with ABORTED/TIMEOUT (it is not a guardrail failure). */
+  signal: AbortSignal;
+  /** Called with each verdict as it is reached, in order (for events). */
+  onVerdict?: (verdict: RecordedVerdict) => void;
+  /** Time source for `durationMs` (default `performance.now`). */
+  now?: () => number;
+}
+
+/** What a guardrail run decided. */
+export interface GuardrailRunResult {
+  /** Every verdict reached, in guardrail order (the blocking one last). */
+  verdicts: RecordedVerdict[];
+  /** The verdict that blocked, if any. */
+  blocked?: RecordedVerdict;
+  /** The prompt after every redaction (unchanged when nothing redacted). */
+  prompt: string;
+  /** The negative prompt after every redaction, when the input had one. */
+  negativePrompt?: string;
+  /** All labels of all verdicts, sorted and unique. */
+  labels: string[];
+}
+
+class GuardrailTimeout extends Error {
+  override name = 'GuardrailTimeout';
+}
+
+function sortedUnique(labels: Iterable<string>): string[] {
+  return [...new Set(labels)].sort();
+}
+
+function failureVerdict(guardrail: Guardrail, kind: 'error' | 'timeout', detail: string): GuardrailVerdict {
+  const closed = (guardrail.failMode ?? 'closed') === 'closed';
+  return {
+    action: closed ? 'block' : 'flag',
+    labels: [`guardrail:${kind}`],
+    reason: closed
+      ? `Guardrail "${guardrail.id}" ${detail}; it fails closed, so the request is refused.`
+      : `Guardrail "${guardrail.id}" ${detail}; it fails open, so the request went on.`,
+  };
+}
+
+async function runOne(
+  guardrail: Guardrail,
+  input: GuardrailInput,
+  signal: AbortSignal,
+): Promise<{ verdict: GuardrailVerdict } | { failure: 'error' | 'timeout'; detail: string }> {
+  const timeoutMs = guardrail.timeoutMs ?? DEFAULT_GUARDRAIL_TIMEOUT_MS;
+  const controller = new AbortController();
+  let rejectAborted: (error: unknown) => void = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    rejectAborted = reject;
+  });
+  const onAbort = () => {
+    controller.abort(signal.reason);
+    rejectAborted(abortErrorFrom(signal));
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    if (signal.aborted) throw abortErrorFrom(signal);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new GuardrailTimeout(`timed out after ${timeoutMs} ms`);
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
+    // Swallow late rejections of the losers so they never surface as unhandled.
+    timeout.catch(() => {});
+    aborted.catch(() => {});
+    const checking = Promise.resolve().then(() => guardrail.check(input, { signal: controller.signal }));
+    checking.catch(() => {});
+    const raw = await Promise.race([checking, timeout, aborted]);
+    const parsed = guardrailVerdictSchema.safeParse(raw);
+    if (!parsed.success) return { failure: 'error', detail: 'returned an invalid verdict' };
+    const verdict = parsed.data;
+    if (
+      verdict.action === 'redact' &&
+      verdict.redactedPrompt === undefined &&
+      verdict.redactedNegativePrompt === undefined
+    ) {
+      return { failure: 'error', detail: 'returned a redaction without a redacted prompt' };
+    }
+    return { verdict };
+  } catch (error) {
+    if (signal.aborted) throw abortErrorFrom(signal);
+    if (error instanceof GuardrailTimeout) return { failure: 'timeout', detail: error.message };
+    return { failure: 'error', detail: 'failed with an error' };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Runs one stage's guardrails in their configured order, one after the other, so that the result
+ * is deterministic and redactions chain (each guardrail sees the prompt as earlier ones left it).
+ * Each guardrail has a timeout (default {@link DEFAULT_GUARDRAIL_TIMEOUT_MS}) and a fail mode: a
+ * guardrail that throws, times out or returns a verdict that does not validate fails closed
+ * (block, label `guardrail:error` or `guardrail:timeout`) or open (flag, same labels). A block
+ * stops the run. The caller's abort is not a guardrail failure: it rejects with ABORTED/TIMEOUT.
+ *
+ * @throws GatewayError CONFIGURATION_ERROR when a guardrail of the other stage is passed in;
+ *   ABORTED or TIMEOUT when `options.signal` fires.
+ */
+export async function runGuardrails(
+  guardrails: ReadonlyArray<Guardrail>,
+  input: GuardrailInput,
+  options: RunGuardrailsOptions,
+): Promise<GuardrailRunResult> {
+  const now = options.now ?? (() => performance.now());
+  for (const guardrail of guardrails) {
+    if (guardrail.stage !== input.stage) {
+      throw new GatewayError(
+        'CONFIGURATION_ERROR',
+        `Guardrail "${guardrail.id}" is an ${guardrail.stage} guardrail and cannot run at the ${input.stage} stage.`,
+      );
+    }
+  }
+  const verdicts: RecordedVerdict[] = [];
+  let prompt = input.prompt;
+  let negativePrompt = input.negativePrompt;
+  let blocked: RecordedVerdict | undefined;
+  for (const guardrail of guardrails) {
+    if (options.signal.aborted) throw abortErrorFrom(options.signal);
+    const started = now();
+    const current: GuardrailInput = {
+      ...input,
+      prompt,
+      ...(negativePrompt === undefined ? {} : { negativePrompt }),
+    };
+    const outcome = await runOne(guardrail, current, options.signal);
+    const verdict =
+      'verdict' in outcome ? outcome.verdict : failureVerdict(guardrail, outcome.failure, outcome.detail);
+    if (verdict.action === 'redact') {
+      if (verdict.redactedPrompt !== undefined) prompt = verdict.redactedPrompt;
+      if (verdict.redactedNegativePrompt !== undefined && negativePrompt !== undefined) {
+        negativePrompt = verdict.redactedNegativePrompt;
+      }
+    }
+    const recorded: RecordedVerdict = {
+      guardrail: guardrail.id,
+      stage: guardrail.stage,
+      action: verdict.action,
+      labels: sortedUnique(verdict.labels),
+      ...(verdict.reason === undefined ? {} : { reason: truncateReason(verdict.reason) }),
+      ...(verdict.score === undefined ? {} : { score: verdict.score }),
+      durationMs: Math.max(0, Math.round((now() - started) * 1000) / 1000),
+    };
+    verdicts.push(recorded);
+    options.onVerdict?.(recorded);
+    if (recorded.action === 'block') {
+      blocked = recorded;
+      break;
+    }
+  }
+  return {
+    verdicts,
+    ...(blocked === undefined ? {} : { blocked }),
+    prompt,
+    ...(negativePrompt === undefined ? {} : { negativePrompt }),
+    labels: sortedUnique(verdicts.flatMap((verdict) => verdict.labels)),
+  };
+}
+
+function truncateReason(reason: string): string {
+  return reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH)}…`;
+}
+
+/**
+ * The CONTENT_BLOCKED error for a blocking verdict: it names the guardrail and the labels so the
+ * caller knows what to change, and carries the guardrail's short reason, but never the offending
+ * text (reasons are cut to a summary's length). `param` is `prompt` at the input stage.
+ */
+export function contentBlockedError(
+  verdict: Pick<RecordedVerdict, 'guardrail' | 'stage' | 'labels' | 'reason'>,
+): GatewayError {
+  const labels = verdict.labels.length > 0 ? ` (${verdict.labels.join(', ')})` : '';
+  const what = verdict.stage === 'input' ? 'The prompt was blocked' : 'The generated output was blocked';
+  const reason = verdict.reason ? ` ${truncateReason(verdict.reason)}` : '';
+  return new GatewayError(
+    'CONTENT_BLOCKED',
+    `${what} by guardrail "${verdict.guardrail}"${labels}.${reason}`,
+    {
+      ...(verdict.stage === 'input' ? { param: 'prompt' } : {}),
+      details: { guardrail: verdict.guardrail, stage: verdict.stage, labels: [...verdict.labels] },
+    },
+  );
+}
