@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryStorage } from '../storage/memory-storage-adapter.ts';
+import type { StorageAdapter } from '../storage/storage-adapter.ts';
+import { createMediaSigner } from './hmac-media-signer.ts';
+import { createMediaDelivery } from './media-delivery.ts';
+import { createMediaHandler } from './media-handler.ts';
+
+const clock = { now: () => Date.UTC(2026, 5, 1) };
+const signer = createMediaSigner({ keys: [{ id: 'k1', secret: 'x'.repeat(32) }], activeKeyId: 'k1', clock });
+
+describe('createMediaDelivery', () => {
+  it('hands out proxy URLs that the media handler serves, with the expiry', async () => {
+    const storage = createMemoryStorage();
+    const info = await storage.put('img/a.png', new Uint8Array([1, 2, 3]), {
+      mediaType: 'image/png',
+      metadata: { tenant: 't1' },
+    });
+    const delivery = createMediaDelivery({
+      signer,
+      storage,
+      clock,
+      publicBaseUrl: 'https://api.example.com/base/',
+    });
+    const delivered = await delivery.deliver({ info, tenantId: 't1' });
+    expect(delivered.mode).toBe('proxy');
+    expect(delivered.url).toMatch(/^https:\/\/api\.example\.com\/base\/v1\/media\/k1\.[\w-]+\.[\w-]+$/);
+    expect(delivered.expiresAt.getTime()).toBe(clock.now() + 3_600_000);
+    const handler = createMediaHandler({ storage, signer, clock, pathPrefix: '/base/v1/media/' });
+    const response = await handler.fetch(new Request(delivered.url));
+    expect(response.status).toBe(200);
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
+    const short = await delivery.deliver({ info, tenantId: 't1', ttlSeconds: 60 });
+    expect(short.expiresAt.getTime()).toBe(clock.now() + 60_000);
+    await expect(delivery.deliver({ info, tenantId: 't1', ttlSeconds: 0 })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      param: 'ttlSeconds',
+    });
+  });
+
+  it('uses the store presigned URL in presigned mode', async () => {
+    const memory = createMemoryStorage();
+    const calls: unknown[] = [];
+    const storage: StorageAdapter = {
+      ...memory,
+      id: 'presigning',
+      async presign(key, options) {
+        calls.push({ key, ...options });
+        return `https://bucket.example.com/${key}?sig=1`;
+      },
+    };
+    const info = await memory.put('img/b.png', new Uint8Array([1]), { mediaType: 'image/png' });
+    const delivery = createMediaDelivery({ signer, storage, clock, mode: 'presigned' });
+    const delivered = await delivery.deliver({ info, tenantId: 't1', ttlSeconds: 120 });
+    expect(delivered).toEqual({
+      url: 'https://bucket.example.com/img/b.png?sig=1',
+      expiresAt: new Date(clock.now() + 120_000),
+      mode: 'presigned',
+    });
+    expect(calls).toEqual([{ key: 'img/b.png', expiresInSeconds: 120, mediaType: 'image/png' }]);
+  });
+
+  it('refuses impossible configuration at startup', () => {
+    const storage = createMemoryStorage();
+    expect(() => createMediaDelivery({ signer, storage, mode: 'presigned' })).toThrow(
+      expect.objectContaining({ code: 'CONFIGURATION_ERROR', param: 'mode' }),
+    );
+    expect(() => createMediaDelivery({ signer, storage })).toThrow(
+      expect.objectContaining({ code: 'CONFIGURATION_ERROR', param: 'publicBaseUrl' }),
+    );
+    for (const publicBaseUrl of ['ftp://x', 'https://u:p@x.example', 'https://x.example/?a=1', 'not a url']) {
+      expect(() => createMediaDelivery({ signer, storage, publicBaseUrl })).toThrow(
+        expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+      );
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately invalid input
+    expect(() =>
+      createMediaDelivery({ signer, storage, mode: 'cdn' as any, publicBaseUrl: 'https://x' }),
+    ).toThrow(expect.objectContaining({ param: 'mode' }));
+  });
+});
