@@ -19,6 +19,7 @@ export {
 export {
   createOpenAIModerationGuardrail,
   type ModerationAction,
+  moderationLabel,
   type OpenAIModerationGuardrailSettings,
 } from './openai-moderation-guardrail.ts';
 export { type OpenAIProviderOptions, openAIProviderOptionsSchema } from './openai-options.ts';

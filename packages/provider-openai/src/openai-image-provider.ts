@@ -255,7 +255,7 @@ export function createOpenAIImageProvider(transport: OpenAITransport): ImageProv
           throw mapOpenAIError(response.status, response.headers, text, {
             provider: id,
             label,
-            modelId: call.model.id,
+            modelId: data.deployment ? (data.upstreamModel ?? call.model.id) : call.model.id,
             deployment: data.deployment,
             secrets,
           });

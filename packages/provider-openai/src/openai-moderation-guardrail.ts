@@ -57,6 +57,26 @@ const moderationResponseSchema = z.object({
     .min(1),
 });
 
+type ModerationResult = z.infer<typeof moderationResponseSchema>['results'][number];
+
+/** Long prompts are sent as several inputs of at most this many characters. */
+const CHUNK_CHARACTERS = 8000;
+/** Inputs per moderation request. */
+const CHUNKS_PER_REQUEST = 32;
+/** Characters shared by consecutive chunks. */
+const CHUNK_OVERLAP = 200;
+
+/**
+ * The label for one OpenAI category: `moderation:violence`, `moderation:self-harm:intent` (the
+ * API's `/` becomes `:`, because labels are `category:detail` words).
+ */
+export function moderationLabel(category: string): string {
+  return `moderation:${category
+    .toLowerCase()
+    .replaceAll('/', ':')
+    .replace(/[^a-z0-9_.:-]/g, '_')}`;
+}
+
 /**
  * An input guardrail on OpenAI's moderation endpoint: every flagged category becomes a
  * `moderation:<category>` label, and the verdict blocks or flags by category. Useful in front of
@@ -68,64 +88,89 @@ export function createOpenAIModerationGuardrail(settings: OpenAIModerationGuardr
   const model = settings.model ?? 'omni-moderation-latest';
   const defaultAction = settings.defaultAction ?? 'block';
   const environmentVariable = settings.apiKeyEnvironmentVariable ?? 'OPENAI_API_KEY';
+  async function moderate(
+    moderationInput: string | string[],
+    apiKey: string,
+    secrets: string[],
+    signal: AbortSignal,
+  ): Promise<ModerationResult[]> {
+    const response = await providerFetch(
+      `${baseURL}/moderations`,
+      {
+        method: 'POST',
+        headers: {
+          ...settings.headers,
+          'content-type': 'application/json',
+          accept: 'application/json',
+          authorization: `Bearer ${apiKey}`,
+          ...(settings.organization ? { 'openai-organization': settings.organization } : {}),
+          ...(settings.project ? { 'openai-project': settings.project } : {}),
+        },
+        body: JSON.stringify({ model, input: moderationInput }),
+      },
+      { provider: id, fetch: settings.fetch, signal, secrets },
+    );
+    const upstreamRequestId = upstreamRequestIdOf(response.headers);
+    if (!response.ok) {
+      let text = '';
+      try {
+        text = new TextDecoder().decode(
+          await readBodyBytes(response, { provider: id, maxBytes: 1024 * 1024, signal }),
+        );
+      } catch {
+        if (signal.aborted) throw abortErrorFrom(signal, id);
+      }
+      throw mapOpenAIError(response.status, response.headers, text, {
+        provider: id,
+        label: 'OpenAI moderation',
+        modelId: model,
+        secrets,
+      });
+    }
+    const json = await readJsonBody(response, {
+      provider: id,
+      maxBytes: 4 * 1024 * 1024,
+      signal,
+      upstreamRequestId,
+    });
+    const parsed = moderationResponseSchema.safeParse(json);
+    const expected = Array.isArray(moderationInput) ? moderationInput.length : 1;
+    if (!parsed.success || parsed.data.results.length !== expected) {
+      throw new BackendError('OpenAI moderation answered with a body that is not a moderation result.', {
+        reason: 'malformed_response',
+        provider: id,
+        upstreamStatus: response.status,
+        ...(upstreamRequestId ? { upstreamRequestId } : {}),
+      });
+    }
+    return parsed.data.results;
+  }
+
   return {
     id,
     stage: 'input',
     ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
     failMode: settings.failMode ?? 'closed',
     async check(input, options): Promise<GuardrailVerdictInput> {
+      // Nothing to moderate: no request, no cost.
+      if (input.prompt.trim() === '') return { action: 'allow', labels: [] };
       const apiKey = loadApiKey({ apiKey: settings.apiKey, environmentVariable, provider: id });
       const secrets = [apiKey];
-      const response = await providerFetch(
-        `${baseURL}/moderations`,
-        {
-          method: 'POST',
-          headers: {
-            ...settings.headers,
-            'content-type': 'application/json',
-            accept: 'application/json',
-            authorization: `Bearer ${apiKey}`,
-            ...(settings.organization ? { 'openai-organization': settings.organization } : {}),
-            ...(settings.project ? { 'openai-project': settings.project } : {}),
-          },
-          body: JSON.stringify({ model, input: input.prompt }),
-        },
-        { provider: id, fetch: settings.fetch, signal: options.signal, secrets },
-      );
-      const upstreamRequestId = upstreamRequestIdOf(response.headers);
-      if (!response.ok) {
-        let text = '';
-        try {
-          text = new TextDecoder().decode(
-            await readBodyBytes(response, { provider: id, maxBytes: 1024 * 1024, signal: options.signal }),
-          );
-        } catch (error) {
-          if (options.signal.aborted) throw abortErrorFrom(options.signal, id);
-          void error;
-        }
-        throw mapOpenAIError(response.status, response.headers, text, {
-          provider: id,
-          label: 'OpenAI moderation',
-          modelId: model,
-          secrets,
-        });
+      const chunks: string[] = [];
+      // Overlapping windows, so a flagged phrase cut by a boundary is still seen whole once.
+      for (let offset = 0; ; offset += CHUNK_CHARACTERS - CHUNK_OVERLAP) {
+        chunks.push(input.prompt.slice(offset, offset + CHUNK_CHARACTERS));
+        if (offset + CHUNK_CHARACTERS >= input.prompt.length) break;
       }
-      const json = await readJsonBody(response, {
-        provider: id,
-        maxBytes: 4 * 1024 * 1024,
-        signal: options.signal,
-        upstreamRequestId,
-      });
-      const parsed = moderationResponseSchema.safeParse(json);
-      if (!parsed.success) {
-        throw new BackendError('OpenAI moderation answered with a body that is not a moderation result.', {
-          reason: 'malformed_response',
-          provider: id,
-          ...(upstreamRequestId ? { upstreamRequestId } : {}),
-        });
+      const results: ModerationResult[] = [];
+      for (let start = 0; start < chunks.length; start += CHUNKS_PER_REQUEST) {
+        const batch = chunks.slice(start, start + CHUNKS_PER_REQUEST);
+        results.push(
+          ...(await moderate(batch.length === 1 ? batch[0]! : batch, apiKey, secrets, options.signal)),
+        );
       }
       const flaggedCategories = new Set<string>();
-      for (const result of parsed.data.results) {
+      for (const result of results) {
         for (const [category, flagged] of Object.entries(result.categories)) {
           if (flagged) flaggedCategories.add(category);
         }
@@ -136,9 +181,9 @@ export function createOpenAIModerationGuardrail(settings: OpenAIModerationGuardr
       for (const category of [...flaggedCategories].sort()) {
         const action = settings.categories?.[category] ?? defaultAction;
         if (action === 'ignore') continue;
-        labels.push(`moderation:${category}`);
+        labels.push(moderationLabel(category));
         if (action === 'block') blocking.push(category);
-        for (const result of parsed.data.results) {
+        for (const result of results) {
           const score = result.category_scores?.[category];
           if (score !== undefined && score >= 0 && score <= 1) maxScore = Math.max(maxScore ?? 0, score);
         }
@@ -150,7 +195,7 @@ export function createOpenAIModerationGuardrail(settings: OpenAIModerationGuardr
         reason:
           blocking.length > 0
             ? `The prompt was flagged by moderation: ${blocking.join(', ')}.`
-            : `The prompt was flagged by moderation (allowed): ${labels.map((l) => l.slice(11)).join(', ')}.`,
+            : `The prompt was flagged by moderation (allowed): ${[...flaggedCategories].filter((c) => (settings.categories?.[c] ?? defaultAction) === 'flag').join(', ')}.`,
         ...(maxScore === undefined ? {} : { score: maxScore }),
       };
     },
