@@ -21,6 +21,8 @@ export interface BudgetBucket {
   limitUsd: number;
   /** Human-readable description for errors (`tenant acme, month 2026-11`). */
   label: string;
+  /** When the bucket's window ends (ms since epoch); stores may forget the bucket after it. */
+  expiresAt?: number;
 }
 
 /** A granted reservation. */
@@ -42,7 +44,11 @@ export interface BudgetRefusal {
  * requests never overspend; a Redis implementation does the same with one script.
  */
 export interface BudgetStore {
-  reserve(buckets: BudgetBucket[], amountUsd: number, reservationId: string): Promise<BudgetReservation | BudgetRefusal>;
+  reserve(
+    buckets: BudgetBucket[],
+    amountUsd: number,
+    reservationId: string,
+  ): Promise<BudgetReservation | BudgetRefusal>;
   /** Replaces the reservation with the real cost (which may be higher or lower). */
   settle(reservation: BudgetReservation, actualUsd: number): Promise<void>;
   /** Returns the reserved amount (the request failed). */

@@ -22,6 +22,20 @@ export interface RateLimitDecision {
   resetMs: number;
   /** Set when refused. */
   retryAfterMs?: number;
+  /** What the limit counts, echoed from the entry (for `x-ratelimit-*-<unit>` headers). */
+  unit?: 'requests' | 'images';
+  /** Whose limit it is, echoed from the entry (for error messages). */
+  scope?: 'tenant' | 'key' | 'user';
+}
+
+/** One limit to count a request against. `unit` and `scope` are echoed back in the decision. */
+export interface RateLimitEntry {
+  key: string;
+  limit: number;
+  windowMs: number;
+  cost: number;
+  unit?: 'requests' | 'images';
+  scope?: 'tenant' | 'key' | 'user';
 }
 
 /**
@@ -29,8 +43,5 @@ export interface RateLimitDecision {
  * none, and answers with the state of the tightest one.
  */
 export interface RateLimitStore {
-  consume(
-    entries: Array<{ key: string; limit: number; windowMs: number; cost: number }>,
-    now: number,
-  ): Promise<RateLimitDecision[]>;
+  consume(entries: RateLimitEntry[], now: number): Promise<RateLimitDecision[]>;
 }
