@@ -176,7 +176,7 @@ export function createVertexTokenSource(options: VertexTokenSourceOptions): Vert
   let key: ServiceAccountKey | undefined;
   let tokenUri: string | undefined;
   let auth: GoogleAuth | undefined;
-  let resolvedClient: { credentials: object } | undefined;
+  let resolvedClient: { credentials: { expiry_date?: number | null } } | undefined;
   let inFlight: Promise<string> | undefined;
   const baseFetch: FetchFunction = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
 
@@ -247,8 +247,9 @@ export function createVertexTokenSource(options: VertexTokenSourceOptions): Vert
       return withSignal(inFlight, signal, provider);
     },
     invalidate() {
-      // Drops the cached credentials so the next call exchanges the assertion anew.
-      if (resolvedClient) resolvedClient.credentials = {};
+      // Marks the cached token as expired (keeping the client's other state, such as the JWT
+      // client's placeholder refresh token) so the next call exchanges the assertion anew.
+      if (resolvedClient) resolvedClient.credentials = { ...resolvedClient.credentials, expiry_date: 1 };
     },
     async projectId() {
       const googleAuth = getAuth();
