@@ -72,9 +72,9 @@ describe('createMediaDelivery', () => {
         expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
       );
     }
-    // biome-ignore lint/suspicious/noExplicitAny: deliberately invalid input
+    const invalidMode = 'cdn' as unknown as 'proxy';
     expect(() =>
-      createMediaDelivery({ signer, storage, mode: 'cdn' as any, publicBaseUrl: 'https://x' }),
+      createMediaDelivery({ signer, storage, mode: invalidMode, publicBaseUrl: 'https://x' }),
     ).toThrow(expect.objectContaining({ param: 'mode' }));
   });
 });

@@ -59,6 +59,8 @@ export type StorageErrorReason =
   | 'access_denied'
   | 'endpoint_unreachable'
   | 'credentials_missing'
+  | 'wrong_region'
+  | 'invalid_configuration'
   | 'io_error';
 
 /** An object being read: its facts and a stream of its bytes (or of the requested range). */
