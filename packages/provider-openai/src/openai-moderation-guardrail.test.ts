@@ -35,7 +35,7 @@ function guardrail(settings: OpenAIModerationGuardrailSettings = {}) {
   });
 }
 
-const check = (prompt: string, settings?: OpenAIModerationGuardrailSettings) =>
+const check = async (prompt: string, settings?: OpenAIModerationGuardrailSettings) =>
   guardrail(settings).check(input(prompt), { signal: new AbortController().signal });
 
 describe('OpenAI moderation guardrail', () => {
