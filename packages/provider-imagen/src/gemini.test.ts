@@ -1,7 +1,7 @@
 import { type BackendError, GatewayError, sniffImage } from '@pixelgate/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { callFor, contextFor, rejection } from './google.test-helpers.ts';
 import { createGoogleImageProvider } from './google-provider.ts';
-import { callFor, contextFor, rejection } from './test-helpers.ts';
 import { createFakeGoogleServer, type FakeGoogleServer } from './testing/index.ts';
 
 const token = 'ya29.static-gemini-token-123456';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BackendError, GatewayError } from '@pixelgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callFor, contextFor, rejection } from './google.test-helpers.ts';
 import { createGoogleImageProvider } from './google-provider.ts';
-import { callFor, contextFor, rejection } from './test-helpers.ts';
 import { createFakeGoogleServer, type FakeGoogleServer } from './testing/index.ts';
 
 let server: FakeGoogleServer;

@@ -1,7 +1,7 @@
 import { BackendError, GatewayError, sniffImage } from '@pixelgate/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { callFor, contextFor, rejection } from './google.test-helpers.ts';
 import { createGoogleImageProvider } from './google-provider.ts';
-import { callFor, contextFor, rejection } from './test-helpers.ts';
 import { createFakeGoogleServer, type FakeGoogleServer } from './testing/index.ts';
 
 let server: FakeGoogleServer;
