@@ -5,7 +5,6 @@
  * that merely contain `%` decode best-effort.
  */
 export function encodeMetadataValue(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters headers cannot carry
   return /[^\u0020-\u007e]|%/.test(value) || value !== value.trim() ? encodeURIComponent(value) : value;
 }
 

@@ -617,7 +617,13 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
       const probe = `${prefix}.pixelgate-verify/${randomBytes(8).toString('hex')}`;
       try {
         await client.send(
-          new PutObjectCommand({ Bucket: bucket, Key: probe, Body: '', ContentType: 'text/plain' }),
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: probe,
+            Body: new Uint8Array(0),
+            ContentLength: 0,
+            ContentType: 'text/plain',
+          }),
           {
             abortSignal: AbortSignal.timeout(verifyTimeoutMs),
           },
