@@ -1,0 +1,4 @@
+export * from './api-key-authenticator.ts';
+export * from './cors.ts';
+export * from './http-handler.ts';
+export * from './request-body.ts';
