@@ -70,13 +70,34 @@ describe('request mapping per model (exact JSON bodies)', () => {
     expect(result.warnings).toBeUndefined();
   });
 
-  it('gpt-image-2: warns that sizes above 2560x1440 are experimental', async () => {
+  it('gpt-image-2: warns that sizes above 2560x1440 and transparent backgrounds are not final', async () => {
     const openai = provider();
     const result = await openai.generate(
-      callFor(openai, 'gpt-image-2', { size: '2880x1616', quality: 'low' }),
+      callFor(openai, 'gpt-image-2', { size: '2880x1616', quality: 'low', background: 'transparent' }),
       contextFor(),
     );
-    expect(result.warnings).toEqual([expect.objectContaining({ type: 'other', param: 'size' })]);
+    expect(result.warnings).toEqual([
+      expect.objectContaining({
+        type: 'other',
+        param: 'size',
+        message: expect.stringContaining('experimental'),
+      }),
+      expect.objectContaining({
+        type: 'other',
+        param: 'background',
+        message: expect.stringContaining('preview'),
+      }),
+    ]);
+    const standard = await openai.generate(
+      callFor(openai, 'gpt-image-2', { size: '2560x1440', quality: 'low' }),
+      contextFor(),
+    );
+    expect(standard.warnings).toBeUndefined();
+    const older = await openai.generate(
+      callFor(openai, 'gpt-image-1.5', { size: '1024x1024', background: 'transparent' }),
+      contextFor(),
+    );
+    expect(older.warnings).toBeUndefined();
     expect(sniffImage(result.images[0]!.bytes)).toMatchObject({ width: 2880, height: 1616 });
   });
 

@@ -21,7 +21,7 @@ import {
   validationError,
 } from '@pixelgate/core';
 import { mapOpenAIError, upstreamRequestIdOf } from './openai-error.ts';
-import { GPT_IMAGE_2_EXPERIMENTAL_PIXELS, type OpenAIModelData, openAIModelData } from './openai-models.ts';
+import { type OpenAIModelData, openAIModelData } from './openai-models.ts';
 import { openAIProviderOptionsSchema } from './openai-options.ts';
 import { buildImageRequestBody } from './openai-request.ts';
 import { imagesResponseSchema, mapUsage } from './openai-response.ts';
@@ -210,17 +210,23 @@ export function createOpenAIImageProvider(transport: OpenAITransport): ImageProv
       const warnings: GenerationWarning[] = [];
       const pixels = call.size ? parseSize(call.size) : undefined;
       if (
-        call.model.capabilities.sizeRule &&
+        data.experimentalAbovePixels &&
         pixels &&
-        pixels.width * pixels.height > GPT_IMAGE_2_EXPERIMENTAL_PIXELS
+        pixels.width * pixels.height > data.experimentalAbovePixels
       ) {
         warnings.push({
           type: 'other',
           param: 'size',
-          message: `${call.size} is above 2560x1440; ${label} calls such sizes experimental.`,
+          message: `${call.size} is above ${data.experimentalAbovePixels} pixels; ${label} calls such sizes experimental for ${call.model.id}.`,
         });
       }
-
+      if (data.transparentBackgroundPreview && call.background === 'transparent') {
+        warnings.push({
+          type: 'other',
+          param: 'background',
+          message: `A transparent background is a preview feature of ${call.model.id}.`,
+        });
+      }
       const guard = callSignal(context.signal, timeoutMs);
       try {
         const response = await providerFetch(

@@ -16,6 +16,10 @@ export const openAIModelDataSchema = z.strictObject({
   upstreamModel: z.string().min(1).optional(),
   /** Whether the model rewrites prompts (dall-e-3), so the rewrite escape hatch applies to it. */
   rewritesPrompt: z.boolean().optional(),
+  /** Sizes with more pixels than this are experimental upstream; such calls carry a warning. */
+  experimentalAbovePixels: z.number().int().positive().optional(),
+  /** A transparent background is a preview feature of this model; such calls carry a warning. */
+  transparentBackgroundPreview: z.boolean().optional(),
   /** Azure only: the deployment that serves this model (set by `createAzureOpenAIProvider`). */
   deployment: z.string().min(1).optional(),
 });
@@ -56,6 +60,12 @@ const GPT_IMAGE_CAPABILITIES = {
   seed: false,
   negativePrompt: false,
 } satisfies ModelDescriptorInput['capabilities'];
+
+const GPT_IMAGE_2_DATA = {
+  family: 'gpt-image',
+  experimentalAbovePixels: GPT_IMAGE_2_EXPERIMENTAL_PIXELS,
+  transparentBackgroundPreview: true,
+} satisfies OpenAIModelData;
 
 const GPT_IMAGE_DEFAULTS = { size: 'auto', quality: 'auto', outputFormat: 'png' } as const;
 
@@ -104,7 +114,7 @@ export const OPENAI_MODELS: ModelDescriptorInput[] = [
       status: 'active',
       note: 'Sizes above 2560x1440 are experimental; a transparent background is a preview feature.',
     },
-    providerData: { family: 'gpt-image' },
+    providerData: GPT_IMAGE_2_DATA,
   },
   {
     id: 'gpt-image-2-2026-04-21',
@@ -117,7 +127,7 @@ export const OPENAI_MODELS: ModelDescriptorInput[] = [
       status: 'active',
       note: 'Sizes above 2560x1440 are experimental; a transparent background is a preview feature.',
     },
-    providerData: { family: 'gpt-image' },
+    providerData: GPT_IMAGE_2_DATA,
   },
   {
     id: 'gpt-image-1.5',

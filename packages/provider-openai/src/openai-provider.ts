@@ -46,7 +46,7 @@ export function mergeModels(
       throw new GatewayError(
         'CONFIGURATION_ERROR',
         `${provider}: model ${model.id} has invalid providerData (${check.error.issues[0]?.message}); ` +
-          'accepted keys are family (gpt-image | dall-e), upstreamModel, rewritesPrompt and deployment.',
+          'accepted keys are family (gpt-image | dall-e), upstreamModel, rewritesPrompt, experimentalAbovePixels, transparentBackgroundPreview and deployment.',
         { provider },
       );
     }
