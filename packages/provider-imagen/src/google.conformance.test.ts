@@ -42,6 +42,9 @@ for (const api of ['gemini', 'vertex'] as const) {
           secrets: api === 'gemini' ? [server.apiKey] : [key.private_key, key.private_key_id ?? ''],
           baseURL: server.url,
           scenario(name) {
+            // On Vertex the plugin answers a 401 by fetching a fresh token and retrying once, so
+            // "the credentials are refused" means refused twice.
+            if (name === 'unauthorized' && api === 'vertex') server.enqueue('unauthorized');
             server.enqueue(name as FakeGoogleScenario);
           },
           requests: () =>
