@@ -41,29 +41,42 @@ export const auditRecordSchema = z.strictObject({
   model: z.string().optional(),
   provider: z.string().optional(),
   /** Fallback models tried, in order, with their outcome. */
-  attempts: z.array(z.strictObject({ model: z.string(), outcome: z.string(), errorCode: z.string().optional() })).default([]),
+  attempts: z
+    .array(z.strictObject({ model: z.string(), outcome: z.string(), errorCode: z.string().optional() }))
+    .default([]),
   /** Request parameters except the prompt (sizes, n, quality, ...). */
   parameters: z.record(z.string(), z.unknown()).default({}),
-  prompt: z.strictObject({
-    /** SHA-256 of the prompt as received. */
-    sha256: z.string(),
-    length: z.number().int(),
-    /** `hash`: no text; `redacted`: text with detected PII masked; `full`: as received. */
-    retention: z.enum(['hash', 'redacted', 'full']),
-    text: z.string().optional(),
-  }).optional(),
+  prompt: z
+    .strictObject({
+      /** SHA-256 of the prompt as received. */
+      sha256: z.string(),
+      length: z.number().int(),
+      /** `hash`: no text; `redacted`: text with detected PII masked; `full`: as received. */
+      retention: z.enum(['hash', 'redacted', 'full']),
+      text: z.string().optional(),
+    })
+    .optional(),
   metadata: z.record(z.string(), z.string()).optional(),
   verdicts: z.array(auditVerdictSchema).default([]),
   labels: z.array(z.string()).default([]),
   outcome: z.enum(['success', 'partial', 'blocked', 'rejected', 'failed']),
-  error: z.strictObject({ code: z.string(), message: z.string(), param: z.string().optional(), reason: z.string().optional() }).optional(),
+  error: z
+    .strictObject({
+      code: z.string(),
+      message: z.string(),
+      param: z.string().optional(),
+      reason: z.string().optional(),
+    })
+    .optional(),
   warnings: z.array(generationWarningSchema).default([]),
   images: z.array(auditImageSchema).default([]),
-  cost: z.strictObject({
-    estimatedUsd: z.number().optional(),
-    actualUsd: z.number().optional(),
-    basis: z.string(),
-  }).optional(),
+  cost: z
+    .strictObject({
+      estimatedUsd: z.number().optional(),
+      actualUsd: z.number().optional(),
+      basis: z.string(),
+    })
+    .optional(),
   usage: z.record(z.string(), z.number()).optional(),
   timings: z.record(z.string(), z.number()).default({}),
   upstreamRequestIds: z.array(z.string()).default([]),

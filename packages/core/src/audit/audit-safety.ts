@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { redactPii, SECRET_PATTERNS } from '../guardrails/builtin/pii-detectors.ts';
+import type { AuditRecord } from './audit-record.ts';
+
+/** Longest base64-like run an audit record may hold (a SHA-256 in hex is 64 characters). */
+export const AUDIT_MAX_BASE64_RUN = 100;
+
+/** Cuts base64-like runs longer than {@link AUDIT_MAX_BASE64_RUN}, saying how long they were. */
+export function stripAuditBase64(text: string): string {
+  return text.replace(/[A-Za-z0-9+/_-]{101,}={0,2}/g, (run) => `[base64 omitted: ${run.length} chars]`);
+}
+
+/** Options of {@link assertAuditSafe}. */
+export interface AuditSafetyOptions {
+  /** Longest run of base64 characters allowed in any string (default 100; a SHA-256 hex is 64). */
+  maxBase64Run?: number;
+  /** Exact secrets (API keys in use) that must not appear anywhere. */
+  secrets?: ReadonlyArray<string>;
+}
+
+function* strings(value: unknown, path: string): Generator<[string, string]> {
+  if (typeof value === 'string') {
+    yield [path, value];
+  } else if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) yield* strings(value[index], `${path}[${index}]`);
+  } else if (value !== null && typeof value === 'object') {
+    if (ArrayBuffer.isView(value)) {
+      yield [path, '\u0000binary'];
+      return;
+    }
+    for (const [key, child] of Object.entries(value)) {
+      yield [`${path}.${key}#key`, key];
+      yield* strings(child, path ? `${path}.${key}` : key);
+    }
+  }
+}
+
+/**
+ * Throws when an audit record carries what must never be kept: raw bytes, a `data:` URL, a base64
+ * run longer than `maxBase64Run` (an image or file smuggled in), a known secret format (cloud and
+ * API keys, private keys, JWTs) or one of the given exact secrets. The message names the field,
+ * never the value. The file sink runs it on every record before writing; tests run it on the
+ * records their scenarios produce.
+ *
+ * @throws GatewayError INTERNAL_ERROR naming the offending field.
+ */
+export function assertAuditSafe(
+  record: AuditRecord | Record<string, unknown>,
+  options: AuditSafetyOptions = {},
+): void {
+  const maxRun = options.maxBase64Run ?? AUDIT_MAX_BASE64_RUN;
+  const base64Run = new RegExp(`[A-Za-z0-9+/_-]{${maxRun + 1},}`);
+  const fail = (path: string, what: string): never => {
+    throw new GatewayError(
+      'INTERNAL_ERROR',
+      `Audit record field "${path.replace(/#key$/, '')}" ${what}; it must not be kept in the audit log.`,
+    );
+  };
+  for (const [path, text] of strings(record, '')) {
+    if (text === '\u0000binary') fail(path, 'holds binary data');
+    if (/data:[\w.+-]+\/[\w.+-]+;base64,/i.test(text)) fail(path, 'holds a data URL');
+    if (base64Run.test(text)) fail(path, `holds a base64-like run longer than ${maxRun} characters`);
+    for (const { name, pattern } of SECRET_PATTERNS) {
+      pattern.lastIndex = 0;
+      if (pattern.test(text)) {
+        pattern.lastIndex = 0;
+        fail(path, `looks like a secret (${name})`);
+      }
+    }
+    for (const secret of options.secrets ?? []) {
+      if (secret.length >= 6 && text.includes(secret)) fail(path, 'contains a configured secret');
+    }
+  }
+}
+
+/** How much of the prompt an audit record keeps. */
+export type PromptRetention = 'hash' | 'redacted' | 'full';
+
+/**
+ * The audit record's `prompt` field under a retention policy: always the SHA-256 and length of
+ * the prompt as received (so a prompt can be matched later without being stored); with
+ * `redacted` (the default) the text with every detected PII category and secret masked; with
+ * `full` the text as received except secrets (keys, tokens), which are masked. Long base64 runs
+ * are cut in both text modes, since no record may carry image data whatever the policy.
+ */
+export function promptForAudit(
+  prompt: string,
+  retention: PromptRetention = 'redacted',
+  redact: (text: string) => string = redactPii,
+): NonNullable<AuditRecord['prompt']> {
+  const sha256 = createHash('sha256').update(prompt, 'utf8').digest('hex');
+  const base = { sha256, length: [...prompt].length, retention };
+  if (retention === 'hash') return base;
+  // Even `full` never keeps credentials: a pasted key must not reach the log.
+  const text = retention === 'full' ? redactPii(prompt, ['secret']) : redact(prompt);
+  return { ...base, text: stripAuditBase64(text) };
+}
