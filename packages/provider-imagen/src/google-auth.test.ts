@@ -141,6 +141,31 @@ describe('service-account tokens against a local token endpoint', () => {
     );
   });
 
+  it('maps an unreachable or failing token endpoint to retryable upstream_unavailable', async () => {
+    const p = createGoogleImageProvider({
+      credentials: server.createServiceAccountKey(),
+      baseURL: server.url,
+    });
+    // google-auth-library retries a failing token POST itself (3 retries), so fail all four tries.
+    server.failNextTokenRequest(503);
+    server.failNextTokenRequest(503);
+    server.failNextTokenRequest(503);
+    server.failNextTokenRequest(503);
+    const error = await rejection(p.generate(callFor(p, 'imagen-4.0-fast-generate-001'), contextFor()));
+    expect((error as unknown as BackendError).reason).toBe('upstream_unavailable');
+    expect(error.retryable).toBe(true);
+    const key = server.createServiceAccountKey();
+    const unreachable = createGoogleImageProvider({
+      credentials: { ...key, token_uri: 'http://127.0.0.1:9/token' },
+      baseURL: server.url,
+    });
+    const down = await rejection(
+      unreachable.generate(callFor(unreachable, 'imagen-4.0-fast-generate-001'), contextFor()),
+    );
+    expect((down as unknown as BackendError).reason).toBe('upstream_unavailable');
+    expect(down.message).not.toContain('PRIVATE KEY');
+  });
+
   it('honours abort while waiting for a token', async () => {
     const p = createGoogleImageProvider({
       credentials: server.createServiceAccountKey(),

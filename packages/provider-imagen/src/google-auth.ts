@@ -229,9 +229,16 @@ export function createVertexTokenSource(options: VertexTokenSourceOptions): Vert
       lastToken = token;
       return token;
     } catch (error) {
+      // A refusal by the token endpoint (4xx) is an auth failure; an unreachable or failing
+      // endpoint (no status, 5xx) is transient and may be retried.
+      const status =
+        (error as { status?: unknown; response?: { status?: unknown } }).response?.status ??
+        (error as { status?: unknown }).status;
+      const refused = typeof status === 'number' && status >= 400 && status < 500;
       throw new BackendError(`google: could not obtain an OAuth2 access token: ${describe(error)}`, {
-        reason: 'upstream_auth',
+        reason: refused ? 'upstream_auth' : 'upstream_unavailable',
         provider,
+        ...(typeof status === 'number' ? { upstreamStatus: status } : {}),
       });
     }
   };
