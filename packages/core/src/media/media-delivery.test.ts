@@ -59,6 +59,28 @@ describe('createMediaDelivery', () => {
     expect(calls).toEqual([{ key: 'img/b.png', expiresInSeconds: 120, mediaType: 'image/png' }]);
   });
 
+  it('never hands out a link that outlives the object', async () => {
+    const storage = createMemoryStorage({ now: () => new Date(clock.now()) });
+    const delivery = createMediaDelivery({
+      signer,
+      storage,
+      clock,
+      publicBaseUrl: 'https://api.example.com',
+    });
+    const soon = await storage.put('img/c.png', new Uint8Array([1]), {
+      mediaType: 'image/png',
+      expiresAt: new Date(clock.now() + 600_000),
+    });
+    expect((await delivery.deliver({ info: soon, tenantId: 't1' })).expiresAt.getTime()).toBe(
+      clock.now() + 600_000,
+    );
+    const gone = { ...soon, expiresAt: new Date(clock.now() - 1) };
+    await expect(delivery.deliver({ info: gone, tenantId: 't1' })).rejects.toMatchObject({
+      code: 'STORAGE_ERROR',
+      details: { reason: 'object_expired' },
+    });
+  });
+
   it('refuses impossible configuration at startup', () => {
     const storage = createMemoryStorage();
     expect(() => createMediaDelivery({ signer, storage, mode: 'presigned' })).toThrow(

@@ -27,7 +27,7 @@ export interface MediaDeliveryOptions {
 export interface MediaDeliveryRequest {
   info: StoredObjectInfo;
   tenantId: string;
-  /** Lifetime in seconds (default: the signer's default, 1 hour). */
+  /** Lifetime in seconds (default: the signer's default, 1 hour); capped at the object's own expiry. */
   ttlSeconds?: number;
 }
 
@@ -103,7 +103,7 @@ export function createMediaDelivery(options: MediaDeliveryOptions): MediaDeliver
   return {
     mode,
     async deliver(request: MediaDeliveryRequest): Promise<DeliveredMedia> {
-      const ttlSeconds = request.ttlSeconds ?? signer.defaultTtlSeconds;
+      let ttlSeconds = request.ttlSeconds ?? signer.defaultTtlSeconds;
       if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > signer.maxTtlSeconds) {
         throw new GatewayError(
           'VALIDATION_ERROR',
@@ -112,6 +112,21 @@ export function createMediaDelivery(options: MediaDeliveryOptions): MediaDeliver
             param: 'ttlSeconds',
           },
         );
+      }
+      // A link must not outlive the object it points at: cap the lifetime at the object's expiry.
+      if (request.info.expiresAt) {
+        const remainingSeconds = Math.floor((request.info.expiresAt.getTime() - clock.now()) / 1000);
+        if (remainingSeconds < 1) {
+          throw new GatewayError(
+            'STORAGE_ERROR',
+            'The stored object has already expired; it cannot be delivered as a URL.',
+            {
+              retryable: false,
+              details: { reason: 'object_expired' },
+            },
+          );
+        }
+        ttlSeconds = Math.min(ttlSeconds, remainingSeconds);
       }
       if (mode === 'presigned') {
         const expiresAt = new Date(clock.now() + ttlSeconds * 1000);

@@ -362,6 +362,12 @@ export function createFilesystemStorage(options: FilesystemStorageOptions): File
     }
   };
 
+  const head = async (key: string): Promise<StoredObjectInfo | null> => {
+    const { metaPath } = locate(key);
+    const sidecar = await readSidecar(metaPath);
+    return sidecar && !expired(sidecar) ? toInfo(key, sidecar) : null;
+  };
+
   return {
     id: 'filesystem',
     root,
@@ -492,11 +498,7 @@ export function createFilesystemStorage(options: FilesystemStorageOptions): File
       return null;
     },
 
-    async head(key: string): Promise<StoredObjectInfo | null> {
-      const { metaPath } = locate(key);
-      const sidecar = await readSidecar(metaPath);
-      return sidecar && !expired(sidecar) ? toInfo(key, sidecar) : null;
-    },
+    head,
 
     async delete(key: string): Promise<void> {
       const { dir, base, metaPath } = locate(key);
@@ -516,7 +518,7 @@ export function createFilesystemStorage(options: FilesystemStorageOptions): File
       await collectKeys(start, directoryPart === '' ? '' : `${directoryPart}/`, prefix, keys);
       keys.sort(compareKeys);
       for (const key of keys) {
-        const info = await this.head(key);
+        const info = await head(key);
         if (info) yield info;
       }
     },

@@ -50,6 +50,7 @@ export type StorageErrorReason =
   | 'invalid_media_type'
   | 'range_not_satisfiable'
   | 'object_too_large'
+  | 'object_expired'
   | 'length_mismatch'
   | 'source_failed'
   | 'disk_full'
