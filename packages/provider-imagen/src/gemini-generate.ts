@@ -71,6 +71,7 @@ export function buildGeminiBody(
       optionParam(name),
       `${name} applies to Imagen models only; ${call.model.id} is a Gemini image model.`,
     );
+  if (call.n !== 1) refuse('n', `${call.model.id} returns one image per call; the gateway splits larger n.`);
   if (call.negativePrompt !== undefined)
     refuse('negative_prompt', `${call.model.id} takes no negative prompt.`);
   if (call.seed !== undefined) refuse('seed', `${call.model.id} takes no image seed.`);

@@ -136,6 +136,22 @@ describe('catalog configuration', () => {
     ).toThrow(/providerData\.family/);
   });
 
+  it('refuses a Gemini-family model declaring more than one image per call', () => {
+    const pro = GEMINI_API_IMAGE_MODELS.find((m) => m.id === 'gemini-3-pro-image')!;
+    expect(() =>
+      createGoogleImageProvider({
+        api: 'gemini',
+        models: [
+          {
+            ...pro,
+            id: 'gemini-3-pro-image-batch',
+            capabilities: { ...pro.capabilities, maxImagesPerCall: 4 },
+          },
+        ],
+      }),
+    ).toThrow(/maxImagesPerCall must be 1/);
+  });
+
   it('infers Vertex when Vertex settings are given, the Gemini API otherwise', () => {
     expect(
       createGoogleImageProvider({ project: 'p' }).models.some((m) => m.id === 'imagen-3.0-fast-generate-001'),

@@ -102,10 +102,20 @@ export function createGoogleImageProvider(settings: GoogleImageProviderSettings 
   const api = inferApi(settings);
   const models = mergeModels(api, id, settings.models);
   for (const model of models) {
+    let family: string;
     try {
-      readModelData({ ...model, providerData: model.providerData ?? {} } as never);
+      family = readModelData({ ...model, providerData: model.providerData ?? {} } as never).family;
     } catch (error) {
       throw new GatewayError('CONFIGURATION_ERROR', `${id}: ${(error as Error).message}`, { provider: id });
+    }
+    // generateContent has no image-count parameter: a Gemini model returning "up to 4 per call"
+    // would silently hand back fewer images than asked.
+    if (family === 'gemini' && model.capabilities.maxImagesPerCall !== 1) {
+      throw new GatewayError(
+        'CONFIGURATION_ERROR',
+        `${id}: model ${model.id} is a Gemini image model; generateContent returns one image per call, so maxImagesPerCall must be 1.`,
+        { provider: id },
+      );
     }
   }
   const maxBytes = settings.maxResponseBytes ?? 128 * 1024 * 1024;
