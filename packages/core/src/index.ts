@@ -1,20 +1,27 @@
 /**
  * @pixelgate/core: contracts, registry, capability validation, the generation pipeline, storage,
- * media URLs and the HTTP handler.
+ * media URLs, guardrails, the audit log, budgets, rate limits and the HTTP handler.
  * @packageDocumentation
  */
-export * from './access/tenant.ts';
-export * from './audit/audit-record.ts';
-export * from './audit/memory-audit-sink.ts';
-export * from './budget/budget-store.ts';
+export * from './access/index.ts';
+export * from './audit/index.ts';
+export * from './budget/index.ts';
+export * from './capabilities/validate-capabilities.ts';
 export * from './container/tokens.ts';
 export * from './errors/index.ts';
 export * from './events/gateway-events.ts';
-export * from './guardrails/guardrail.ts';
-export * from './media/media-signer.ts';
+export * from './gateway/create-gateway.ts';
+export * from './gateway/gateway-options.ts';
+export * from './guardrails/index.ts';
+export * from './http/index.ts';
+export * from './media/index.ts';
 export * from './models/index.ts';
+export * from './pipeline/dispatch.ts';
+export * from './pipeline/generation-result.ts';
+export * from './pipeline/image-pipeline.ts';
 export * from './provider/index.ts';
-export * from './rate-limit/rate-limit-store.ts';
+export * from './rate-limit/index.ts';
+export * from './registry/model-registry.ts';
 export * from './request/index.ts';
 export * from './shared/index.ts';
 export * from './storage/index.ts';

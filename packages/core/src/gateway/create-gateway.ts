@@ -139,9 +139,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   registerDefault(container, TOKENS.Guardrails, options.guardrails ?? defaultGuardrails());
   registerDefault(container, TOKENS.AccessPolicy, options.accessPolicy ?? createAccessPolicy({}));
   if (!container.isRegistered(TOKENS.MediaSigner, true)) {
+    // Without configured keys, a random per-process key: URLs work until the process restarts.
     const keys = options.mediaSigningKeys ?? [{ id: 'ephemeral', secret: randomBytes(32).toString('base64url') }];
+    const activeKeyId = options.mediaActiveKeyId ?? keys.find((key) => !key.retired)?.id ?? keys[0]!.id;
     container.register(TOKENS.MediaSigner, {
-      useValue: options.mediaSigner ?? createMediaSigner({ keys, defaultTtlSeconds: config.media.ttlSeconds, clock }),
+      useValue: options.mediaSigner ?? createMediaSigner({ keys, activeKeyId, defaultTtlSeconds: config.media.ttlSeconds, clock }),
     });
   }
   container.register(TOKENS.Pipeline, { useClass: ImagePipeline });

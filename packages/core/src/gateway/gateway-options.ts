@@ -114,6 +114,8 @@ export interface GatewayOptions extends GatewayConfigInput {
   mediaSigner?: MediaSigner;
   /** Keys for the default media signer; the first is active unless `activeKeyId` says otherwise. */
   mediaSigningKeys?: Array<{ id: string; secret: string; retired?: boolean }>;
+  /** The key new media tokens are signed with (default: the first key not retired). */
+  mediaActiveKeyId?: string;
   clock?: Clock;
   idGenerator?: IdGenerator;
   logger?: Logger;

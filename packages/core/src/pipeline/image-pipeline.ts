@@ -41,6 +41,11 @@ export interface GenerateOptions {
   source?: string;
   /** Use this request id (for example one an HTTP layer already issued). */
   requestId?: string;
+  /**
+   * Absolute base URL for media links of this request (an HTTP layer passes the origin the client
+   * used); `media.publicBaseUrl` in the configuration wins when set.
+   */
+  publicBaseUrl?: string;
 }
 
 /** Facts collected along the way for the one audit record. */
@@ -64,6 +69,7 @@ interface RequestState {
   costBasis: string;
   usage?: Record<string, number>;
   rateLimit: RateLimitDecision[];
+  publicBaseUrl?: string;
   /** The budget reservation currently held, if any. */
   reservation?: BudgetReservation;
 }
@@ -127,6 +133,7 @@ export class ImagePipeline {
       timings: {},
       costBasis: 'none',
       rateLimit: [],
+      ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
     };
     const base = { requestId: state.requestId, tenantId: state.tenant.tenantId };
     const rawModel = typeof (input as { model?: unknown } | null)?.model === 'string' ? ((input as { model: string }).model) : undefined;
@@ -220,6 +227,7 @@ export class ImagePipeline {
     started = this.clock.now();
     const inputGuardrails = this.guardrails.filter((g) => g.stage === 'input');
     let prompt = request.prompt;
+    let negativePrompt = request.negative_prompt;
     if (inputGuardrails.length) {
       const outcome = await runGuardrails(
         inputGuardrails,
@@ -237,6 +245,7 @@ export class ImagePipeline {
       for (const label of outcome.labels) state.labels.add(label);
       if (outcome.blocked) throw contentBlockedError(outcome.blocked);
       prompt = outcome.prompt;
+      if (outcome.negativePrompt !== undefined) negativePrompt = outcome.negativePrompt;
     }
     this.#time(state, 'input_guardrails', started);
 
@@ -262,7 +271,7 @@ export class ImagePipeline {
       this.#time(state, 'budget', started);
       started = this.clock.now();
       try {
-        dispatched = await this.#dispatch(prepared, prompt, state, signal);
+        dispatched = await this.#dispatch(prepared, { prompt, negativePrompt }, state, signal);
         used = prepared;
         state.attempts.push({ model: qualified, outcome: 'success' });
         this.#time(state, 'dispatch', started);
@@ -377,7 +386,7 @@ export class ImagePipeline {
           try {
             await this.storage.put(key, image.bytes, {
               mediaType: image.mediaType,
-              metadata: { tenant: state.tenant.tenantId, request_id: state.requestId, sha256 },
+              metadata: { tenant: state.tenant.tenantId, 'request-id': state.requestId, sha256 },
               expiresAt,
               signal,
             });
@@ -505,12 +514,22 @@ export class ImagePipeline {
     return outcome;
   }
 
-  async #dispatch(prepared: Prepared, prompt: string, state: RequestState, signal: AbortSignal): Promise<DispatchResult> {
+  async #dispatch(
+    prepared: Prepared,
+    texts: { prompt: string; negativePrompt: string | undefined },
+    state: RequestState,
+    signal: AbortSignal,
+  ): Promise<DispatchResult> {
     const base = { requestId: state.requestId, tenantId: state.tenant.tenantId };
     const { provider, model } = prepared.resolved;
     const qualified = qualifiedModelId(model);
     const credentials = state.tenant.credentials?.[provider.id];
-    const call: ProviderCall = { ...prepared.call, prompt };
+    // The negative prompt is sent only where the capability check kept it, and then redacted.
+    const call: ProviderCall = {
+      ...prepared.call,
+      prompt: texts.prompt,
+      ...(prepared.call.negativePrompt !== undefined && texts.negativePrompt !== undefined ? { negativePrompt: texts.negativePrompt } : {}),
+    };
     return dispatchImages({
       provider,
       call,
@@ -561,7 +580,8 @@ export class ImagePipeline {
       url = await this.storage.presign(key, { expiresInSeconds: ttl, mediaType: image.mediaType });
     } else {
       const token = this.mediaSigner.sign({ key, tenantId: state.tenant.tenantId, mediaType: image.mediaType, expiresAt });
-      url = `${this.config.media.publicBaseUrl?.replace(/\/$/, '') ?? ''}${this.config.media.pathPrefix}/v1/media/${token}`;
+      const origin = (this.config.media.publicBaseUrl ?? state.publicBaseUrl ?? '').replace(/\/$/, '');
+      url = `${origin}${this.config.media.pathPrefix}/v1/media/${token}`;
     }
     image.url = url;
     image.urlExpiresAt = expiresAt;

@@ -1,8 +1,10 @@
 /**
- * Test kits for pixelgate plugins and apps: a mock provider, the provider conformance suite and
- * (re-exported from their folders) the storage and guardrail suites.
+ * Test kits for pixelgate plugins and apps: a mock provider, and the provider, storage and
+ * guardrail conformance suites that every plugin runs (vitest is a peer dependency).
  * @packageDocumentation
  */
+export * from './guardrail-conformance.ts';
 export * from './mock-image-provider.ts';
 export * from './provider-conformance.ts';
 export * from './solid-png.ts';
+export * from './storage-conformance.ts';
