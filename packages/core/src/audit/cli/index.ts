@@ -1,1 +1,4 @@
+export * from './evidence-html.ts';
+export * from './evidence-summary.ts';
+export * from './export-evidence.ts';
 export * from './verify-audit-log.ts';
