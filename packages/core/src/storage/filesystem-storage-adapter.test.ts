@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { createFilesystemStorage, filesystemStorageError } from './filesystem-storage-adapter.ts';
 
+const execFileAsync = promisify(execFile);
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 async function readAll(body: ReadableStream<Uint8Array>): Promise<{ bytes: Buffer; chunks: number[] }> {
@@ -167,6 +170,48 @@ describe('filesystem storage', () => {
         await chmod(root, 0o700);
       }
       expect(await readdir(root)).toEqual([]);
+    },
+  );
+
+  it.skipIf(process.platform === 'win32')(
+    'fails cleanly when the disk refuses a write mid-stream (a real EFBIG under ulimit -f), keeping the old object',
+    async () => {
+      const adapterUrl = new URL('./filesystem-storage-adapter.ts', import.meta.url).href;
+      const script = `
+        const { createFilesystemStorage } = await import(process.env.ADAPTER_URL);
+        const storage = createFilesystemStorage({ root: process.env.ROOT });
+        await storage.put('kept.png', new Uint8Array(1000).fill(7), { mediaType: 'image/png' });
+        let sent = 0;
+        const body = new ReadableStream({ pull(c) { if (sent >= 4 * 1024 * 1024) return c.close(); c.enqueue(new Uint8Array(65536).fill(1)); sent += 65536; } });
+        const result = await storage.put('kept.png', body, { mediaType: 'image/png' }).then(() => ({ ok: true }), (e) => ({ code: e.code, details: e.details, message: e.message }));
+        console.log(JSON.stringify(result));
+      `;
+      // bash's ulimit -f counts 1 KiB blocks: files may not grow past 1 MiB; Node ignores SIGXFSZ and gets EFBIG.
+      const { stdout } = await execFileAsync(
+        'bash',
+        [
+          '-c',
+          'ulimit -f 1024 && exec "$0" --import tsx --input-type=module -e "$1"',
+          process.execPath,
+          script,
+        ],
+        {
+          env: { ...process.env, ROOT: root, ADAPTER_URL: adapterUrl },
+        },
+      );
+      const result = JSON.parse(stdout.trim().split('\n').pop()!);
+      expect(result).toMatchObject({
+        code: 'STORAGE_ERROR',
+        details: { reason: 'disk_full', errno: 'EFBIG' },
+      });
+      expect(result.message).not.toContain(root);
+      const names = (await readdir(root)).sort();
+      expect(names).toHaveLength(2);
+      expect(names[1]).toBe('kept.png@meta.json');
+      const storage = createFilesystemStorage({ root });
+      const kept = await storage.get('kept.png');
+      expect(kept!.info.size).toBe(1000);
+      expect((await readAll(kept!.body)).bytes.equals(Buffer.alloc(1000, 7))).toBe(true);
     },
   );
 

@@ -81,6 +81,7 @@ const EXPLANATIONS: Record<
 > = {
   ENOSPC: ['disk_full', 'the disk is full', false],
   EDQUOT: ['disk_full', 'the disk quota is exhausted', false],
+  EFBIG: ['disk_full', 'the file size limit was exceeded', false],
   EACCES: ['permission_denied', 'permission denied on the storage directory', false],
   EPERM: ['permission_denied', 'the operation is not permitted on the storage directory', false],
   EROFS: ['permission_denied', 'the storage directory is on a read-only filesystem', false],
