@@ -8,6 +8,9 @@ export function issuePath(issue: z.core.$ZodIssue, prefix?: string): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, param: string): string {
+  // A message written in the schema already says what is wrong; zod's own defaults need context.
+  const custom = !/^(Too (small|big)|Invalid|Expected)/.test(issue.message);
+  if (custom && issue.code !== 'unrecognized_keys') return `'${param}': ${issue.message}.`;
   switch (issue.code) {
     case 'unrecognized_keys':
       return `Unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${[param, k].filter(Boolean).join('.')}'`).join(', ')}; remove ${issue.keys.length > 1 ? 'them' : 'it'} or check the spelling.`;
