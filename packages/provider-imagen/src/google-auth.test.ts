@@ -166,6 +166,21 @@ describe('service-account tokens against a local token endpoint', () => {
     expect(down.message).not.toContain('PRIVATE KEY');
   });
 
+  it('verify() obtains a token at startup, and fails clearly without one', async () => {
+    const p = createGoogleImageProvider({
+      credentials: server.createServiceAccountKey(),
+      baseURL: server.url,
+    });
+    const before = server.tokensIssued;
+    await p.verify?.();
+    expect(server.tokensIssued - before).toBe(1);
+    const broken = createGoogleImageProvider({
+      credentials: { ...server.createServiceAccountKey(), client_email: 'nobody@x.iam' },
+    });
+    const error = await rejection(broken.verify!());
+    expect((error as unknown as BackendError).reason).toBe('upstream_auth');
+  });
+
   it('honours abort while waiting for a token', async () => {
     const p = createGoogleImageProvider({
       credentials: server.createServiceAccountKey(),

@@ -39,8 +39,10 @@ export const googleModelDataSchema = z.looseObject({
 export type GoogleModelData = z.infer<typeof googleModelDataSchema>;
 
 /** Reads and checks a model's `providerData`; a broken user entry fails with a clear message. */
-export function readModelData(model: ModelDescriptor): GoogleModelData {
-  const parsed = googleModelDataSchema.safeParse(model.providerData);
+export function readModelData(
+  model: Pick<ModelDescriptor, 'id'> & { providerData?: Record<string, unknown> },
+): GoogleModelData {
+  const parsed = googleModelDataSchema.safeParse(model.providerData ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(

@@ -104,7 +104,7 @@ export function createGoogleImageProvider(settings: GoogleImageProviderSettings 
   for (const model of models) {
     let family: string;
     try {
-      family = readModelData({ ...model, providerData: model.providerData ?? {} } as never).family;
+      family = readModelData(model).family;
     } catch (error) {
       throw new GatewayError('CONFIGURATION_ERROR', `${id}: ${(error as Error).message}`, { provider: id });
     }
