@@ -1,7 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { describeStorageConformance } from '@pixelgate/core/testing';
 import { afterAll, beforeAll } from 'vitest';
-// The kit ships in @pixelgate/core/testing; imported from source until that entry re-exports it.
-import { describeStorageConformance } from '../../core/src/testing/storage-conformance.ts';
 import { createS3Storage } from './s3-storage.ts';
 import { type RunningS3rver, startS3rver } from './test-support/s3rver-server.ts';
 
