@@ -263,11 +263,14 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
 
   const processBatch = async (batch: QueueItem[]): Promise<void> => {
     let chunk = '';
+    let pending = 0;
     for (const item of batch) {
       if (item.kind === 'checkpoint') {
         if (tail.seq > tail.checkpointSeq) {
           // A new file opens with a checkpoint of its own.
-          chunk += current ? checkpointLine(item.reason) : await startFile(item.reason);
+          const line = current ? checkpointLine(item.reason) : await startFile(item.reason);
+          chunk += line;
+          pending += Buffer.byteLength(line);
         }
         continue;
       }
@@ -276,7 +279,6 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
       const line = `${canonicalJson({ ...entry, hash })}\n`;
       const bytes = Buffer.byteLength(line);
       const now = clock.now();
-      const pending = Buffer.byteLength(chunk);
       const needsRotation =
         current !== undefined &&
         ((daily && current.day !== dayOf(now)) ||
@@ -284,11 +286,17 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
       if (!current || needsRotation) {
         await writeOut(chunk);
         chunk = await startFile('rotation');
+        pending = Buffer.byteLength(chunk);
       }
       chunk += line;
+      pending += bytes;
       tail.seq++;
       tail.hash = hash;
-      if (tail.seq - tail.checkpointSeq >= checkpointRecords) chunk += checkpointLine('count');
+      if (tail.seq - tail.checkpointSeq >= checkpointRecords) {
+        const checkpoint = checkpointLine('count');
+        chunk += checkpoint;
+        pending += Buffer.byteLength(checkpoint);
+      }
     }
     await writeOut(chunk);
   };

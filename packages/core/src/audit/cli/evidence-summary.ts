@@ -55,8 +55,12 @@ export class EvidenceSummaryBuilder {
     else this.totals.costUsd = Math.round((this.totals.costUsd + usd) * 1e6) / 1e6;
     const tenant = String(record.tenantId ?? '(none)');
     const model = String(record.model ?? record.requestedModel ?? '(none)');
-    bump((this.byTenant[tenant] ??= emptyGroup()));
-    bump((this.byModel[model] ??= emptyGroup()));
+    const tenantGroup = this.byTenant[tenant] ?? emptyGroup();
+    const modelGroup = this.byModel[model] ?? emptyGroup();
+    this.byTenant[tenant] = tenantGroup;
+    this.byModel[model] = modelGroup;
+    bump(tenantGroup);
+    bump(modelGroup);
     this.byOutcome[outcome] = (this.byOutcome[outcome] ?? 0) + 1;
     for (const label of Array.isArray(record.labels) ? record.labels : []) {
       this.byLabel[String(label)] = (this.byLabel[String(label)] ?? 0) + 1;

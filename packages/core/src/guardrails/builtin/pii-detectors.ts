@@ -53,7 +53,8 @@ export const SECRET_PATTERNS: ReadonlyArray<{ name: string; pattern: RegExp }> =
   { name: 'slack_token', pattern: /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,}/g },
   {
     name: 'aws_secret_key',
-    pattern: /(?<=aws_?secret_?(?:access_?)?key\W{0,5})[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/gi,
+    // The value only (group 1) is the secret; the label before it is context.
+    pattern: /aws_?secret_?(?:access_?)?key\W{0,5}([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi,
   },
 ];
 
@@ -278,7 +279,10 @@ export function detectPii(text: string, categories: ReadonlyArray<PiiCategory> =
 
   // Specific secrets first: they contain digit runs that other detectors would misread.
   for (const { pattern } of SECRET_PATTERNS) {
-    for (const match of text.matchAll(pattern)) add('secret')(match.index, match.index + match[0].length);
+    for (const match of text.matchAll(pattern)) {
+      const start = match[1] === undefined ? match.index : match.index + match[0].lastIndexOf(match[1]);
+      add('secret')(start, start + (match[1] ?? match[0]).length);
+    }
   }
   for (const match of text.matchAll(EMAIL)) add('email')(match.index, match.index + match[0].length);
   findIbans(text, add('iban'));

@@ -90,6 +90,12 @@ describe('detectPii', () => {
     expect(redactPii('mail jo\u200Bhn@example.com')).toBe('mail [EMAIL]');
   });
 
+  it('masks only the value of a labelled AWS secret key', () => {
+    expect(redactPii('aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toBe(
+      'aws_secret_access_key = [SECRET]',
+    );
+  });
+
   it('copes with a very long prompt', () => {
     const text = `${'lorem ipsum dolor sit amet '.repeat(10_000)} john@example.com`;
     expect(categoriesIn(text)).toEqual(['email']);
