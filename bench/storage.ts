@@ -9,9 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
-import { createFilesystemStorage, createMemoryStorage, type StorageAdapter } from '@pixelgate/core';
+import {
+  createFilesystemStorage,
+  createMediaHandler,
+  createMediaSigner,
+  createMemoryStorage,
+  type StorageAdapter,
+} from '@pixelgate/core';
 import { createS3Storage } from '@pixelgate/storage-s3';
-import { createMediaHandler, createMediaSigner } from '../packages/core/src/media/index.ts';
 import { startS3rver } from '../packages/storage-s3/src/test-support/s3rver-server.ts';
 
 type Row = Record<string, string | number>;

@@ -157,7 +157,8 @@ export function createMediaHandler(options: MediaHandlerOptions): MediaHandler {
     try {
       const rangeHeader = method === 'GET' ? request.headers.get('range') : null;
       const ifNoneMatch = request.headers.get('if-none-match');
-      if (method === 'HEAD' || rangeHeader) {
+      // HEAD, ranges and conditional requests look at the object's facts before opening its bytes.
+      if (method === 'HEAD' || rangeHeader || ifNoneMatch) {
         const info = await storage.head(claims.key);
         if (!info || !matchesClaims(info, claims)) return notFound();
         const headers = objectHeaders(info, claims, now);
@@ -198,10 +199,6 @@ export function createMediaHandler(options: MediaHandlerOptions): MediaHandler {
         return notFound();
       }
       const headers = objectHeaders(object.info, claims, now);
-      if (ifNoneMatch && etagMatches(ifNoneMatch, object.info.etag)) {
-        await object.body.cancel().catch(() => {});
-        return new Response(null, { status: 304, headers });
-      }
       headers.set('Content-Length', String(object.info.size));
       return new Response(object.body, { status: 200, headers });
     } catch (error) {
