@@ -389,6 +389,7 @@ export class ImagePipeline {
               metadata: { tenant: state.tenant.tenantId, 'request-id': state.requestId, sha256 },
               expiresAt,
               signal,
+              sha256,
             });
           } catch (error) {
             const normalized = toGatewayError(error);

@@ -107,7 +107,7 @@ export function createMemoryStorage(
         size: bytes.byteLength,
         mediaType: putOptions.mediaType,
         metadata: { ...putOptions.metadata },
-        etag: quoteEtag(createHash('sha256').update(bytes).digest('hex').slice(0, 32)),
+        etag: quoteEtag((putOptions.sha256 ?? createHash('sha256').update(bytes).digest('hex')).slice(0, 32)),
         createdAt: now(),
         ...(putOptions.expiresAt ? { expiresAt: new Date(putOptions.expiresAt.getTime()) } : {}),
       };

@@ -21,6 +21,11 @@ export interface StoragePutOptions {
   contentLength?: number;
   expiresAt?: Date;
   signal?: AbortSignal;
+  /**
+   * SHA-256 (hex) of the bytes when the caller already computed it (the pipeline does, for the
+   * audit record); adapters use it for the ETag instead of hashing the object a second time.
+   */
+  sha256?: string;
 }
 
 /**
