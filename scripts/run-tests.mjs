@@ -11,7 +11,7 @@ const workspaces = ['packages', 'examples'].flatMap((dir) =>
 );
 for (const dir of workspaces) rmSync(join(dir, '.vitest-report.json'), { force: true });
 
-const turbo = spawnSync('npx', ['turbo', 'run', 'test', '--output-logs=errors-only', '--log-order=grouped', ...process.argv.slice(2)], {
+const turbo = spawnSync('npx', ['turbo', 'run', 'test', '--continue', '--output-logs=errors-only', '--log-order=grouped', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
 });
