@@ -50,7 +50,7 @@ export async function startS3rver(
       endpoint,
       forcePathStyle: true,
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      // s3rver predates the SDK's default CRC32 checksums (aws-chunked uploads): send them only when required.
+      // s3rver predates the SDK's flexible checksums: send and check them only when an operation requires them.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     },
