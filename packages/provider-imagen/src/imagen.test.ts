@@ -390,6 +390,41 @@ describe('Imagen on Vertex AI', () => {
     expect(error.message).toMatch(/was not found/);
   });
 
+  it("maps a plain 400 INVALID_ARGUMENT to upstream_rejected, not retryable, with Google's message", async () => {
+    const base = provider().models.find((model) => model.id === 'imagen-4.0-fast-generate-001')!;
+    // A user entry claiming 8 per call: Google refuses sampleCount 5.
+    const p = provider({
+      models: [{ ...base, capabilities: { ...base.capabilities, maxImagesPerCall: 8 } }],
+    });
+    const error = await rejection(
+      p.generate(callFor(p, 'imagen-4.0-fast-generate-001', { n: 5 }), contextFor()),
+    );
+    expect((error as unknown as BackendError).reason).toBe('upstream_rejected');
+    expect((error as unknown as BackendError).upstreamCode).toBe('INVALID_ARGUMENT');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(/sampleCount must be between 1 and 4/);
+  });
+
+  it('maps a non-JSON error page (a proxy 502) to retryable upstream_unavailable', async () => {
+    const html = async () =>
+      new Response('<html><body>Bad gateway</body></html>', {
+        status: 502,
+        headers: { 'content-type': 'text/html' },
+      });
+    const p = provider({ fetch: html });
+    const error = await rejection(p.generate(callFor(p, 'imagen-4.0-generate-001'), contextFor()));
+    expect((error as unknown as BackendError).reason).toBe('upstream_unavailable');
+    expect((error as unknown as BackendError).upstreamStatus).toBe(502);
+    expect(error.retryable).toBe(true);
+  });
+
+  it('maps a refused connection to retryable upstream_unavailable', async () => {
+    const p = provider({ baseURL: 'http://127.0.0.1:9' });
+    const error = await rejection(p.generate(callFor(p, 'imagen-4.0-generate-001'), contextFor()));
+    expect((error as unknown as BackendError).reason).toBe('upstream_unavailable');
+    expect(error.message).not.toContain(token);
+  });
+
   it.each(['malformed', 'truncated'] as const)('maps a %s body to malformed_response', async (scenario) => {
     const p = provider();
     vertexServer.enqueue(scenario);
