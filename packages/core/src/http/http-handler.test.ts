@@ -629,6 +629,10 @@ describe('failures', () => {
 
   it('aborts the generation when the client disconnects', async () => {
     let sawAbort = false;
+    let providerStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      providerStarted = resolve;
+    });
     const provider = createMockImageProvider({
       generate: (_call, context) =>
         new Promise((_resolve, reject) => {
@@ -638,17 +642,20 @@ describe('failures', () => {
             sawAbort = true;
             reject(context.signal.reason);
           });
+          providerStarted();
         }),
     });
     const { handler, gateway } = setup({}, {}, provider);
     const ended = new Promise<string | undefined>((resolve) =>
       gateway.events.once('request-end', (event) => resolve(event.errorCode)),
     );
-    gateway.events.once('provider-call-start', () => controller.abort());
     const controller = new AbortController();
-    const response = await handler(
+    const pending = handler(
       post('/v1/images/generations', { model: 'mock-image', prompt: 'x' }, { signal: controller.signal }),
     );
+    await started;
+    controller.abort();
+    const response = await pending;
     expect(sawAbort).toBe(true);
     expect(await ended).toBe('ABORTED');
     expect(response.status).toBe(499);

@@ -30,9 +30,10 @@ export interface HttpHandlerOptions {
    */
   authenticate?: Authenticate;
   /**
-   * The tenant used for requests that carry no credentials at all. Off by default: set it only
-   * for deliberately public deployments (demos, internal tools behind another auth layer). A
-   * request that does present a key still has to pass `authenticate`.
+   * The tenant used for requests that carry no credentials at all (or for every request when no
+   * `authenticate` is given). Off by default: set it only for deliberately public deployments
+   * (demos, internal tools behind another auth layer). With `authenticate` as well, a request that
+   * does present a key still has to pass it.
    */
   anonymous?: TenantContext;
   /**
@@ -219,7 +220,9 @@ export function createHttpHandler(gateway: Gateway, options: HttpHandlerOptions 
 
   const authenticate = async (context: RequestContext): Promise<TenantContext> => {
     const presented = hasCredentials(context.request);
-    if (!presented && anonymous) return anonymous;
+    // Without an authenticator every caller is anonymous (SDKs always send some key); with one,
+    // only callers that send no credentials at all are.
+    if (anonymous && (!presented || !options.authenticate)) return anonymous;
     const tenant = options.authenticate ? await options.authenticate(context.request) : null;
     if (tenant) {
       const parsed = tenantContextSchema.safeParse(tenant);
@@ -325,7 +328,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpHandlerOptions 
       const token = path.slice('/v1/media/'.length);
       // The token is the credential. A caller that also presents a key is held to its own tenant.
       let tenantId: string | undefined;
-      if (hasCredentials(request)) tenantId = (await authenticate(context)).tenantId;
+      if (options.authenticate && hasCredentials(request)) tenantId = (await authenticate(context)).tenantId;
       const response = await media.handle(request, token, tenantId === undefined ? {} : { tenantId });
       const headers = new Headers(response.headers);
       headers.set('x-request-id', context.requestId);

@@ -1,0 +1,177 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import OpenAI from 'openai';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const TSX = ['--import', 'tsx', '--conditions=@pixelgate/source'];
+const FAKE_OPENAI_API_KEY = 'sk-test-fakeopenai-0123456789abcdefABCDEF';
+const BENCH_PIXELGATE_KEY = 'pg-bench-key-0123456789abcdef';
+
+interface Child {
+  info: { baseURL: string; imageBytes?: number };
+  stats(): Promise<{ cpuMs: number; peakRssMb: number }>;
+  mark(): void;
+  stop(): Promise<void>;
+}
+
+async function startChild(args: string[]): Promise<Child> {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...TSX, 'http-server.ts', ...args], {
+    cwd: here,
+    stdio: 'pipe',
+  });
+  child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+  const lines: Interface = createInterface({ input: child.stdout });
+  const queue: Array<(line: string) => void> = [];
+  lines.on('line', (line) => queue.shift()?.(line));
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      queue.push(resolve);
+      child.once('exit', (code) => reject(new Error(`bench server exited ${code}`)));
+    });
+  const info = JSON.parse(await next()) as Child['info'];
+  return {
+    info,
+    mark: () => child.stdin.write('mark\n'),
+    async stats() {
+      const line = next();
+      child.stdin.write('stats\n');
+      return JSON.parse(await line) as { cpuMs: number; peakRssMb: number };
+    },
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+interface Load {
+  latencies: number[];
+  seconds: number;
+}
+
+/** `total` calls with at most `concurrency` in flight; latencies in ms. */
+async function drive(call: () => Promise<unknown>, total: number, concurrency: number): Promise<Load> {
+  const latencies: number[] = [];
+  let issued = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (issued < total) {
+        issued++;
+        const t0 = performance.now();
+        await call();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
+}
+
+const pick = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+
+interface Case {
+  name: string;
+  upstream: string[];
+  model: string;
+  n: number;
+  total: number;
+  concurrency: number;
+}
+
+async function measure(
+  client: OpenAI,
+  c: Case,
+  model: string,
+  server: Child,
+): Promise<Record<string, number>> {
+  const call = async () => {
+    const result = await client.images.generate({
+      model,
+      prompt: 'a lighthouse at dusk',
+      n: c.n,
+      size: '1024x1024',
+    });
+    if ((result.data?.length ?? 0) !== c.n || !result.data?.[0]?.b64_json)
+      throw new Error('bench: wrong answer');
+  };
+  await drive(call, Math.min(8, c.total), Math.min(c.concurrency, 4)); // warm-up
+  server.mark();
+  const load = await drive(call, c.total, c.concurrency);
+  const stats = await server.stats();
+  return {
+    p50: pick(load.latencies, 0.5),
+    p95: pick(load.latencies, 0.95),
+    rps: c.total / load.seconds,
+    seconds: load.seconds,
+    cpuMsPerRequest: stats.cpuMs / c.total,
+    peakRssMb: stats.peakRssMb,
+  };
+}
+
+/**
+ * The OpenAI SDK calling an OpenAI fake server directly, versus through a pixelgate node:http
+ * server (API-key auth, full pipeline with default guardrails, OpenAI provider plugin) in front
+ * of the same fake. Small: a smooth 1024x1024 PNG from the provider-openai fake at concurrency 16.
+ * Large: n=4 noisy ~1.4 MB PNGs from a fixed-body OpenAI-shaped server (the fake renders without
+ * noise, so its images are small), 4 in flight. Servers run in their own processes; "server"
+ * CPU and peak RSS are the fake's for the direct path and pixelgate's for the pixelgate path.
+ * Goals: pixelgate throughput >= 0.5x direct; large-image p50 <= 2x direct.
+ */
+export async function runHttpBench(): Promise<Array<Record<string, string | number>>> {
+  const cases: Case[] = [
+    {
+      name: 'small 1024x1024 (smooth), n=1, concurrency 16',
+      upstream: ['fake'],
+      model: 'gpt-image-1-mini',
+      n: 1,
+      total: 320,
+      concurrency: 16,
+    },
+    {
+      name: 'large 1024x1024 (noisy), n=4, concurrency 4',
+      upstream: ['wire', '1024', '0.35'],
+      model: 'gpt-image-1',
+      n: 4,
+      total: 40,
+      concurrency: 4,
+    },
+  ];
+  const rows: Array<Record<string, string | number>> = [];
+  for (const c of cases) {
+    const upstream = await startChild(c.upstream);
+    const pixelgate = await startChild(['pixelgate', upstream.info.baseURL]);
+    try {
+      const direct = await measure(
+        new OpenAI({ apiKey: FAKE_OPENAI_API_KEY, baseURL: upstream.info.baseURL, maxRetries: 0 }),
+        c,
+        c.model,
+        upstream,
+      );
+      const through = await measure(
+        new OpenAI({ apiKey: BENCH_PIXELGATE_KEY, baseURL: pixelgate.info.baseURL, maxRetries: 0 }),
+        c,
+        `openai/${c.model}`,
+        pixelgate,
+      );
+      const size = upstream.info.imageBytes
+        ? `, ${(upstream.info.imageBytes / 1e6).toFixed(2)} MB/image`
+        : '';
+      rows.push({
+        case: `${c.name}${size}`,
+        'direct p50/p95 ms': `${direct.p50!.toFixed(1)} / ${direct.p95!.toFixed(1)}`,
+        'pixelgate p50/p95 ms': `${through.p50!.toFixed(1)} / ${through.p95!.toFixed(1)}`,
+        'req/s direct → pixelgate': `${direct.rps!.toFixed(1)} → ${through.rps!.toFixed(1)} (${(through.rps! / direct.rps!).toFixed(2)}x)`,
+        'wall s direct → pixelgate': `${direct.seconds!.toFixed(2)} → ${through.seconds!.toFixed(2)} (${(through.seconds! / direct.seconds!).toFixed(2)}x)`,
+        'server CPU ms/req (fake | pixelgate)': `${direct.cpuMsPerRequest!.toFixed(2)} | ${through.cpuMsPerRequest!.toFixed(2)}`,
+        'server peak RSS MB (fake | pixelgate)': `${direct.peakRssMb!.toFixed(0)} | ${through.peakRssMb!.toFixed(0)}`,
+      });
+    } finally {
+      await pixelgate.stop();
+      await upstream.stop();
+    }
+  }
+  return rows;
+}
