@@ -1,0 +1,136 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { exportEvidence, GatewayError, verifyAuditLog } from '@pixelgate/core';
+import { AUDIT_PUBLIC_KEY_FILE } from '../audit-log.ts';
+import { type CliIo, EXIT, UsageError } from '../io.ts';
+
+/** Flags of `pixelgate audit verify`. */
+export interface AuditVerifyOptions {
+  /** PEM public key file; default: the key `serve` wrote into the log folder. */
+  publicKey?: string;
+  /** Accept records after the last signed checkpoint (a log that is still being written). */
+  allowUnsignedTail?: boolean;
+}
+
+async function readKey(file: string, flag: boolean): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!flag && code === 'ENOENT') {
+      throw new UsageError(
+        `no ${AUDIT_PUBLIC_KEY_FILE} in the log folder: give the checkpoint key with --public-key <file>`,
+      );
+    }
+    throw new UsageError(`cannot read public key ${file}: ${code ?? String(error)}`);
+  }
+}
+
+/**
+ * `pixelgate audit verify <dir>`: checks the hash chain and signed checkpoints of a file audit log
+ * and says where the first break is. Exit 0 intact, 1 tampered or incomplete, 2 bad invocation.
+ */
+export async function runAuditVerify(dir: string, options: AuditVerifyOptions, io: CliIo): Promise<number> {
+  const logDir = resolve(io.cwd, dir);
+  const keyFile = options.publicKey
+    ? resolve(io.cwd, options.publicKey)
+    : join(logDir, AUDIT_PUBLIC_KEY_FILE);
+  const publicKey = await readKey(keyFile, options.publicKey !== undefined);
+  let result: Awaited<ReturnType<typeof verifyAuditLog>>;
+  try {
+    result = await verifyAuditLog(logDir, {
+      publicKeys: [publicKey],
+      ...(options.allowUnsignedTail ? { allowUnsignedTail: true } : {}),
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`no audit log at ${dir}`);
+    throw error;
+  }
+  const summary = `${result.records} records, ${result.checkpoints} signed checkpoints, ${result.files} files`;
+  if (result.ok) {
+    io.stdout(`ok: ${summary}; head seq ${result.lastSeq} ${result.lastHash}\n`);
+    if (result.unsignedTail)
+      io.stdout(`note: ${result.unsignedTail} records after the last checkpoint (not yet signed)\n`);
+    for (const recovery of result.recoveries)
+      io.stdout(
+        `note: crash recovery in ${recovery.file} (${recovery.partialBytes} partial bytes, acknowledged by a signed checkpoint)\n`,
+      );
+    if (!options.publicKey)
+      io.stderr(
+        `pixelgate: checked against the public key in the log folder; pass --public-key with an independent copy to rule out a rewritten log\n`,
+      );
+    return EXIT.ok;
+  }
+  const broken = result.firstBroken;
+  io.stdout(`FAILED after ${summary}\n`);
+  if (broken)
+    io.stdout(
+      `first break: ${broken.file}:${broken.line}${broken.seq === undefined ? '' : ` (seq ${broken.seq})`}: ${broken.reason}\n`,
+    );
+  io.stderr(`pixelgate: audit log ${dir} did not verify\n`);
+  return EXIT.failure;
+}
+
+/** Flags of `pixelgate audit export`. */
+export interface AuditExportOptions {
+  /** Start of the period, inclusive (`YYYY-MM-DD` in UTC, or an ISO 8601 time). */
+  from: string;
+  /** End of the period, exclusive. */
+  to: string;
+  /** Folder for the bundle; must be new or empty. */
+  out: string;
+  /** PEM public key file; default: the key `serve` wrote into the log folder. */
+  publicKey?: string;
+}
+
+/**
+ * `pixelgate audit export`: writes an evidence bundle (records of the period, the verification
+ * verdict, public keys, a summary and an HTML report, with a manifest of hashes) for an auditor.
+ * The period is checked by the exporter itself, so the CLI accepts exactly what the library does.
+ * Exit 0 when the log verified, 1 when the bundle was written but the log is broken (the bundle
+ * says where), 2 for a bad period, a non-empty output folder or a missing log.
+ */
+export async function runAuditExport(
+  auditDir: string,
+  options: AuditExportOptions,
+  io: CliIo,
+): Promise<number> {
+  const logDir = resolve(io.cwd, auditDir);
+  const keyFile = options.publicKey
+    ? resolve(io.cwd, options.publicKey)
+    : join(logDir, AUDIT_PUBLIC_KEY_FILE);
+  const publicKey = await readKey(keyFile, options.publicKey !== undefined);
+  let bundle: Awaited<ReturnType<typeof exportEvidence>>;
+  try {
+    bundle = await exportEvidence({
+      dir: logDir,
+      from: options.from,
+      to: options.to,
+      out: resolve(io.cwd, options.out),
+      publicKeys: [publicKey],
+    });
+  } catch (error) {
+    if (GatewayError.isInstance(error) && error.code === 'VALIDATION_ERROR') {
+      const flag = error.param ? `--${error.param}: ` : '';
+      throw new UsageError(`${flag}${error.message}`);
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`no audit log at ${auditDir}`);
+    throw error;
+  }
+  const { summary } = bundle;
+  io.stdout(`wrote ${Object.keys(bundle.files).length} files to ${options.out}
+`);
+  io.stdout(`period ${summary.period.from} .. ${summary.period.to}: ${summary.totals.records} records, ${summary.totals.images} images, $${summary.totals.costUsd} (${summary.totals.unpriced} unpriced)
+`);
+  if (bundle.verification.ok) {
+    io.stdout(`log verified: ${bundle.verification.records} records, ${bundle.verification.checkpoints} signed checkpoints
+`);
+    return EXIT.ok;
+  }
+  const broken = bundle.verification.firstBroken;
+  io.stderr(`pixelgate: the audit log did not verify${broken ? ` (first break ${broken.file}:${broken.line}: ${broken.reason})` : ''}; the bundle records the failure
+`);
+  return EXIT.failure;
+}

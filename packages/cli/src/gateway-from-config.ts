@@ -1,0 +1,123 @@
+import { join, resolve } from 'node:path';
+import {
+  type AuditSink,
+  createFilesystemStorage,
+  createGateway,
+  type Gateway,
+  type ImageProvider,
+  type StorageAdapter,
+} from '@pixelgate/core';
+import { createGoogleImageProvider } from '@pixelgate/provider-imagen';
+import { createLocalProvider } from '@pixelgate/provider-local';
+import { createOpenAIProvider } from '@pixelgate/provider-openai';
+import { createStabilityProvider } from '@pixelgate/provider-stability';
+import type { CliConfig, ProvidersConfig } from './config.ts';
+
+/** Environment variables that switch a provider on when the config file has no `providers` section. */
+export const PROVIDER_ENVIRONMENT = {
+  openai: 'OPENAI_API_KEY',
+  stability: 'STABILITY_API_KEY',
+  google: 'GEMINI_API_KEY',
+} as const;
+
+/**
+ * Which providers to enable and with what settings. A config file's `providers` section is the
+ * complete list (local stays on unless set to `false`); without one, the environment decides:
+ * each provider whose key variable is set, plus local. Keys come from `env` explicitly rather than
+ * from the plugins' own `process.env` lookups, so what is enabled is what is configured.
+ */
+export function resolveProviders(
+  config: CliConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): ProvidersConfig {
+  if (config.providers) return config.providers;
+  const fromEnv: ProvidersConfig = {};
+  if (env.OPENAI_API_KEY) fromEnv.openai = { apiKey: env.OPENAI_API_KEY };
+  if (env.STABILITY_API_KEY) fromEnv.stability = { apiKey: env.STABILITY_API_KEY };
+  if (env.GEMINI_API_KEY) fromEnv.google = { api: 'gemini', apiKey: env.GEMINI_API_KEY };
+  return fromEnv;
+}
+
+/** Builds the provider plugins for a resolved provider section. */
+export function createProviders(
+  providers: ProvidersConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): ImageProvider[] {
+  const list: ImageProvider[] = [];
+  if (providers.local !== false) list.push(createLocalProvider(providers.local ?? {}));
+  if (providers.openai) {
+    const { apiKey, ...rest } = providers.openai;
+    const key = apiKey ?? env.OPENAI_API_KEY;
+    list.push(createOpenAIProvider({ ...rest, ...(key ? { apiKey: key } : {}) }));
+  }
+  if (providers.stability) {
+    const { apiKey, ...rest } = providers.stability;
+    const key = apiKey ?? env.STABILITY_API_KEY;
+    list.push(createStabilityProvider({ ...rest, ...(key ? { apiKey: key } : {}) }));
+  }
+  if (providers.google) {
+    const { apiKey, ...rest } = providers.google;
+    const key = apiKey ?? env.GEMINI_API_KEY;
+    list.push(createGoogleImageProvider({ ...rest, ...(key ? { apiKey: key } : {}) }));
+  }
+  return list;
+}
+
+/**
+ * The model used when neither the request nor the config names one: the enabled real provider's
+ * flagship (OpenAI, then Stability, then Google), else the local placeholder. Printed with every
+ * result, so it is never a surprise.
+ */
+export function defaultModelFor(providers: ProvidersConfig): string | undefined {
+  if (providers.openai) return 'openai/gpt-image-1.5';
+  if (providers.stability) return 'stability/stable-image-core';
+  if (providers.google) return 'google/gemini-3-pro-image';
+  return providers.local === false ? undefined : 'local/placeholder';
+}
+
+/** Seams for {@link createCliGateway}. */
+export interface CliGatewayOptions {
+  /** Base for a relative `dataDir`. */
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Replaces the filesystem store (tests). */
+  storageAdapter?: StorageAdapter;
+  auditSink?: AuditSink;
+  /** Extra providers (tests point them at fake servers). */
+  providers?: ImageProvider[];
+}
+
+/** The data folder: `dataDir` from the config, else `./pixelgate-data`. */
+export function dataDirectory(config: CliConfig, cwd: string): string {
+  return resolve(cwd, config.dataDir ?? 'pixelgate-data');
+}
+
+/**
+ * The gateway every command uses: the config's gateway settings, its providers, filesystem
+ * storage in `<dataDir>/images`, and its media signing keys.
+ */
+export function createCliGateway(config: CliConfig, options: CliGatewayOptions): Gateway {
+  const {
+    providers: _p,
+    auth: _a,
+    server: _s,
+    dataDir: _d,
+    auditLog: _l,
+    models,
+    mediaSigningKeys,
+    ...gatewayConfig
+  } = config;
+  const enabled = resolveProviders(config, options.env);
+  const defaultModel = gatewayConfig.defaultModel ?? defaultModelFor(enabled);
+  return createGateway({
+    ...gatewayConfig,
+    ...(defaultModel ? { defaultModel } : {}),
+    providers: [...createProviders(enabled, options.env), ...(options.providers ?? [])],
+    ...(models ? { models } : {}),
+    ...(mediaSigningKeys ? { mediaSigningKeys } : {}),
+    storageAdapter:
+      options.storageAdapter ??
+      createFilesystemStorage({ root: join(dataDirectory(config, options.cwd), 'images') }),
+    ...(options.auditSink ? { auditSink: options.auditSink } : {}),
+  });
+}
