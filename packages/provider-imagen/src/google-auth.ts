@@ -58,13 +58,17 @@ export interface VertexTokenSource {
   readonly refreshable: boolean;
 }
 
-function readKeyFile(path: string): string {
+function readKeyFile(path: string, provider: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
-    throw new GatewayError('CONFIGURATION_ERROR', `google: cannot read the key file named by keyFilename.`, {
-      provider: 'google',
-    });
+    throw new GatewayError(
+      'CONFIGURATION_ERROR',
+      `${provider}: cannot read the key file named by keyFilename.`,
+      {
+        provider,
+      },
+    );
   }
 }
 
@@ -80,16 +84,16 @@ function adcTokenUri(): string | undefined {
   }
 }
 
-function parseKey(credentials: ServiceAccountKey | string): ServiceAccountKey {
+function parseKey(credentials: ServiceAccountKey | string, provider: string): ServiceAccountKey {
   if (typeof credentials !== 'string') return credentials;
   try {
     return JSON.parse(credentials) as ServiceAccountKey;
   } catch {
     throw new GatewayError(
       'CONFIGURATION_ERROR',
-      'google: `credentials` is not valid service-account JSON.',
+      `${provider}: \`credentials\` is not valid service-account JSON.`,
       {
-        provider: 'google',
+        provider,
       },
     );
   }
@@ -148,7 +152,7 @@ export function createVertexTokenSource(options: VertexTokenSourceOptions): Vert
           token = await withSignal(fn(), signal, provider);
         } catch (error) {
           if (GatewayError.isInstance(error)) throw error;
-          throw new BackendError('google: the accessToken function failed.', {
+          throw new BackendError(`${provider}: the accessToken function failed.`, {
             reason: 'upstream_auth',
             provider,
           });
@@ -156,7 +160,7 @@ export function createVertexTokenSource(options: VertexTokenSourceOptions): Vert
         if (typeof token !== 'string' || token.length === 0) {
           throw new GatewayError(
             'CONFIGURATION_ERROR',
-            'google: the accessToken function returned no token.',
+            `${provider}: the accessToken function returned no token.`,
             {
               provider,
             },
@@ -183,8 +187,8 @@ export function createVertexTokenSource(options: VertexTokenSourceOptions): Vert
   const getAuth = (): GoogleAuth => {
     if (auth) return auth;
     // Keys are read here, not at construction, so a provider can be created before the file exists.
-    if (options.credentials !== undefined) key = parseKey(options.credentials);
-    else if (options.keyFilename) key = parseKey(readKeyFile(options.keyFilename));
+    if (options.credentials !== undefined) key = parseKey(options.credentials, provider);
+    else if (options.keyFilename) key = parseKey(readKeyFile(options.keyFilename, provider), provider);
     tokenUri = key?.token_uri ?? adcTokenUri();
     const userClientOptions = (options.googleAuthOptions?.clientOptions ?? {}) as Record<string, unknown>;
     auth = new GoogleAuth({
@@ -218,7 +222,7 @@ export function createVertexTokenSource(options: VertexTokenSourceOptions): Vert
       if (GatewayError.isInstance(error)) throw error;
       throw new GatewayError(
         'CONFIGURATION_ERROR',
-        `google: no usable Google credentials (${describe(error)}). Pass credentials, keyFilename or accessToken, or set up application default credentials.`,
+        `${provider}: no usable Google credentials (${describe(error)}). Pass credentials, keyFilename or accessToken, or set up application default credentials.`,
         { provider },
       );
     }
@@ -235,7 +239,7 @@ export function createVertexTokenSource(options: VertexTokenSourceOptions): Vert
         (error as { status?: unknown; response?: { status?: unknown } }).response?.status ??
         (error as { status?: unknown }).status;
       const refused = typeof status === 'number' && status >= 400 && status < 500;
-      throw new BackendError(`google: could not obtain an OAuth2 access token: ${describe(error)}`, {
+      throw new BackendError(`${provider}: could not obtain an OAuth2 access token: ${describe(error)}`, {
         reason: refused ? 'upstream_auth' : 'upstream_unavailable',
         provider,
         ...(typeof status === 'number' ? { upstreamStatus: status } : {}),

@@ -2,7 +2,6 @@ import {
   type FetchFunction,
   GatewayError,
   type ImageProvider,
-  loadApiKey,
   type ModelDescriptorInput,
   type ProviderCall,
   type ProviderCallContext,
@@ -134,11 +133,15 @@ export function createGoogleImageProvider(settings: GoogleImageProviderSettings 
   };
   let cachedApiKey: string | undefined;
   const apiKey = (): string => {
-    cachedApiKey ??= loadApiKey({
-      apiKey: settings.apiKey ?? process.env.GEMINI_API_KEY,
-      environmentVariable: 'GOOGLE_API_KEY',
-      provider: `${id} (set apiKey, GEMINI_API_KEY or GOOGLE_API_KEY)`,
-    });
+    // core's loadApiKey reads one environment variable; Google documents two.
+    cachedApiKey ??= settings.apiKey ?? process.env.GEMINI_API_KEY ?? process.env.GOOGLE_API_KEY;
+    if (!cachedApiKey) {
+      throw new GatewayError(
+        'CONFIGURATION_ERROR',
+        `${id}: no Gemini API key. Pass apiKey to the provider factory or set GEMINI_API_KEY (or GOOGLE_API_KEY).`,
+        { provider: id },
+      );
+    }
     return cachedApiKey;
   };
 
