@@ -73,7 +73,9 @@ async function crashChild(dir: string, mode: 'fsync' | 'batched', acks: number):
         child.kill('SIGKILL');
       }
     });
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${code}: ${stderr.slice(0, 2000)}`))));
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${code}: ${stderr.slice(0, 2000)}`)),
+    );
   });
   return acked;
 }
@@ -102,7 +104,14 @@ describe.each(['fsync', 'batched'] as const)('crash of a writing process (%s)', 
 
     const restarted = createFileAuditSink({ dir, signingKey: key.privateKey, checkpointEvery: 7 });
     await restarted.write(
-      auditRecordSchema.parse({ v: 1, requestId: 'after-restart', timestamp: new Date().toISOString(), tenantId: 'acme', source: 'library', outcome: 'success' }),
+      auditRecordSchema.parse({
+        v: 1,
+        requestId: 'after-restart',
+        timestamp: new Date().toISOString(),
+        tenantId: 'acme',
+        source: 'library',
+        outcome: 'success',
+      }),
     );
     await restarted.close();
     const result = await verifyAuditLog(dir, { publicKeys: [key.publicKeyPem] });

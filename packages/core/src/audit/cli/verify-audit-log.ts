@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GatewayError } from '../../errors/gateway-error.ts';
 import {
   type AuditCheckpoint,
   auditKeyId,
@@ -91,7 +92,19 @@ export async function verifyAuditLog(
   options: VerifyAuditLogOptions,
 ): Promise<AuditVerification> {
   const keys = keyMap(options.publicKeys);
-  const names = sortAuditFiles(await readdir(dir));
+  let names: string[];
+  try {
+    names = sortAuditFiles(await readdir(dir));
+  } catch (error) {
+    throw new GatewayError(
+      'VALIDATION_ERROR',
+      `The audit log directory ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      {
+        param: 'dir',
+        cause: error,
+      },
+    );
+  }
   const result: AuditVerification = {
     ok: false,
     records: 0,
@@ -262,4 +275,54 @@ export async function verifyAuditLog(
   result.ok = true;
   result.keyIds = [...keyIds].sort();
   return result;
+}
+
+/**
+ * Reads PEM public keys from files (the CLI's `--public-key <file>` options), so a verifier never
+ * needs the private key. A file may hold several PEM blocks.
+ *
+ * @throws GatewayError VALIDATION_ERROR naming the file when it holds no public key.
+ */
+export async function readPublicKeyFiles(paths: ReadonlyArray<string>): Promise<string[]> {
+  const keys: string[] = [];
+  for (const path of paths) {
+    const text = await readFile(path, 'utf8');
+    const blocks = text.match(/-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g) ?? [];
+    if (blocks.length === 0) {
+      throw new GatewayError(
+        'VALIDATION_ERROR',
+        `${path} holds no PEM public key (-----BEGIN PUBLIC KEY-----).`,
+        { param: 'public-key' },
+      );
+    }
+    keys.push(...blocks.map((block) => `${block}\n`));
+  }
+  return keys;
+}
+
+/**
+ * The human-readable report of `pixelgate audit verify`: one line saying whether the log is intact,
+ * then the first broken place if any. The CLI exits 0 when `result.ok`, 1 otherwise.
+ */
+export function formatAuditVerification(result: AuditVerification): string {
+  const summary = `${result.records} records, ${result.checkpoints} signed checkpoints, ${result.files} files`;
+  const lines = [
+    result.ok
+      ? `OK: ${summary}; chain intact up to seq ${result.lastSeq}.`
+      : `BROKEN: ${summary} verified before the break.`,
+  ];
+  if (result.firstBroken) {
+    const where = `${result.firstBroken.file}${result.firstBroken.line > 0 ? `:${result.firstBroken.line}` : ''}`;
+    const seq = result.firstBroken.seq === undefined ? '' : ` (seq ${result.firstBroken.seq})`;
+    lines.push(`First broken link: ${where}${seq}: ${result.firstBroken.reason}.`);
+  }
+  for (const recovery of result.recoveries) {
+    lines.push(
+      `Recovered crash: ${recovery.file} ends with a partial line of ${recovery.partialBytes} bytes (acknowledged by a signed checkpoint).`,
+    );
+  }
+  if (result.unsignedTail > 0)
+    lines.push(`${result.unsignedTail} record(s) after the last checkpoint (accepted: live log).`);
+  if (result.keyIds.length > 0) lines.push(`Signed by: ${result.keyIds.join(', ')}.`);
+  return lines.join('\n');
 }
