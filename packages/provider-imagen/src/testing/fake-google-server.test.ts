@@ -187,6 +187,33 @@ describe('fake Google server: generateContent', () => {
     expect(answer.candidates[0]!.index).toBeUndefined();
   });
 
+  it('streams with alt=sse: text, then the image whole, then finish reason and usage', async () => {
+    const response = await fetch(
+      `${server.url}/v1beta/models/gemini-3-pro-image:streamGenerateContent?alt=sse`,
+      {
+        method: 'POST',
+        headers: { 'x-goog-api-key': server.apiKey },
+        body: JSON.stringify({ contents: [{ parts: [{ text: 'x' }] }] }),
+      },
+    );
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const events = (await response.text())
+      .split('\r\n\r\n')
+      .filter((chunk) => chunk.startsWith('data: '))
+      .map(
+        (chunk) =>
+          JSON.parse(chunk.slice(6)) as {
+            candidates: Array<{ content: { parts: Array<Record<string, unknown>> }; finishReason?: string }>;
+            usageMetadata?: unknown;
+          },
+      );
+    expect(events).toHaveLength(3);
+    expect(events[0]!.candidates[0]!.content.parts[0]).toHaveProperty('text');
+    expect(events[1]!.candidates[0]!.content.parts[0]).toHaveProperty('inlineData');
+    expect(events[2]!.candidates[0]!.finishReason).toBe('STOP');
+    expect(events[2]!.usageMetadata).toBeDefined();
+  });
+
   it('leaves text out when only IMAGE is asked for', async () => {
     const response = await generate('gemini-2.5-flash-image', {
       contents: [{ parts: [{ text: 'x' }] }],

@@ -228,8 +228,8 @@ function fail(code: number, message: string, details: unknown[] = []): never {
 
 /**
  * Starts a fake of Google's image APIs on 127.0.0.1 (random port): Vertex AI
- * (`/{v1,v1beta1}/projects/{p}/locations/{l}/publishers/google/models/{m}:{predict,generateContent}`,
- * bearer tokens), the Gemini API (`/v1beta/models/{m}:{predict,generateContent}`, `x-goog-api-key`
+ * (`/{v1,v1beta1}/projects/{p}/locations/{l}/publishers/google/models/{m}:{predict,generateContent,streamGenerateContent}`,
+ * bearer tokens), the Gemini API (`/v1beta/models/{m}:{predict,generateContent,streamGenerateContent}`, `x-goog-api-key`
  * or `?key=`) and an OAuth2 token endpoint verifying RS256 service-account assertions. It
  * validates like the reference says the real API does, renders real images of the right pixel
  * size, and answers queued scenarios (filtering, blocks, 429, 5xx, slow or cut-short bodies).
@@ -783,8 +783,8 @@ export async function createFakeGoogleServer(
 
   // ---- routing ----------------------------------------------------------------------------------
   const VERTEX_PATH =
-    /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([^/:]+):(predict|generateContent)$/;
-  const GEMINI_PATH = /^\/v1beta\/models\/([^/:]+):(predict|generateContent)$/;
+    /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([^/:]+):(predict|generateContent|streamGenerateContent)$/;
+  const GEMINI_PATH = /^\/v1beta\/models\/([^/:]+):(predict|generateContent|streamGenerateContent)$/;
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
@@ -844,6 +844,9 @@ export async function createFakeGoogleServer(
     if (!model || model.shutDown || !model.apis.includes(api)) notFound();
     if (api === 'vertex' && model!.vertexLocations && !model!.vertexLocations.includes(location!)) notFound();
     if ((method === 'predict') !== (model!.family === 'imagen')) notFound();
+    if (method === 'streamGenerateContent' && parsedUrl.searchParams.get('alt') !== 'sse') {
+      fail(400, 'This fake streams only with alt=sse.');
+    }
 
     let scenario = nextScenario();
     scenarioError(scenario, api, modelId);
@@ -877,7 +880,34 @@ export async function createFakeGoogleServer(
       timers.add(timer);
       return;
     }
+    if (method === 'streamGenerateContent') return stream(res, answer as Record<string, unknown>);
     send(res, 200, answer);
+  };
+
+  /**
+   * Server-sent events the way `streamGenerateContent?alt=sse` sends them: text parts one by one,
+   * each image whole in its own event, and a last event with the finish reason and full usage.
+   */
+  const stream = (res: ServerResponse, answer: Record<string, unknown>) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const candidates = answer.candidates as Array<Record<string, unknown>> | undefined;
+    const candidate = candidates?.[0];
+    const parts = ((candidate?.content as { parts?: unknown[] } | undefined)?.parts ?? []) as unknown[];
+    const { candidates: _candidates, usageMetadata, ...rest } = answer;
+    const event = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\r\n\r\n`);
+    if (!candidate) {
+      event(answer);
+      return res.end();
+    }
+    const { content: _content, finishReason, ...candidateRest } = candidate;
+    for (const part of parts)
+      event({ ...rest, candidates: [{ ...candidateRest, content: { role: 'model', parts: [part] } }] });
+    event({
+      ...rest,
+      candidates: [{ ...candidateRest, content: { role: 'model', parts: [] }, finishReason }],
+      usageMetadata,
+    });
+    res.end();
   };
 
   const wait = (ms: number, req: IncomingMessage) =>
