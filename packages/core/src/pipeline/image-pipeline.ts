@@ -14,6 +14,7 @@ import type { GatewayEventEmitter } from '../events/gateway-events.ts';
 import type { AccessPolicy, GatewayConfig } from '../gateway/gateway-options.ts';
 import type { Guardrail, RecordedVerdict } from '../guardrails/guardrail.ts';
 import { contentBlockedError, redactPromptForAudit, runGuardrails } from '../guardrails/index.ts';
+import { createMediaDelivery, type MediaDelivery } from '../media/media-delivery.ts';
 import type { MediaSigner } from '../media/media-signer.ts';
 import { type ModelDescriptor, qualifiedModelId } from '../models/model-descriptor.ts';
 import { estimateImagePrice, priceFromUsage, roundUsd } from '../models/pricing.ts';
@@ -27,9 +28,9 @@ import { type ImageRequest, imageRequestSchema } from '../request/image-request.
 import { zodToValidationError } from '../request/zod-error.ts';
 import { extensionFor, sniffImage } from '../shared/media-type.ts';
 import { parseSize } from '../shared/image-size.ts';
-import type { StorageAdapter } from '../storage/storage-adapter.ts';
+import type { StorageAdapter, StoredObjectInfo } from '../storage/storage-adapter.ts';
 import { dispatchImages, type DispatchResult } from './dispatch.ts';
-import type { GeneratedImage, GenerationResult } from './generation-result.ts';
+import type { GeneratedImage, GenerationResult, ImageData } from './generation-result.ts';
 
 /** Per-request options of `generate`. */
 export interface GenerateOptions {
@@ -101,6 +102,8 @@ function auditParameters(request: ImageRequest | undefined): Record<string, unkn
  */
 @injectable()
 export class ImagePipeline {
+  readonly #delivery: MediaDelivery;
+
   constructor(
     @inject(TOKENS.Options) private readonly config: GatewayConfig,
     @inject(TOKENS.ModelRegistry) private readonly registry: ModelRegistry,
@@ -115,7 +118,17 @@ export class ImagePipeline {
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.IdGenerator) private readonly ids: IdGenerator,
     @inject(TOKENS.Logger) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.#delivery = createMediaDelivery({
+      mode: config.media.mode,
+      ...(config.media.publicBaseUrl ? { publicBaseUrl: config.media.publicBaseUrl } : {}),
+      pathPrefix: `${config.media.pathPrefix}/v1/media/`,
+      signer: mediaSigner,
+      storage,
+      defaultTtlSeconds: config.media.ttlSeconds,
+      clock,
+    });
+  }
 
   /** Runs one request through every stage. Throws a GatewayError; the audit record is written either way. */
   async generate(input: unknown, options: GenerateOptions = {}): Promise<GenerationResult> {
@@ -366,8 +379,9 @@ export class ImagePipeline {
     const store = this.config.storage.mode === 'always' || responseFormat === 'url';
     const expiresAt = new Date(this.clock.now() + this.config.storage.retentionSeconds * 1000);
     const day = new Date(this.clock.now()).toISOString().slice(0, 10);
+    const storedInfo: Array<StoredObjectInfo | undefined> = [];
     state.images = await Promise.all(
-      dispatched.images.map(async (image) => {
+      dispatched.images.map(async (image, index) => {
         const sniffed = sniffImage(image.bytes);
         const sha256 = sha256Hex(image.bytes);
         const generated: GeneratedImage = {
@@ -384,7 +398,7 @@ export class ImagePipeline {
           const key = `images/${day}/${randomUUID()}.${extensionFor(image.mediaType)}`;
           const putStarted = this.clock.now();
           try {
-            await this.storage.put(key, image.bytes, {
+            storedInfo[index] = await this.storage.put(key, image.bytes, {
               mediaType: image.mediaType,
               metadata: { tenant: state.tenant.tenantId, 'request-id': state.requestId, sha256 },
               expiresAt,
@@ -405,7 +419,7 @@ export class ImagePipeline {
     );
     this.#time(state, 'store', started);
     started = this.clock.now();
-    const data = await Promise.all(state.images.map((image) => this.#deliver(image, responseFormat, state)));
+    const data = await Promise.all(state.images.map((image, index) => this.#deliver(image, responseFormat, state, storedInfo[index])));
     this.#time(state, 'deliver', started);
 
     // 12. cost (settled by the caller of #run)
@@ -567,26 +581,17 @@ export class ImagePipeline {
     });
   }
 
-  async #deliver(image: GeneratedImage, format: 'b64_json' | 'url', state: RequestState): Promise<{ b64_json?: string; url?: string; revised_prompt?: string }> {
+  async #deliver(image: GeneratedImage, format: 'b64_json' | 'url', state: RequestState, info: StoredObjectInfo | undefined): Promise<ImageData> {
     const revised = image.revisedPrompt ? { revised_prompt: image.revisedPrompt } : {};
     if (format === 'b64_json') return { b64_json: toBase64(image.bytes), ...revised };
-    const key = image.storageKey!;
-    const ttl = this.config.media.ttlSeconds;
-    const expiresAt = this.clock.now() + ttl * 1000;
-    let url: string;
-    if (this.config.media.mode === 'presigned') {
-      if (!this.storage.presign) {
-        throw new GatewayError('CONFIGURATION_ERROR', `media.mode is 'presigned' but '${this.storage.id}' storage cannot presign URLs; use mode 'proxy'.`);
-      }
-      url = await this.storage.presign(key, { expiresInSeconds: ttl, mediaType: image.mediaType });
-    } else {
-      const token = this.mediaSigner.sign({ key, tenantId: state.tenant.tenantId, mediaType: image.mediaType, expiresAt });
-      const origin = (this.config.media.publicBaseUrl ?? state.publicBaseUrl ?? '').replace(/\/$/, '');
-      url = `${origin}${this.config.media.pathPrefix}/v1/media/${token}`;
-    }
-    image.url = url;
-    image.urlExpiresAt = expiresAt;
-    return { url, ...revised };
+    const delivered = await this.#delivery.deliver({
+      info: info!,
+      tenantId: state.tenant.tenantId,
+      ...(state.publicBaseUrl ? { baseUrl: state.publicBaseUrl } : {}),
+    });
+    image.url = delivered.url;
+    image.urlExpiresAt = delivered.expiresAt.getTime();
+    return { url: delivered.url, ...revised };
   }
 
   async #audit(state: RequestState, failure: GatewayError | undefined): Promise<void> {
