@@ -9,6 +9,7 @@ import {
   MemoryAuditSink,
 } from '@pixelgate/core';
 import { createLocalProvider } from '@pixelgate/provider-local';
+import { startSpinner } from '../progress.ts';
 
 /** Where the demo writes and how it talks (injected so tests can run it in-process). */
 export interface DemoOptions {
@@ -26,19 +27,6 @@ export interface DemoOptions {
   stderr?: (text: string) => void;
   /** Show a spinner on stderr (default: when stderr is a terminal). */
   progress?: boolean;
-}
-
-const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-
-/** A one-line spinner on stderr; a no-op when not attached to a terminal. */
-function startSpinner(enabled: boolean, write: (text: string) => void, label: string): () => void {
-  if (!enabled) return () => {};
-  let frame = 0;
-  const timer = setInterval(() => write(`\r${FRAMES[frame++ % FRAMES.length]} ${label}`), 80);
-  return () => {
-    clearInterval(timer);
-    write('\r\x1b[2K');
-  };
 }
 
 /**
