@@ -128,9 +128,12 @@ describe('fake Stability server: v2beta', () => {
   });
 
   it('does image-to-image on sd3 and ultra at the input size, requiring strength', async () => {
-    const input = new Blob([await renderImage({ width: 320, height: 192, format: 'png' })], {
-      type: 'image/png',
-    });
+    const input = new Blob(
+      [(await renderImage({ width: 320, height: 192, format: 'png' })) as Uint8Array<ArrayBuffer>],
+      {
+        type: 'image/png',
+      },
+    );
     const ok = await v2('sd3', { prompt: 'a', mode: 'image-to-image', image: input, strength: '0.6' });
     expect(sniffImage(new Uint8Array(await ok.arrayBuffer()))).toMatchObject({ width: 320, height: 192 });
     const missing = await errorOf(await v2('ultra', { prompt: 'a', image: input }));
