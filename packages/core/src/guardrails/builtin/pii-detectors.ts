@@ -68,7 +68,7 @@ const IPV4 = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]*\d)/g;
 const IPV6 =
   /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?:%[\w.]+)?(?![\w:])/g;
 const PHONE =
-  /(?<![\w+])(?:\+\d{1,3}[\s.-]*)?(?:\(\d{1,5}\)[\s.-]*)?\d{1,5}(?:[\s.-]{0,2}\d{1,5}){1,6}(?![\w])/g;
+  /(?<![\w+])(?:\+\d{8,15}|(?:\+\d{1,3}[\s.-]*)?(?:\(\d{1,5}\)[\s.-]*)?\d{1,5}(?:[\s.-]{1,2}\d{1,8}){1,6})(?![\w])/g;
 const IBAN_START = /(?<![A-Za-z0-9])([A-Za-z]{2})(\d{2})(?=[ -]?[A-Za-z0-9])/g;
 const GENERIC_TOKEN = /(?<![A-Za-z0-9_\-+/=])[A-Za-z0-9_\-+/]{32,}={0,2}(?![A-Za-z0-9_\-+/=])/g;
 
@@ -229,8 +229,8 @@ export function shannonEntropy(text: string): number {
 function looksLikeGenericSecret(token: string): boolean {
   const body = token.replace(/=+$/, '');
   if (body.length < 32) return false;
-  const classes = [/[a-z]/, /[A-Z]/, /\d/].filter((pattern) => pattern.test(body)).length;
-  if (classes < 2 || !/\d/.test(body)) return false;
+  // Keys are mixed-case base62/base64; digests and UUIDs (lower-case hex) are not flagged.
+  if (!/[a-z]/.test(body) || !/[A-Z]/.test(body) || !/\d/.test(body)) return false;
   return shannonEntropy(body) >= 3.5;
 }
 
@@ -313,12 +313,19 @@ export function detectPii(text: string, categories: ReadonlyArray<PiiCategory> =
     const raw = match[0];
     const digits = raw.replace(/\D/g, '');
     const international = raw.startsWith('+');
-    const separated = /[\s.()-]/.test(raw);
+    const separators = raw.match(/[\s.()-]+/g) ?? [];
+    const groups = raw
+      .replace(/^\+/, '')
+      .split(/[\s.()-]+/)
+      .filter((group) => group !== '');
     const digitCountOk = international
       ? digits.length >= 8 && digits.length <= 15
       : digits.length >= 10 && digits.length <= 15;
-    // Bare digit runs are order numbers as often as phone numbers: require a format.
-    if (digitCountOk && (international || separated) && !/^\d{4}-\d{2}-\d{2}$/.test(raw)) {
+    // Bare digit runs are order numbers as often as phone numbers: require a format. A single dot
+    // is a decimal number; one-digit groups inside a national number are ISBNs and the like.
+    const decimal = separators.length === 1 && separators[0] === '.';
+    const isbnLike = !international && groups.slice(1).some((group) => group.length === 1);
+    if (digitCountOk && (international || separators.length > 0) && !decimal && !isbnLike) {
       add('phone')(match.index, match.index + raw.length);
     }
   }

@@ -25,6 +25,7 @@ describe('detectPii', () => {
     ['phone', 'ring +44 20 7946 0958'],
     ['phone', 'ring +49 30 1234567'],
     ['phone', 'ring +33 1 23 45 67 89'],
+    ['phone', 'text +15551234567 now'],
     ['us_ssn', 'my ssn is 123-45-6789'],
     ['us_ssn', 'number 123 45 6789 here'],
     ['us_ssn', 'SSN: 123456789'],
@@ -68,6 +69,20 @@ describe('detectPii', () => {
     ['a long ordinary word', 'pneumonoultramicroscopicsilicovolcanoconiosis'],
     ['a size', 'a poster 1024x1024'],
     ['an at sign in prose', 'meet @ noon'],
+    [
+      'camera settings',
+      'cinematic still, 1920x1080, 35mm, f/1.8, ISO 100, 1/250s, 8K UHD, RGB(255, 128, 0), #FF5733',
+    ],
+    [
+      'versions and ratios',
+      'the year 1984, version 2.0.1, aspect 16:9 and 3:2, 2001: A Space Odyssey poster',
+    ],
+    ['a clock and coordinates', 'a clock showing 10:30:45 on 12/25/2024, coordinates 40.7128, -74.0060'],
+    ['a seed', 'a seed of 1234567890 with cfg 7.5 and 30 steps'],
+    ['a UUID and a short commit', 'commit 3f2a9c1 and uuid 123e4567-e89b-12d3-a456-426614174000'],
+    ['a SHA-256 digest', 'sha e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
+    ['an ISBN', 'ISBN 978-3-16-148410-0 on a book cover'],
+    ['a long decimal', 'pi is 3.14159265358979'],
   ])('finds nothing in %s', (_name, text) => {
     expect(categoriesIn(text)).toEqual([]);
   });
