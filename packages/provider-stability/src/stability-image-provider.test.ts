@@ -390,6 +390,30 @@ describe('v2beta requests', () => {
   });
 });
 
+describe('base URL', () => {
+  it('sends every request, of both API families, to the configured base URL and nowhere else', async () => {
+    const seen: string[] = [];
+    const provider = providerFor(server, {
+      fetch: (input, init) => {
+        seen.push(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+        return globalThis.fetch(input, init);
+      },
+    });
+    await provider.generate(callFor(provider, 'stable-image-ultra'), contextFor());
+    await provider.generate(callFor(provider, 'sd3.5-medium'), contextFor());
+    await provider.generate(callFor(provider, 'stable-diffusion-xl-1024-v1-0', { n: 2 }), contextFor());
+    server.enqueue('server_error');
+    await failureOf(provider.generate(callFor(provider, 'stable-image-core'), contextFor()));
+    expect(seen).toEqual([
+      `${server.url}/v2beta/stable-image/generate/ultra`,
+      `${server.url}/v2beta/stable-image/generate/sd3`,
+      `${server.url}/v1/generation/stable-diffusion-xl-1024-v1-0/text-to-image`,
+      `${server.url}/v2beta/stable-image/generate/core`,
+    ]);
+    expect(server.requests).toHaveLength(4);
+  });
+});
+
 describe('credentials', () => {
   it('reads STABILITY_API_KEY lazily, at the first call', async () => {
     const previous = process.env.STABILITY_API_KEY;

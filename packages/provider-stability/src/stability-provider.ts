@@ -577,7 +577,7 @@ export function createStabilityProvider(settings: StabilityProviderSettings = {}
   function requestHeaders(apiKey: string, accept: string, call: ProviderCall): Record<string, string> {
     return {
       ...(call.user !== undefined && !('stability-client-user-id' in extraHeaders)
-        ? { 'stability-client-user-id': call.user.slice(0, 256) }
+        ? { 'stability-client-user-id': call.user }
         : {}),
       'user-agent': `pixelgate-provider-stability/${VERSION}`,
       ...extraHeaders,
