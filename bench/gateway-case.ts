@@ -9,7 +9,12 @@ import {
   sniffImage,
 } from '@pixelgate/core';
 
-const [mode, port, n, count] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
+const [mode, port, n, count] = [
+  process.argv[2]!,
+  Number(process.argv[3]),
+  Number(process.argv[4]),
+  Number(process.argv[5]),
+];
 const size = process.argv[6]!;
 
 /** A minimal OpenAI-style plugin: POST, parse, decode base64 once. */
@@ -27,10 +32,16 @@ const provider: ImageProvider = {
   async generate(call, context) {
     const response = await providerFetch(
       `http://127.0.0.1:${port}/v1/images/generations`,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: call.prompt, n: call.n, size: call.size }) },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: call.prompt, n: call.n, size: call.size }),
+      },
       { provider: 'wire', signal: context.signal },
     );
-    const body = (await readJsonBody(response, { provider: 'wire' })) as { data: Array<{ b64_json: string }> };
+    const body = (await readJsonBody(response, { provider: 'wire' })) as {
+      data: Array<{ b64_json: string }>;
+    };
     return {
       images: body.data.map((item) => {
         const bytes = decodeBase64(item.b64_json, 'wire');
@@ -42,7 +53,13 @@ const provider: ImageProvider = {
 
 const gateway = createGateway({ providers: [provider] });
 const model = gateway.registry.resolve('wire/bench').model;
-const request = { model: 'wire/bench', prompt: 'a lighthouse at dusk', n, size, response_format: 'b64_json' as const };
+const request = {
+  model: 'wire/bench',
+  prompt: 'a lighthouse at dusk',
+  n,
+  size,
+  response_format: 'b64_json' as const,
+};
 
 async function once(): Promise<number> {
   if (mode === 'direct') {
@@ -51,7 +68,13 @@ async function once(): Promise<number> {
       { model, prompt: request.prompt, n, size, providerOptions: {} },
       { signal: new AbortController().signal, requestId: 'bench', callIndex: 0, attempt: 0, logger: console },
     );
-    return result.images.reduce((sum, image) => sum + Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength).toString('base64').length, 0);
+    return result.images.reduce(
+      (sum, image) =>
+        sum +
+        Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength).toString('base64')
+          .length,
+      0,
+    );
   }
   const result = await gateway.generate(request);
   // The put is measured; keeping every image of the run in memory would not be (a real deployment

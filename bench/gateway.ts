@@ -13,15 +13,29 @@ interface CaseResult {
 
 function runChild(args: string[]): Promise<CaseResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...TSX, ...args], { cwd: here, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...TSX, ...args], {
+      cwd: here,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`case exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
+        : reject(new Error(`case exited ${code}`)),
+    );
   });
 }
 
-async function withWireServer<T>(width: number, noise: number, fn: (port: number, imageBytes: number) => Promise<T>): Promise<T> {
-  const server = spawn(process.execPath, [...TSX, 'wire-server.ts', String(width), String(noise)], { cwd: here, stdio: ['pipe', 'pipe', 'inherit'] });
+async function withWireServer<T>(
+  width: number,
+  noise: number,
+  fn: (port: number, imageBytes: number) => Promise<T>,
+): Promise<T> {
+  const server = spawn(process.execPath, [...TSX, 'wire-server.ts', String(width), String(noise)], {
+    cwd: here,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const info = await new Promise<{ port: number; imageBytes: number }>((resolve, reject) => {
     server.stdout.once('data', (chunk) => resolve(JSON.parse(String(chunk))));
     server.once('exit', (code) => reject(new Error(`wire server exited ${code}`)));
@@ -49,8 +63,22 @@ export async function runGatewayBench(): Promise<Array<Record<string, string | n
   ];
   for (const c of cases) {
     await withWireServer(c.width, c.noise, async (port, imageBytes) => {
-      const direct = await runChild(['gateway-case.ts', 'direct', String(port), String(c.n), String(c.count), c.size]);
-      const gateway = await runChild(['gateway-case.ts', 'gateway', String(port), String(c.n), String(c.count), c.size]);
+      const direct = await runChild([
+        'gateway-case.ts',
+        'direct',
+        String(port),
+        String(c.n),
+        String(c.count),
+        c.size,
+      ]);
+      const gateway = await runChild([
+        'gateway-case.ts',
+        'gateway',
+        String(port),
+        String(c.n),
+        String(c.count),
+        c.size,
+      ]);
       rows.push({
         case: `${c.name}, ${(imageBytes / 1e6).toFixed(2)} MB/image`,
         'direct p50/p95 ms': `${direct.p50.toFixed(1)} / ${direct.p95.toFixed(1)}`,

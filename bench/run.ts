@@ -5,16 +5,33 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const suites: Array<{ name: string; file: string; fn: string; title: string }> = [
-  { name: 'gateway', file: 'gateway.ts', fn: 'runGatewayBench', title: 'Provider direct vs gateway.generate() (full pipeline)' },
-  { name: 'storage', file: 'storage.ts', fn: 'runStorageBench', title: 'Storage adapters and the media handler' },
+  {
+    name: 'gateway',
+    file: 'gateway.ts',
+    fn: 'runGatewayBench',
+    title: 'Provider direct vs gateway.generate() (full pipeline)',
+  },
+  {
+    name: 'storage',
+    file: 'storage.ts',
+    fn: 'runStorageBench',
+    title: 'Storage adapters and the media handler',
+  },
   { name: 'audit', file: 'audit.ts', fn: 'runAuditBench', title: 'Audit file sink throughput' },
-  { name: 'http', file: 'http.ts', fn: 'runHttpBench', title: 'OpenAI SDK: fake server directly vs through a pixelgate server' },
+  {
+    name: 'http',
+    file: 'http.ts',
+    fn: 'runHttpBench',
+    title: 'OpenAI SDK: fake server directly vs through a pixelgate server',
+  },
 ];
 
 function printTable(rows: Array<Record<string, string | number>>): void {
   if (rows.length === 0) return;
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => String(row[column] ?? '').length)));
+  const widths = columns.map((column) =>
+    Math.max(column.length, ...rows.map((row) => String(row[column] ?? '').length)),
+  );
   const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(line(columns));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
@@ -26,6 +43,9 @@ for (const suite of suites) {
   if (wanted.length && !wanted.includes(suite.name)) continue;
   if (!existsSync(`${here}/${suite.file}`)) continue;
   console.log(`\n## ${suite.title}\n`);
-  const module = (await import(`./${suite.file}`)) as Record<string, () => Promise<Array<Record<string, string | number>>>>;
+  const module = (await import(`./${suite.file}`)) as Record<
+    string,
+    () => Promise<Array<Record<string, string | number>>>
+  >;
   printTable(await module[suite.fn]!());
 }

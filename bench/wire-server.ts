@@ -13,7 +13,9 @@ const bodies = new Map<number, Buffer>();
 const bodyFor = (n: number): Buffer => {
   let body = bodies.get(n);
   if (!body) {
-    body = Buffer.from(JSON.stringify({ created: 1, data: Array.from({ length: n }, () => ({ b64_json: b64 })) }));
+    body = Buffer.from(
+      JSON.stringify({ created: 1, data: Array.from({ length: n }, () => ({ b64_json: b64 })) }),
+    );
     bodies.set(n, body);
   }
   return body;
@@ -30,7 +32,9 @@ const server = createServer((req, res) => {
 });
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
-  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0, imageBytes: bytes.length })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0, imageBytes: bytes.length })}\n`,
+  );
 });
 process.stdin.on('end', () => server.close(() => process.exit(0)));
 process.stdin.resume();

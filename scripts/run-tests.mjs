@@ -11,10 +11,22 @@ const workspaces = ['packages', 'examples'].flatMap((dir) =>
 );
 for (const dir of workspaces) rmSync(join(dir, '.vitest-report.json'), { force: true });
 
-const turbo = spawnSync('npx', ['turbo', 'run', 'test', '--continue', '--output-logs=errors-only', '--log-order=grouped', ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const turbo = spawnSync(
+  'npx',
+  [
+    'turbo',
+    'run',
+    'test',
+    '--continue',
+    '--output-logs=errors-only',
+    '--log-order=grouped',
+    ...process.argv.slice(2),
+  ],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 
 let passed = 0;
 let failed = 0;
@@ -28,7 +40,9 @@ for (const dir of workspaces) {
   passed += report.numPassedTests ?? 0;
   failed += report.numFailedTests ?? 0;
   skipped += pending;
-  lines.push(`  ${dir.slice(root.length).padEnd(32)} ${report.numPassedTests} passed, ${report.numFailedTests} failed${pending ? `, ${pending} skipped` : ''}`);
+  lines.push(
+    `  ${dir.slice(root.length).padEnd(32)} ${report.numPassedTests} passed, ${report.numFailedTests} failed${pending ? `, ${pending} skipped` : ''}`,
+  );
 }
 console.log(`\nper package:\n${lines.join('\n')}`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -1,2 +1,2 @@
 export { createLocalProvider, LOCAL_MODELS, type LocalProviderSettings } from './local-provider.ts';
-export { renderImage, type RenderImageOptions } from './render-image.ts';
+export { type RenderImageOptions, renderImage } from './render-image.ts';

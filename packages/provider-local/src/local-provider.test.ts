@@ -1,9 +1,23 @@
-import { createGateway, GatewayError, ModelRegistry, sniffImage, validateCapabilities, silentLogger, type ProviderCall } from '@pixelgate/core';
+import {
+  createGateway,
+  GatewayError,
+  ModelRegistry,
+  type ProviderCall,
+  silentLogger,
+  sniffImage,
+  validateCapabilities,
+} from '@pixelgate/core';
 import { describe, expect, it } from 'vitest';
 import { createLocalProvider } from './local-provider.ts';
 import { renderImage } from './render-image.ts';
 
-const context = (signal = new AbortController().signal) => ({ signal, requestId: 'r', callIndex: 0, attempt: 0, logger: silentLogger });
+const context = (signal = new AbortController().signal) => ({
+  signal,
+  requestId: 'r',
+  callIndex: 0,
+  attempt: 0,
+  logger: silentLogger,
+});
 
 function callFor(request: Record<string, unknown>): ProviderCall {
   const provider = createLocalProvider();
@@ -44,16 +58,22 @@ describe('renderImage', () => {
 describe('createLocalProvider', () => {
   it('returns n images with consecutive seeds in the requested format', async () => {
     const provider = createLocalProvider();
-    const result = await provider.generate(callFor({ n: 3, size: '256x256', seed: 7, output_format: 'webp' }), context());
+    const result = await provider.generate(
+      callFor({ n: 3, size: '256x256', seed: 7, output_format: 'webp' }),
+      context(),
+    );
     expect(result.images.map((image) => image.seed)).toEqual([7, 8, 9]);
-    for (const image of result.images) expect(sniffImage(image.bytes)).toEqual({ mediaType: 'image/webp', width: 256, height: 256 });
+    for (const image of result.images)
+      expect(sniffImage(image.bytes)).toEqual({ mediaType: 'image/webp', width: 256, height: 256 });
   });
 
   it('stops during its artificial latency when aborted', async () => {
     const provider = createLocalProvider({ latencyMs: 5_000 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 10);
-    const error = await provider.generate(callFor({ size: '256x256' }), context(controller.signal)).catch((e: unknown) => e);
+    const error = await provider
+      .generate(callFor({ size: '256x256' }), context(controller.signal))
+      .catch((e: unknown) => e);
     expect(GatewayError.isInstance(error) && error.code).toBe('ABORTED');
   });
 
@@ -61,14 +81,22 @@ describe('createLocalProvider', () => {
     const gateway = createGateway({ providers: [createLocalProvider()], guardrails: [] });
     const wide = await gateway.generate({ model: 'local/placeholder', prompt: 'x', aspect_ratio: '16:9' });
     expect(wide.images[0]).toMatchObject({ width: 1344, height: 768 });
-    const split = await gateway.generate({ model: 'local/placeholder-single', prompt: 'x', n: 3, size: '512x512', seed: 1 });
+    const split = await gateway.generate({
+      model: 'local/placeholder-single',
+      prompt: 'x',
+      n: 3,
+      size: '512x512',
+      seed: 1,
+    });
     expect(split.images.map((image) => image.seed)).toEqual([1, 2, 3]);
     await gateway.close();
   });
 
   it('checks its provider options', async () => {
     const gateway = createGateway({ providers: [createLocalProvider()], guardrails: [] });
-    const error = await gateway.generate({ model: 'local/placeholder', prompt: 'x', provider_options: { local: { noise: 2 } } }).catch((e: unknown) => e);
+    const error = await gateway
+      .generate({ model: 'local/placeholder', prompt: 'x', provider_options: { local: { noise: 2 } } })
+      .catch((e: unknown) => e);
     expect(GatewayError.isInstance(error) && error.param).toBe('provider_options.local.noise');
     await gateway.close();
   });

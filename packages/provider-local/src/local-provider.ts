@@ -1,4 +1,5 @@
 import {
+  abortErrorFrom,
   type ImageProvider,
   type ModelDescriptorInput,
   type ProviderCall,
@@ -6,7 +7,6 @@ import {
   type ProviderResult,
   parseSize,
   throwIfAborted,
-  abortErrorFrom,
 } from '@pixelgate/core';
 import { z } from 'zod';
 import { renderImage } from './render-image.ts';
@@ -23,7 +23,15 @@ export interface LocalProviderSettings {
   models?: ModelDescriptorInput[];
 }
 
-const SQUARE_AND_WIDE = ['256x256', '512x512', '1024x1024', '1536x1024', '1024x1536', '1792x1024', '1024x1792'];
+const SQUARE_AND_WIDE = [
+  '256x256',
+  '512x512',
+  '1024x1024',
+  '1536x1024',
+  '1024x1536',
+  '1792x1024',
+  '1024x1792',
+];
 
 /** The local provider's catalog: two honest placeholder models. */
 export const LOCAL_MODELS: ModelDescriptorInput[] = [
@@ -35,7 +43,13 @@ export const LOCAL_MODELS: ModelDescriptorInput[] = [
     description: 'Draws deterministic abstract placeholder images offline. Not a generative model.',
     capabilities: {
       sizes: SQUARE_AND_WIDE,
-      aspectRatios: { '1:1': '1024x1024', '3:2': '1536x1024', '2:3': '1024x1536', '16:9': '1344x768', '9:16': '768x1344' },
+      aspectRatios: {
+        '1:1': '1024x1024',
+        '3:2': '1536x1024',
+        '2:3': '1024x1536',
+        '16:9': '1344x768',
+        '9:16': '768x1344',
+      },
       maxImagesPerCall: 10,
       maxImagesPerRequest: 10,
       qualities: ['low', 'medium', 'high'],

@@ -37,7 +37,13 @@ function mulberry32(seed: number): () => number {
  */
 export async function renderImage(options: RenderImageOptions): Promise<Uint8Array> {
   const { width, height } = options;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width * height > 40_000_000) {
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    width * height > 40_000_000
+  ) {
     throw new RangeError(`cannot render a ${width}x${height} image`);
   }
   const digest = createHash('sha256')
@@ -82,7 +88,8 @@ export async function renderImage(options: RenderImageOptions): Promise<Uint8Arr
     }
   }
   const image = sharp(pixels, { raw: { width, height, channels: 3 } });
-  const quality = options.compression === undefined ? 90 : Math.max(1, Math.min(100, 100 - options.compression));
+  const quality =
+    options.compression === undefined ? 90 : Math.max(1, Math.min(100, 100 - options.compression));
   switch (options.format ?? 'png') {
     case 'jpeg':
       return image.jpeg({ quality }).toBuffer();

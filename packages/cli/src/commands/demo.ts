@@ -61,11 +61,15 @@ export async function runDemo(prompt: string, options: DemoOptions = {}): Promis
     for (const image of result.images) {
       const file = join(outDir, `${image.sha256.slice(0, 16)}.${extensionFor(image.mediaType)}`);
       await writeFile(file, image.bytes);
-      stdout(`image      ${file}\n           ${image.width}x${image.height} ${image.mediaType}, ${image.sizeBytes} bytes, sha256 ${image.sha256}\n`);
+      stdout(
+        `image      ${file}\n           ${image.width}x${image.height} ${image.mediaType}, ${image.sizeBytes} bytes, sha256 ${image.sha256}\n`,
+      );
     }
     for (const warning of result.warnings) stdout(`warning    ${warning.message}\n`);
     if (result.labels.length) stdout(`labels     ${result.labels.join(', ')}\n`);
-    stdout(`cost       ${result.cost.actualUsd === undefined ? 'unknown' : `$${result.cost.actualUsd}`} (${result.cost.basis})\n`);
+    stdout(
+      `cost       ${result.cost.actualUsd === undefined ? 'unknown' : `$${result.cost.actualUsd}`} (${result.cost.basis})\n`,
+    );
     stdout(`audit      ${JSON.stringify(audit.records[0], null, 2).replaceAll('\n', '\n           ')}\n`);
     return 0;
   } catch (error) {

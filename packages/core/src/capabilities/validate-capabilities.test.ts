@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { type ModelDescriptor, type ModelDescriptorInput, modelDescriptorSchema } from '../models/model-descriptor.ts';
+import {
+  type ModelDescriptor,
+  type ModelDescriptorInput,
+  modelDescriptorSchema,
+} from '../models/model-descriptor.ts';
 import { type ImageRequest, imageRequestSchema } from '../request/image-request.ts';
 import { type CapabilityPolicy, validateCapabilities } from './validate-capabilities.ts';
 
@@ -12,13 +16,25 @@ const base = {
 const dalle3 = modelDescriptorSchema.parse({
   ...base,
   id: 'dall-e-3',
-  capabilities: { ...base.capabilities, sizes: ['1024x1024', '1792x1024', '1024x1792'], qualities: ['standard', 'hd'], styles: ['vivid', 'natural'], maxImagesPerRequest: 1 },
+  capabilities: {
+    ...base.capabilities,
+    sizes: ['1024x1024', '1792x1024', '1024x1792'],
+    qualities: ['standard', 'hd'],
+    styles: ['vivid', 'natural'],
+    maxImagesPerRequest: 1,
+  },
   defaults: { size: '1024x1024', quality: 'standard', style: 'vivid' },
 });
 const ratioModel = modelDescriptorSchema.parse({
   ...base,
   id: 'ratio',
-  capabilities: { ...base.capabilities, aspectRatios: { '1:1': '1024x1024', '16:9': '1344x768', '9:16': '768x1344', '3:2': '1216x832' }, seed: true, negativePrompt: true, outputFormats: ['png', 'jpeg', 'webp'] },
+  capabilities: {
+    ...base.capabilities,
+    aspectRatios: { '1:1': '1024x1024', '16:9': '1344x768', '9:16': '768x1344', '3:2': '1216x832' },
+    seed: true,
+    negativePrompt: true,
+    outputFormats: ['png', 'jpeg', 'webp'],
+  },
   defaults: { aspectRatio: '1:1' },
 });
 const flexible = modelDescriptorSchema.parse({
@@ -27,7 +43,14 @@ const flexible = modelDescriptorSchema.parse({
   capabilities: {
     ...base.capabilities,
     sizes: ['auto', '1024x1024'],
-    sizeRule: { minSide: 16, maxSide: 3840, multipleOf: 16, maxPixels: 3840 * 2160, minAspectRatio: 1 / 3, maxAspectRatio: 3 },
+    sizeRule: {
+      minSide: 16,
+      maxSide: 3840,
+      multipleOf: 16,
+      maxPixels: 3840 * 2160,
+      minAspectRatio: 1 / 3,
+      maxAspectRatio: 3,
+    },
     qualities: ['low', 'medium', 'high', 'auto'],
     outputFormats: ['png', 'jpeg', 'webp'],
     outputCompression: true,
@@ -67,7 +90,9 @@ describe('validateCapabilities', () => {
   it('coerce: uses the nearest size and reports it', () => {
     const { call, warnings } = run(dalle3, { size: '1920x1080' }, 'coerce');
     expect(call.size).toBe('1792x1024');
-    expect(warnings).toEqual([expect.objectContaining({ type: 'coerced', param: 'size', from: '1920x1080', to: '1792x1024' })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ type: 'coerced', param: 'size', from: '1920x1080', to: '1792x1024' }),
+    ]);
   });
 
   it('never reduces n, whatever the policy', () => {
@@ -81,7 +106,9 @@ describe('validateCapabilities', () => {
   });
 
   it('maps quality across families only under coerce', () => {
-    expect(refusal(() => run(flexible, { quality: 'hd' })).message).toContain("'low', 'medium', 'high', 'auto'");
+    expect(refusal(() => run(flexible, { quality: 'hd' })).message).toContain(
+      "'low', 'medium', 'high', 'auto'",
+    );
     const { call, warnings } = run(flexible, { quality: 'hd' }, 'coerce');
     expect(call.quality).toBe('high');
     expect(warnings[0]).toMatchObject({ type: 'coerced', from: 'hd', to: 'high' });
@@ -98,20 +125,28 @@ describe('validateCapabilities', () => {
 
   it('maps sizes to ratios for ratio-based models', () => {
     expect(run(ratioModel, {}).call).toMatchObject({ size: '1024x1024', aspectRatio: '1:1' });
-    expect(run(ratioModel, { size: '1344x768' }).call).toMatchObject({ size: '1344x768', aspectRatio: '16:9' });
+    expect(run(ratioModel, { size: '1344x768' }).call).toMatchObject({
+      size: '1344x768',
+      aspectRatio: '16:9',
+    });
     const sameRatio = run(ratioModel, { size: '1920x1080' });
     expect(sameRatio.call).toMatchObject({ size: '1344x768', aspectRatio: '16:9' });
     expect(sameRatio.warnings[0]).toMatchObject({ type: 'coerced', param: 'size', to: '1344x768' });
     const error = refusal(() => run(ratioModel, { size: '1000x900' }));
     expect(error.message).toContain("'16:9'");
     expect(run(ratioModel, { size: '1000x900' }, 'coerce').call.aspectRatio).toBe('1:1');
-    expect(run(ratioModel, { aspect_ratio: '9:16' }).call).toMatchObject({ size: '768x1344', aspectRatio: '9:16' });
+    expect(run(ratioModel, { aspect_ratio: '9:16' }).call).toMatchObject({
+      size: '768x1344',
+      aspectRatio: '9:16',
+    });
     expect(refusal(() => run(ratioModel, { aspect_ratio: '21:9' })).param).toBe('aspect_ratio');
     expect(run(ratioModel, { aspect_ratio: '21:9' }, 'coerce').call.aspectRatio).toBe('16:9');
   });
 
   it('refuses a size and an aspect ratio that contradict each other', () => {
-    expect(refusal(() => run(ratioModel, { size: '1024x1024', aspect_ratio: '16:9' })).param).toBe('aspect_ratio');
+    expect(refusal(() => run(ratioModel, { size: '1024x1024', aspect_ratio: '16:9' })).param).toBe(
+      'aspect_ratio',
+    );
   });
 
   it('accepts any size a rule allows, and explains a rule violation', () => {
@@ -127,7 +162,9 @@ describe('validateCapabilities', () => {
   it('checks output compression and transparency against the format', () => {
     expect(refusal(() => run(flexible, { output_compression: 50 })).param).toBe('output_compression');
     expect(run(flexible, { output_compression: 50, output_format: 'webp' }).call.outputCompression).toBe(50);
-    expect(refusal(() => run(flexible, { background: 'transparent', output_format: 'jpeg' })).param).toBe('background');
+    expect(refusal(() => run(flexible, { background: 'transparent', output_format: 'jpeg' })).param).toBe(
+      'background',
+    );
     expect(refusal(() => run(dalle3, { background: 'transparent' })).param).toBe('background');
     expect(refusal(() => run(dalle3, { output_format: 'webp' })).message).toContain("'png'");
   });

@@ -3,7 +3,15 @@ import type { ModelDescriptor, SizeRule } from '../models/model-descriptor.ts';
 import type { ProviderCall } from '../provider/image-provider.ts';
 import type { GenerationWarning } from '../provider/warning.ts';
 import type { ImageRequest } from '../request/image-request.ts';
-import { formatSize, type PixelSize, parseAspectRatio, parseSize, ratioDistance, ratioValue, reduceRatio } from '../shared/image-size.ts';
+import {
+  formatSize,
+  type PixelSize,
+  parseAspectRatio,
+  parseSize,
+  ratioDistance,
+  ratioValue,
+  reduceRatio,
+} from '../shared/image-size.ts';
 
 /**
  * What happens to a value the model does not support: `strict` refuses the request and says what
@@ -37,7 +45,9 @@ function describeRule(rule: SizeRule): string {
   if (rule.maxPixels) parts.push(`at most ${rule.maxPixels} pixels`);
   if (rule.minPixels) parts.push(`at least ${rule.minPixels} pixels`);
   if (rule.minAspectRatio || rule.maxAspectRatio) {
-    parts.push(`width/height between ${(rule.minAspectRatio ?? 0).toFixed(3)} and ${(rule.maxAspectRatio ?? Number.POSITIVE_INFINITY).toFixed(3)}`);
+    parts.push(
+      `width/height between ${(rule.minAspectRatio ?? 0).toFixed(3)} and ${(rule.maxAspectRatio ?? Number.POSITIVE_INFINITY).toFixed(3)}`,
+    );
   }
   return parts.join(', ');
 }
@@ -48,13 +58,16 @@ function ruleViolation(size: PixelSize, rule: SizeRule): string | undefined {
   if (width < rule.minSide || height < rule.minSide || width > rule.maxSide || height > rule.maxSide) {
     return `each side must be between ${rule.minSide} and ${rule.maxSide} pixels`;
   }
-  if (width % rule.multipleOf !== 0 || height % rule.multipleOf !== 0) return `both sides must be multiples of ${rule.multipleOf}`;
+  if (width % rule.multipleOf !== 0 || height % rule.multipleOf !== 0)
+    return `both sides must be multiples of ${rule.multipleOf}`;
   const pixels = width * height;
   if (rule.maxPixels && pixels > rule.maxPixels) return `at most ${rule.maxPixels} pixels are allowed`;
   if (rule.minPixels && pixels < rule.minPixels) return `at least ${rule.minPixels} pixels are required`;
   const ratio = width / height;
-  if (rule.minAspectRatio && ratio < rule.minAspectRatio - 1e-9) return 'the image is too tall for this model';
-  if (rule.maxAspectRatio && ratio > rule.maxAspectRatio + 1e-9) return 'the image is too wide for this model';
+  if (rule.minAspectRatio && ratio < rule.minAspectRatio - 1e-9)
+    return 'the image is too tall for this model';
+  if (rule.maxAspectRatio && ratio > rule.maxAspectRatio + 1e-9)
+    return 'the image is too wide for this model';
   return undefined;
 }
 
@@ -68,7 +81,10 @@ function snapToRule(wanted: PixelSize, rule: SizeRule): PixelSize {
   if (rule.minPixels) pixels = Math.max(pixels, rule.minPixels);
   const step = rule.multipleOf;
   const clampSide = (value: number) =>
-    Math.min(Math.floor(rule.maxSide / step) * step, Math.max(Math.ceil(rule.minSide / step) * step, Math.round(value / step) * step));
+    Math.min(
+      Math.floor(rule.maxSide / step) * step,
+      Math.max(Math.ceil(rule.minSide / step) * step, Math.round(value / step) * step),
+    );
   let width = clampSide(Math.sqrt(pixels * ratio));
   let height = clampSide(width / ratio);
   // Rounding may push the area over the limit: step down until every bound holds.
@@ -87,7 +103,11 @@ function gcd(a: number, b: number): number {
  * The size with exactly the ratio a:b that a rule allows, closest to `targetArea` pixels, or
  * undefined when the rule allows none (for example a ratio beyond its bounds).
  */
-function exactRatioSize(rule: SizeRule, ratio: { width: number; height: number }, targetArea: number): PixelSize | undefined {
+function exactRatioSize(
+  rule: SizeRule,
+  ratio: { width: number; height: number },
+  targetArea: number,
+): PixelSize | undefined {
   const divisor = gcd(ratio.width, ratio.height);
   const a = ratio.width / divisor;
   const b = ratio.height / divisor;
@@ -109,7 +129,10 @@ function exactRatioSize(rule: SizeRule, ratio: { width: number; height: number }
 
 /** The model's fixed sizes (listed sizes and ratio sizes), without `auto`. */
 function fixedSizes(model: ModelDescriptor): string[] {
-  const all = [...model.capabilities.sizes.filter((s) => s !== 'auto'), ...Object.values(model.capabilities.aspectRatios)];
+  const all = [
+    ...model.capabilities.sizes.filter((s) => s !== 'auto'),
+    ...Object.values(model.capabilities.aspectRatios),
+  ];
   return [...new Set(all)];
 }
 
@@ -121,7 +144,9 @@ function nearestSize(candidates: string[], wanted: PixelSize): string | undefine
   for (const candidate of candidates) {
     const size = parseSize(candidate);
     if (!size) continue;
-    const score = ratioDistance(ratioValue(size), wantedRatio) * 10 + Math.abs(Math.log((size.width * size.height) / wantedArea));
+    const score =
+      ratioDistance(ratioValue(size), wantedRatio) * 10 +
+      Math.abs(Math.log((size.width * size.height) / wantedArea));
     if (score < bestScore) {
       bestScore = score;
       best = candidate;
@@ -161,7 +186,10 @@ function sizeAccepted(model: ModelDescriptor, size: PixelSize): boolean {
   const text = formatSize(size);
   if (model.capabilities.sizes.includes(text)) return true;
   if (Object.values(model.capabilities.aspectRatios).includes(text)) return true;
-  return model.capabilities.sizeRule !== undefined && ruleViolation(size, model.capabilities.sizeRule) === undefined;
+  return (
+    model.capabilities.sizeRule !== undefined &&
+    ruleViolation(size, model.capabilities.sizeRule) === undefined
+  );
 }
 
 function acceptedSizesText(model: ModelDescriptor): string {
@@ -176,7 +204,11 @@ function acceptedSizesText(model: ModelDescriptor): string {
 
 function hasSizeSetting(model: ModelDescriptor): boolean {
   const { capabilities } = model;
-  return capabilities.sizes.length > 0 || capabilities.sizeRule !== undefined || Object.keys(capabilities.aspectRatios).length > 0;
+  return (
+    capabilities.sizes.length > 0 ||
+    capabilities.sizeRule !== undefined ||
+    Object.keys(capabilities.aspectRatios).length > 0
+  );
 }
 
 interface SizeDecision {
@@ -184,7 +216,12 @@ interface SizeDecision {
   aspectRatio?: string;
 }
 
-function resolveSize(request: ImageRequest, model: ModelDescriptor, policy: CapabilityPolicy, warnings: GenerationWarning[]): SizeDecision {
+function resolveSize(
+  request: ImageRequest,
+  model: ModelDescriptor,
+  policy: CapabilityPolicy,
+  warnings: GenerationWarning[],
+): SizeDecision {
   const qualified = `${model.provider}/${model.id}`;
   const ratios = model.capabilities.aspectRatios;
   const ratioNames = Object.keys(ratios);
@@ -197,8 +234,14 @@ function resolveSize(request: ImageRequest, model: ModelDescriptor, policy: Capa
   if (!hasSizeSetting(model)) {
     if (request.size === undefined && request.aspect_ratio === undefined) return {};
     const param = request.size === undefined ? 'aspect_ratio' : 'size';
-    if (policy === 'strict') throw validationError(param, `The model '${qualified}' has no size setting; remove '${param}'.`);
-    warnings.push({ type: 'unsupported', param, message: `The model '${qualified}' has no size setting; '${param}' was not sent.`, from: request[param] });
+    if (policy === 'strict')
+      throw validationError(param, `The model '${qualified}' has no size setting; remove '${param}'.`);
+    warnings.push({
+      type: 'unsupported',
+      param,
+      message: `The model '${qualified}' has no size setting; '${param}' was not sent.`,
+      from: request[param],
+    });
     return {};
   }
 
@@ -206,23 +249,42 @@ function resolveSize(request: ImageRequest, model: ModelDescriptor, policy: Capa
     const size = parseSize(request.size);
     const ratio = parseAspectRatio(request.aspect_ratio);
     if (size && ratio && size.width * ratio.height !== size.height * ratio.width) {
-      throw validationError('aspect_ratio', `aspect_ratio '${request.aspect_ratio}' contradicts size '${request.size}'; send one of them.`);
+      throw validationError(
+        'aspect_ratio',
+        `aspect_ratio '${request.aspect_ratio}' contradicts size '${request.size}'; send one of them.`,
+      );
     }
   }
 
   if (request.size === 'auto') {
     if (model.capabilities.sizes.includes('auto')) return { size: 'auto' };
-    const fallback = model.defaults.size ?? (model.defaults.aspectRatio ? ratios[model.defaults.aspectRatio] : undefined) ?? fixedSizes(model)[0];
+    const fallback =
+      model.defaults.size ??
+      (model.defaults.aspectRatio ? ratios[model.defaults.aspectRatio] : undefined) ??
+      fixedSizes(model)[0];
     if (policy === 'strict' || fallback === undefined) {
-      throw validationError('size', `The model '${qualified}' does not accept size 'auto'. Accepted: ${acceptedSizesText(model)}.`);
+      throw validationError(
+        'size',
+        `The model '${qualified}' does not accept size 'auto'. Accepted: ${acceptedSizesText(model)}.`,
+      );
     }
-    warnings.push({ type: 'coerced', param: 'size', message: `The model '${qualified}' does not accept 'auto'; using ${fallback}.`, from: 'auto', to: fallback });
+    warnings.push({
+      type: 'coerced',
+      param: 'size',
+      message: `The model '${qualified}' does not accept 'auto'; using ${fallback}.`,
+      from: 'auto',
+      to: fallback,
+    });
     return withRatio(fallback);
   }
 
   if (request.size !== undefined) {
     const size = parseSize(request.size);
-    if (!size) throw validationError('size', `size must be WIDTHxHEIGHT or auto. Accepted by '${qualified}': ${acceptedSizesText(model)}.`);
+    if (!size)
+      throw validationError(
+        'size',
+        `size must be WIDTHxHEIGHT or auto. Accepted by '${qualified}': ${acceptedSizesText(model)}.`,
+      );
     if (sizeAccepted(model, size)) return withRatio(formatSize(size));
     const ratio = ratioNames.length ? exactRatioFor(model, size) : undefined;
     if (ratio) {
@@ -239,21 +301,40 @@ function resolveSize(request: ImageRequest, model: ModelDescriptor, policy: Capa
     const rule = model.capabilities.sizeRule;
     if (policy === 'strict') {
       const why = rule ? ` (${ruleViolation(size, rule)})` : '';
-      throw validationError('size', `The size '${request.size}' is not supported by '${qualified}'${why}. Accepted: ${acceptedSizesText(model)}.`, {
-        accepted: [...new Set([...model.capabilities.sizes, ...Object.values(ratios)])],
-        ...(ratioNames.length ? { aspect_ratios: ratioNames } : {}),
-        ...(rule ? { size_rule: rule } : {}),
-      });
+      throw validationError(
+        'size',
+        `The size '${request.size}' is not supported by '${qualified}'${why}. Accepted: ${acceptedSizesText(model)}.`,
+        {
+          accepted: [...new Set([...model.capabilities.sizes, ...Object.values(ratios)])],
+          ...(ratioNames.length ? { aspect_ratios: ratioNames } : {}),
+          ...(rule ? { size_rule: rule } : {}),
+        },
+      );
     }
     const candidates = fixedSizes(model);
     let chosen = nearestSize(candidates, size);
     if (rule) {
       const snapped = formatSize(snapToRule(size, rule));
       const snappedSize = parseSize(snapped)!;
-      if (!chosen || nearestSize([chosen, snapped], size) === snapped || ruleViolation(snappedSize, rule) === undefined) chosen = snapped;
+      if (
+        !chosen ||
+        nearestSize([chosen, snapped], size) === snapped ||
+        ruleViolation(snappedSize, rule) === undefined
+      )
+        chosen = snapped;
     }
-    if (!chosen) throw validationError('size', `The size '${request.size}' is not supported by '${qualified}'. Accepted: ${acceptedSizesText(model)}.`);
-    warnings.push({ type: 'coerced', param: 'size', message: `The size '${request.size}' is not supported by '${qualified}'; using the nearest, ${chosen}.`, from: request.size, to: chosen });
+    if (!chosen)
+      throw validationError(
+        'size',
+        `The size '${request.size}' is not supported by '${qualified}'. Accepted: ${acceptedSizesText(model)}.`,
+      );
+    warnings.push({
+      type: 'coerced',
+      param: 'size',
+      message: `The size '${request.size}' is not supported by '${qualified}'; using the nearest, ${chosen}.`,
+      from: request.size,
+      to: chosen,
+    });
     return withRatio(chosen);
   }
 
@@ -261,7 +342,9 @@ function resolveSize(request: ImageRequest, model: ModelDescriptor, policy: Capa
     const wanted = parseAspectRatio(request.aspect_ratio);
     if (!wanted) throw validationError('aspect_ratio', 'aspect_ratio must look like 16:9.');
     const reduced = reduceRatio(wanted);
-    const declared = ratioNames.find((name) => name === request.aspect_ratio || reduceRatio(parseAspectRatio(name)!) === reduced);
+    const declared = ratioNames.find(
+      (name) => name === request.aspect_ratio || reduceRatio(parseAspectRatio(name)!) === reduced,
+    );
     if (declared) return { size: ratios[declared]!, aspectRatio: declared };
     // Size-based models: a listed size with exactly this ratio, closest to the default area.
     const defaultSize = parseSize(model.defaults.size ?? '') ?? { width: 1024, height: 1024 };
@@ -275,20 +358,41 @@ function resolveSize(request: ImageRequest, model: ModelDescriptor, policy: Capa
       const exact = exactRatioSize(rule, wanted, defaultSize.width * defaultSize.height);
       if (exact) return { size: formatSize(exact) };
     }
-    const acceptedRatios = ratioNames.length ? ratioNames : [...new Set(fixedSizes(model).map((s) => reduceRatio(parseSize(s)!)))];
+    const acceptedRatios = ratioNames.length
+      ? ratioNames
+      : [...new Set(fixedSizes(model).map((s) => reduceRatio(parseSize(s)!)))];
     if (policy === 'strict') {
-      throw validationError('aspect_ratio', `The aspect ratio '${request.aspect_ratio}' is not supported by '${qualified}'. Accepted: ${list(acceptedRatios)}.`, {
-        accepted: acceptedRatios,
-      });
+      throw validationError(
+        'aspect_ratio',
+        `The aspect ratio '${request.aspect_ratio}' is not supported by '${qualified}'. Accepted: ${list(acceptedRatios)}.`,
+        {
+          accepted: acceptedRatios,
+        },
+      );
     }
     if (ratioNames.length) {
       const nearest = nearestRatio(ratioNames, ratioValue(wanted))!;
-      warnings.push({ type: 'coerced', param: 'aspect_ratio', message: `The aspect ratio '${request.aspect_ratio}' is not supported by '${qualified}'; using the nearest, ${nearest}.`, from: request.aspect_ratio, to: nearest });
+      warnings.push({
+        type: 'coerced',
+        param: 'aspect_ratio',
+        message: `The aspect ratio '${request.aspect_ratio}' is not supported by '${qualified}'; using the nearest, ${nearest}.`,
+        from: request.aspect_ratio,
+        to: nearest,
+      });
       return { size: ratios[nearest]!, aspectRatio: nearest };
     }
-    const target = { width: Math.sqrt(defaultSize.width * defaultSize.height * ratioValue(wanted)), height: Math.sqrt((defaultSize.width * defaultSize.height) / ratioValue(wanted)) };
+    const target = {
+      width: Math.sqrt(defaultSize.width * defaultSize.height * ratioValue(wanted)),
+      height: Math.sqrt((defaultSize.width * defaultSize.height) / ratioValue(wanted)),
+    };
     const chosen = rule ? formatSize(snapToRule(target, rule)) : nearestSize(fixedSizes(model), target)!;
-    warnings.push({ type: 'coerced', param: 'aspect_ratio', message: `The aspect ratio '${request.aspect_ratio}' is not supported by '${qualified}'; using the nearest size, ${chosen}.`, from: request.aspect_ratio, to: chosen });
+    warnings.push({
+      type: 'coerced',
+      param: 'aspect_ratio',
+      message: `The aspect ratio '${request.aspect_ratio}' is not supported by '${qualified}'; using the nearest size, ${chosen}.`,
+      from: request.aspect_ratio,
+      to: chosen,
+    });
     return withRatio(chosen);
   }
 
@@ -320,15 +424,32 @@ function resolveChoice(options: {
   if (value === undefined) return allowed.length ? fallback : undefined;
   if (allowed.includes(value)) return value;
   if (allowed.length === 0) {
-    if (policy === 'strict') throw validationError(param, `The model '${qualified}' has no '${param}' setting; remove it.`);
-    warnings.push({ type: 'unsupported', param, message: `The model '${qualified}' has no '${param}' setting; '${value}' was not sent.`, from: value });
+    if (policy === 'strict')
+      throw validationError(param, `The model '${qualified}' has no '${param}' setting; remove it.`);
+    warnings.push({
+      type: 'unsupported',
+      param,
+      message: `The model '${qualified}' has no '${param}' setting; '${value}' was not sent.`,
+      from: value,
+    });
     return undefined;
   }
   if (policy === 'strict') {
-    throw validationError(param, `'${value}' is not a supported ${param} for '${qualified}'. Accepted: ${list(allowed)}.`, { accepted: [...allowed] });
+    throw validationError(
+      param,
+      `'${value}' is not a supported ${param} for '${qualified}'. Accepted: ${list(allowed)}.`,
+      { accepted: [...allowed] },
+    );
   }
-  const mapped = options.equivalents?.[value]?.find((candidate) => allowed.includes(candidate)) ?? fallback ?? allowed[0];
-  warnings.push({ type: 'coerced', param, message: `'${value}' is not a supported ${param} for '${qualified}'; using '${mapped}'.`, from: value, to: mapped });
+  const mapped =
+    options.equivalents?.[value]?.find((candidate) => allowed.includes(candidate)) ?? fallback ?? allowed[0];
+  warnings.push({
+    type: 'coerced',
+    param,
+    message: `'${value}' is not a supported ${param} for '${qualified}'; using '${mapped}'.`,
+    from: value,
+    to: mapped,
+  });
   return mapped;
 }
 
@@ -343,8 +464,13 @@ function resolveFlag<T>(options: {
   const { param, value, supported, model, policy, warnings } = options;
   if (value === undefined || supported) return value;
   const qualified = `${model.provider}/${model.id}`;
-  if (policy === 'strict') throw validationError(param, `The model '${qualified}' does not support '${param}'; remove it.`);
-  warnings.push({ type: 'unsupported', param, message: `The model '${qualified}' does not support '${param}'; it was not sent.` });
+  if (policy === 'strict')
+    throw validationError(param, `The model '${qualified}' does not support '${param}'; remove it.`);
+  warnings.push({
+    type: 'unsupported',
+    param,
+    message: `The model '${qualified}' does not support '${param}'; it was not sent.`,
+  });
   return undefined;
 }
 
@@ -355,21 +481,33 @@ function resolveFlag<T>(options: {
  * replaced by the nearest supported value and reported as a warning. Limits that change what the
  * caller gets (prompt length, n) are always enforced.
  */
-export function validateCapabilities(request: ImageRequest, model: ModelDescriptor, policy: CapabilityPolicy): CapabilityResult {
+export function validateCapabilities(
+  request: ImageRequest,
+  model: ModelDescriptor,
+  policy: CapabilityPolicy,
+): CapabilityResult {
   const warnings: GenerationWarning[] = [];
   const { capabilities } = model;
   const qualified = `${model.provider}/${model.id}`;
   const n = request.n ?? 1;
 
   if (n > capabilities.maxImagesPerRequest) {
-    throw validationError('n', `The model '${qualified}' returns at most ${capabilities.maxImagesPerRequest} image${capabilities.maxImagesPerRequest === 1 ? '' : 's'} per request; ask for fewer.`, {
-      max: capabilities.maxImagesPerRequest,
-    });
+    throw validationError(
+      'n',
+      `The model '${qualified}' returns at most ${capabilities.maxImagesPerRequest} image${capabilities.maxImagesPerRequest === 1 ? '' : 's'} per request; ask for fewer.`,
+      {
+        max: capabilities.maxImagesPerRequest,
+      },
+    );
   }
   if (request.prompt.length > capabilities.maxPromptLength) {
-    throw validationError('prompt', `The prompt has ${request.prompt.length} characters; '${qualified}' accepts at most ${capabilities.maxPromptLength}.`, {
-      max: capabilities.maxPromptLength,
-    });
+    throw validationError(
+      'prompt',
+      `The prompt has ${request.prompt.length} characters; '${qualified}' accepts at most ${capabilities.maxPromptLength}.`,
+      {
+        max: capabilities.maxPromptLength,
+      },
+    );
   }
 
   const size = resolveSize(request, model, policy, warnings);
@@ -383,7 +521,15 @@ export function validateCapabilities(request: ImageRequest, model: ModelDescript
     warnings,
     equivalents: QUALITY_EQUIVALENTS,
   });
-  const style = resolveChoice({ param: 'style', value: request.style, allowed: capabilities.styles, fallback: model.defaults.style, model, policy, warnings });
+  const style = resolveChoice({
+    param: 'style',
+    value: request.style,
+    allowed: capabilities.styles,
+    fallback: model.defaults.style,
+    model,
+    policy,
+    warnings,
+  });
   const outputFormat = resolveChoice({
     param: 'output_format',
     value: request.output_format,
@@ -393,26 +539,80 @@ export function validateCapabilities(request: ImageRequest, model: ModelDescript
     policy,
     warnings,
   }) as ProviderCall['outputFormat'];
-  const background = resolveChoice({ param: 'background', value: request.background, allowed: capabilities.backgrounds, fallback: undefined, model, policy, warnings }) as ProviderCall['background'];
-  const moderation = resolveChoice({ param: 'moderation', value: request.moderation, allowed: capabilities.moderation, fallback: undefined, model, policy, warnings }) as ProviderCall['moderation'];
+  const background = resolveChoice({
+    param: 'background',
+    value: request.background,
+    allowed: capabilities.backgrounds,
+    fallback: undefined,
+    model,
+    policy,
+    warnings,
+  }) as ProviderCall['background'];
+  const moderation = resolveChoice({
+    param: 'moderation',
+    value: request.moderation,
+    allowed: capabilities.moderation,
+    fallback: undefined,
+    model,
+    policy,
+    warnings,
+  }) as ProviderCall['moderation'];
 
-  let outputCompression = resolveFlag({ param: 'output_compression', value: request.output_compression, supported: capabilities.outputCompression, model, policy, warnings });
+  let outputCompression = resolveFlag({
+    param: 'output_compression',
+    value: request.output_compression,
+    supported: capabilities.outputCompression,
+    model,
+    policy,
+    warnings,
+  });
   if (outputCompression !== undefined && outputFormat === 'png') {
-    if (policy === 'strict') throw validationError('output_compression', "output_compression applies to jpeg and webp only; remove it or set output_format to 'jpeg' or 'webp'.");
-    warnings.push({ type: 'unsupported', param: 'output_compression', message: 'output_compression applies to jpeg and webp only; it was not sent.' });
+    if (policy === 'strict')
+      throw validationError(
+        'output_compression',
+        "output_compression applies to jpeg and webp only; remove it or set output_format to 'jpeg' or 'webp'.",
+      );
+    warnings.push({
+      type: 'unsupported',
+      param: 'output_compression',
+      message: 'output_compression applies to jpeg and webp only; it was not sent.',
+    });
     outputCompression = undefined;
   }
   if (background === 'transparent' && outputFormat === 'jpeg') {
     throw validationError('background', "A transparent background needs output_format 'png' or 'webp'.");
   }
 
-  const seed = resolveFlag({ param: 'seed', value: request.seed, supported: capabilities.seed, model, policy, warnings });
+  const seed = resolveFlag({
+    param: 'seed',
+    value: request.seed,
+    supported: capabilities.seed,
+    model,
+    policy,
+    warnings,
+  });
   if (seed !== undefined && seed > capabilities.maxSeed) {
-    throw validationError('seed', `seed must be at most ${capabilities.maxSeed} for '${qualified}'.`, { max: capabilities.maxSeed });
+    throw validationError('seed', `seed must be at most ${capabilities.maxSeed} for '${qualified}'.`, {
+      max: capabilities.maxSeed,
+    });
   }
-  const negativePrompt = resolveFlag({ param: 'negative_prompt', value: request.negative_prompt, supported: capabilities.negativePrompt, model, policy, warnings });
-  if (negativePrompt !== undefined && capabilities.maxNegativePromptLength && negativePrompt.length > capabilities.maxNegativePromptLength) {
-    throw validationError('negative_prompt', `negative_prompt has ${negativePrompt.length} characters; '${qualified}' accepts at most ${capabilities.maxNegativePromptLength}.`);
+  const negativePrompt = resolveFlag({
+    param: 'negative_prompt',
+    value: request.negative_prompt,
+    supported: capabilities.negativePrompt,
+    model,
+    policy,
+    warnings,
+  });
+  if (
+    negativePrompt !== undefined &&
+    capabilities.maxNegativePromptLength &&
+    negativePrompt.length > capabilities.maxNegativePromptLength
+  ) {
+    throw validationError(
+      'negative_prompt',
+      `negative_prompt has ${negativePrompt.length} characters; '${qualified}' accepts at most ${capabilities.maxNegativePromptLength}.`,
+    );
   }
 
   const call: CapabilityResult['call'] = {

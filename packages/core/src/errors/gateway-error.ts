@@ -160,7 +160,9 @@ export class BackendError extends GatewayError {
       details: {
         reason: options.reason,
         ...(options.upstreamStatus === undefined ? {} : { upstream_status: options.upstreamStatus }),
-        ...(options.upstreamRequestId === undefined ? {} : { upstream_request_id: options.upstreamRequestId }),
+        ...(options.upstreamRequestId === undefined
+          ? {}
+          : { upstream_request_id: options.upstreamRequestId }),
         ...(options.upstreamCode === undefined ? {} : { upstream_code: options.upstreamCode }),
         ...options.details,
       },

@@ -17,10 +17,14 @@ export interface GatewayEvents {
   'request-start': (event: EventBase & { source: string; requestedModel?: string; n?: number }) => void;
   'model-resolve': (event: EventBase & { model: string; provider: string; lifecycle: string }) => void;
   'capability-warning': (event: EventBase & { warning: GenerationWarning }) => void;
-  'rate-limit': (event: EventBase & { allowed: boolean; limit: number; remaining: number; resetMs: number }) => void;
+  'rate-limit': (
+    event: EventBase & { allowed: boolean; limit: number; remaining: number; resetMs: number },
+  ) => void;
   'guardrail-verdict': (event: EventBase & { verdict: RecordedVerdict }) => void;
   'budget-reserve': (event: EventBase & { amountUsd: number | undefined; granted: boolean }) => void;
-  'provider-call-start': (event: EventBase & { model: string; callIndex: number; attempt: number; n: number }) => void;
+  'provider-call-start': (
+    event: EventBase & { model: string; callIndex: number; attempt: number; n: number },
+  ) => void;
   'provider-call-end': (
     event: EventBase & {
       model: string;
@@ -32,10 +36,22 @@ export interface GatewayEvents {
       reason?: string;
     },
   ) => void;
-  'provider-retry': (event: EventBase & { model: string; callIndex: number; attempt: number; delayMs: number; reason?: string }) => void;
+  'provider-retry': (
+    event: EventBase & {
+      model: string;
+      callIndex: number;
+      attempt: number;
+      delayMs: number;
+      reason?: string;
+    },
+  ) => void;
   'model-fallback': (event: EventBase & { from: string; to: string; errorCode: string }) => void;
-  'storage-put': (event: EventBase & { key: string; sizeBytes: number; mediaType: string; durationMs: number }) => void;
-  'budget-settle': (event: EventBase & { reservedUsd: number; actualUsd: number | undefined; released: boolean }) => void;
+  'storage-put': (
+    event: EventBase & { key: string; sizeBytes: number; mediaType: string; durationMs: number },
+  ) => void;
+  'budget-settle': (
+    event: EventBase & { reservedUsd: number; actualUsd: number | undefined; released: boolean },
+  ) => void;
   'audit-write': (event: EventBase & { outcome: AuditRecord['outcome']; durationMs: number }) => void;
   'audit-error': (event: EventBase & { message: string }) => void;
   'request-end': (

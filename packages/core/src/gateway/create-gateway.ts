@@ -4,27 +4,43 @@ import type { TenantContext } from '../access/tenant.ts';
 import type { AuditSink } from '../audit/audit-record.ts';
 import { MemoryAuditSink } from '../audit/memory-audit-sink.ts';
 import { createMemoryBudgetStore } from '../budget/index.ts';
-import { container as rootContainer, type DependencyContainer } from '../container/tsyringe.ts';
 import { type Clock, type IdGenerator, systemClock, TOKENS } from '../container/tokens.ts';
+import { type DependencyContainer, container as rootContainer } from '../container/tsyringe.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { createGatewayEventEmitter, type GatewayEventEmitter } from '../events/gateway-events.ts';
 import { defaultGuardrails } from '../guardrails/index.ts';
 import { createMediaSigner } from '../media/index.ts';
 import type { ModelDescriptor } from '../models/model-descriptor.ts';
+import type { GenerationResult } from '../pipeline/generation-result.ts';
+import { type GenerateOptions, ImagePipeline } from '../pipeline/image-pipeline.ts';
 import { silentLogger } from '../provider/logger.ts';
 import { createMemoryRateLimitStore } from '../rate-limit/index.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
 import { zodToValidationError } from '../request/zod-error.ts';
 import { createMemoryStorage } from '../storage/memory-storage-adapter.ts';
 import type { StorageAdapter } from '../storage/storage-adapter.ts';
-import type { GenerationResult } from '../pipeline/generation-result.ts';
-import { type GenerateOptions, ImagePipeline } from '../pipeline/image-pipeline.ts';
-import { type AccessPolicy, type GatewayConfig, type GatewayOptions, gatewayConfigSchema } from './gateway-options.ts';
+import {
+  type AccessPolicy,
+  type GatewayConfig,
+  type GatewayOptions,
+  gatewayConfigSchema,
+} from './gateway-options.ts';
 
-const CONFIG_KEYS = ['defaultModel', 'capabilityPolicy', 'dispatch', 'storage', 'media', 'audit', 'budgets', 'rateLimits'] as const;
+const CONFIG_KEYS = [
+  'defaultModel',
+  'capabilityPolicy',
+  'dispatch',
+  'storage',
+  'media',
+  'audit',
+  'budgets',
+  'rateLimits',
+] as const;
 
 /** Request ids that sort by time and never collide (`req_` + UUID v4). */
-export const uuidIdGenerator: IdGenerator = { next: (prefix) => `${prefix}_${randomUUID().replaceAll('-', '')}` };
+export const uuidIdGenerator: IdGenerator = {
+  next: (prefix) => `${prefix}_${randomUUID().replaceAll('-', '')}`,
+};
 
 /**
  * A configured gateway: the one object an embedding server keeps. `generate` runs the whole
@@ -65,7 +81,8 @@ export class Gateway {
    * audit record is written either way.
    */
   generate(input: unknown, options?: GenerateOptions): Promise<GenerationResult> {
-    if (this.#closed) return Promise.reject(new GatewayError('CONFIGURATION_ERROR', 'This gateway has been closed.'));
+    if (this.#closed)
+      return Promise.reject(new GatewayError('CONFIGURATION_ERROR', 'This gateway has been closed.'));
     return this.#pipeline.generate(input, options);
   }
 
@@ -113,11 +130,16 @@ export function createGateway(options: GatewayOptions): Gateway {
   const parsed = gatewayConfigSchema.safeParse(configInput);
   if (!parsed.success) {
     const error = zodToValidationError(parsed.error);
-    throw new GatewayError('CONFIGURATION_ERROR', `Invalid gateway configuration: ${error.message}`, { ...(error.param ? { param: error.param } : {}) });
+    throw new GatewayError('CONFIGURATION_ERROR', `Invalid gateway configuration: ${error.message}`, {
+      ...(error.param ? { param: error.param } : {}),
+    });
   }
   const config = parsed.data;
   if (!options.providers?.length && !(options.container?.isRegistered(TOKENS.ModelRegistry, true) ?? false)) {
-    throw new GatewayError('CONFIGURATION_ERROR', 'createGateway needs at least one provider (for example createLocalProvider() from @pixelgate/provider-local).');
+    throw new GatewayError(
+      'CONFIGURATION_ERROR',
+      'createGateway needs at least one provider (for example createLocalProvider() from @pixelgate/provider-local).',
+    );
   }
   const container = (options.container ?? rootContainer).createChildContainer();
   const clock: Clock = options.clock ?? systemClock;
@@ -129,7 +151,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   registerDefault(container, TOKENS.Events, createGatewayEventEmitter());
   if (!container.isRegistered(TOKENS.ModelRegistry, true)) {
     container.register(TOKENS.ModelRegistry, {
-      useValue: new ModelRegistry({ providers: options.providers, models: options.models ?? [], now: () => clock.now() }),
+      useValue: new ModelRegistry({
+        providers: options.providers,
+        models: options.models ?? [],
+        now: () => clock.now(),
+      }),
     });
   }
   registerDefault(container, TOKENS.Storage, options.storageAdapter ?? createMemoryStorage());
@@ -140,10 +166,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   registerDefault(container, TOKENS.AccessPolicy, options.accessPolicy ?? createAccessPolicy({}));
   if (!container.isRegistered(TOKENS.MediaSigner, true)) {
     // Without configured keys, a random per-process key: URLs work until the process restarts.
-    const keys = options.mediaSigningKeys ?? [{ id: 'ephemeral', secret: randomBytes(32).toString('base64url') }];
+    const keys = options.mediaSigningKeys ?? [
+      { id: 'ephemeral', secret: randomBytes(32).toString('base64url') },
+    ];
     const activeKeyId = options.mediaActiveKeyId ?? keys.find((key) => !key.retired)?.id ?? keys[0]!.id;
     container.register(TOKENS.MediaSigner, {
-      useValue: options.mediaSigner ?? createMediaSigner({ keys, activeKeyId, defaultTtlSeconds: config.media.ttlSeconds, clock }),
+      useValue:
+        options.mediaSigner ??
+        createMediaSigner({ keys, activeKeyId, defaultTtlSeconds: config.media.ttlSeconds, clock }),
     });
   }
   container.register(TOKENS.Pipeline, { useClass: ImagePipeline });

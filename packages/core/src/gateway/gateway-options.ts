@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { TenantContext } from '../access/tenant.ts';
 import type { AuditSink } from '../audit/audit-record.ts';
 import { type BudgetStore, budgetRuleSchema } from '../budget/budget-store.ts';
-import type { DependencyContainer } from '../container/tsyringe.ts';
 import type { Clock, IdGenerator } from '../container/tokens.ts';
+import type { DependencyContainer } from '../container/tsyringe.ts';
 import type { Guardrail } from '../guardrails/guardrail.ts';
 import type { MediaSigner } from '../media/media-signer.ts';
 import type { ModelDescriptor, ModelOverride } from '../models/model-descriptor.ts';
@@ -42,7 +42,17 @@ export const gatewayConfigSchema = z.strictObject({
       fallbacks: z.record(z.string(), z.array(z.string())).default({}),
       /** Backend failure reasons that move on to a fallback model. */
       fallbackOn: z
-        .array(z.enum(['rate_limited', 'upstream_unavailable', 'timeout', 'model_unavailable', 'malformed_response', 'insufficient_credit', 'upstream_auth']))
+        .array(
+          z.enum([
+            'rate_limited',
+            'upstream_unavailable',
+            'timeout',
+            'model_unavailable',
+            'malformed_response',
+            'insufficient_credit',
+            'upstream_auth',
+          ]),
+        )
         .default(['rate_limited', 'upstream_unavailable', 'timeout', 'model_unavailable']),
     })
     .prefault({}),
@@ -57,11 +67,19 @@ export const gatewayConfigSchema = z.strictObject({
   media: z
     .strictObject({
       /** Lifetime of a media URL in seconds (default 1 hour). */
-      ttlSeconds: z.number().int().positive().max(7 * 86_400).default(3600),
+      ttlSeconds: z
+        .number()
+        .int()
+        .positive()
+        .max(7 * 86_400)
+        .default(3600),
       /** Absolute base URL the media route is reachable at (`https://api.example.com`); relative URLs otherwise. */
       publicBaseUrl: z.string().url().optional(),
       /** Path prefix where the HTTP handler is mounted (`/oai`). */
-      pathPrefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/).default(''),
+      pathPrefix: z
+        .string()
+        .regex(/^(\/[A-Za-z0-9._~-]+)*$/)
+        .default(''),
       /** `proxy` serves through the media route with a signed token; `presigned` uses the store's own URLs. */
       mode: z.enum(['proxy', 'presigned']).default('proxy'),
     })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BackendError, GatewayError } from '../errors/gateway-error.ts';
+import { BackendError, type GatewayError } from '../errors/gateway-error.ts';
 import { modelDescriptorSchema } from '../models/model-descriptor.ts';
 import { abortErrorFrom } from '../provider/http/abort.ts';
 import type { ProviderCall, ProviderCallContext, ProviderResult } from '../provider/image-provider.ts';
@@ -10,9 +10,14 @@ import { type DispatchOptions, dispatchImages, splitImages } from './dispatch.ts
 
 const model = modelDescriptorSchema.parse(MOCK_MODEL);
 const png = solidPng(8, 8);
-const ok = (n: number): ProviderResult => ({ images: Array.from({ length: n }, () => ({ bytes: png, mediaType: 'image/png' })) });
+const ok = (n: number): ProviderResult => ({
+  images: Array.from({ length: n }, () => ({ bytes: png, mediaType: 'image/png' })),
+});
 
-function options(generate: (call: ProviderCall, context: ProviderCallContext) => Promise<ProviderResult>, overrides: Partial<DispatchOptions> = {}) {
+function options(
+  generate: (call: ProviderCall, context: ProviderCallContext) => Promise<ProviderResult>,
+  overrides: Partial<DispatchOptions> = {},
+) {
   const provider = createMockImageProvider({ generate });
   const base: DispatchOptions = {
     provider,
@@ -31,7 +36,11 @@ function options(generate: (call: ProviderCall, context: ProviderCallContext) =>
 }
 
 const rateLimited = (retryAfterMs?: number) =>
-  new BackendError('slow down', { reason: 'rate_limited', provider: 'mock', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+  new BackendError('slow down', {
+    reason: 'rate_limited',
+    provider: 'mock',
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
 
 describe('splitImages', () => {
   it('splits n into calls of at most the per-call limit', () => {
@@ -71,7 +80,10 @@ describe('dispatchImages', () => {
         if (attempts === 1) throw rateLimited(30);
         return ok(call.n);
       },
-      { call: { model, prompt: 'p', n: 1, providerOptions: {} }, onRetry: (event) => retries.push(event.delayMs) },
+      {
+        call: { model, prompt: 'p', n: 1, providerOptions: {} },
+        onRetry: (event) => retries.push(event.delayMs),
+      },
     );
     const result = await dispatchImages(o);
     expect(result.images).toHaveLength(1);
@@ -94,7 +106,10 @@ describe('dispatchImages', () => {
   });
 
   it('never retries a content refusal, nor a wait longer than allowed', async () => {
-    for (const failure of [new BackendError('no', { reason: 'content_filtered', provider: 'mock' }), rateLimited(5000)]) {
+    for (const failure of [
+      new BackendError('no', { reason: 'content_filtered', provider: 'mock' }),
+      rateLimited(5000),
+    ]) {
       let attempts = 0;
       const { options: o } = options(
         async () => {
@@ -113,7 +128,9 @@ describe('dispatchImages', () => {
     const { options: o } = options(
       (_call, context) =>
         new Promise((_resolve, reject) => {
-          context.signal.addEventListener('abort', () => reject(abortErrorFrom(context.signal)), { once: true });
+          context.signal.addEventListener('abort', () => reject(abortErrorFrom(context.signal)), {
+            once: true,
+          });
           setTimeout(() => controller.abort(), 10);
         }),
       { signal: controller.signal, call: { model, prompt: 'p', n: 1, providerOptions: {} } },
@@ -127,7 +144,8 @@ describe('dispatchImages', () => {
     const { options: o } = options(
       (call, context) =>
         new Promise((resolve, reject) => {
-          if (context.callIndex === 1) return reject(new BackendError('bad', { reason: 'upstream_rejected', provider: 'mock' }));
+          if (context.callIndex === 1)
+            return reject(new BackendError('bad', { reason: 'upstream_rejected', provider: 'mock' }));
           const timer = setTimeout(() => resolve(ok(call.n)), 200);
           context.signal.addEventListener('abort', () => {
             clearTimeout(timer);
@@ -145,7 +163,8 @@ describe('dispatchImages', () => {
   it("under 'return_partial', returns what succeeded and counts what is missing", async () => {
     const { options: o } = options(
       async (call, context) => {
-        if (context.callIndex === 2) throw new BackendError('bad', { reason: 'upstream_rejected', provider: 'mock' });
+        if (context.callIndex === 2)
+          throw new BackendError('bad', { reason: 'upstream_rejected', provider: 'mock' });
         return ok(call.n);
       },
       { partialFailure: 'return_partial' },
@@ -157,9 +176,18 @@ describe('dispatchImages', () => {
   });
 
   it('treats an answer without images, or with too many, as malformed', async () => {
-    const { options: empty } = options(async () => ({ images: [] }), { call: { model, prompt: 'p', n: 1, providerOptions: {} }, retry: { maxRetries: 0, initialDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
-    expect(((await dispatchImages(empty).catch((e: unknown) => e)) as BackendError).reason).toBe('malformed_response');
-    const { options: many } = options(async () => ok(3), { call: { model, prompt: 'p', n: 1, providerOptions: {} } });
-    expect(((await dispatchImages(many).catch((e: unknown) => e)) as BackendError).reason).toBe('malformed_response');
+    const { options: empty } = options(async () => ({ images: [] }), {
+      call: { model, prompt: 'p', n: 1, providerOptions: {} },
+      retry: { maxRetries: 0, initialDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+    });
+    expect(((await dispatchImages(empty).catch((e: unknown) => e)) as BackendError).reason).toBe(
+      'malformed_response',
+    );
+    const { options: many } = options(async () => ok(3), {
+      call: { model, prompt: 'p', n: 1, providerOptions: {} },
+    });
+    expect(((await dispatchImages(many).catch((e: unknown) => e)) as BackendError).reason).toBe(
+      'malformed_response',
+    );
   });
 });

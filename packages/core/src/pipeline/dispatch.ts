@@ -3,7 +3,13 @@ import { BackendError, GatewayError, toGatewayError } from '../errors/gateway-er
 import type { ModelDescriptor } from '../models/model-descriptor.ts';
 import type { ImageUsage } from '../models/pricing.ts';
 import { abortErrorFrom } from '../provider/http/abort.ts';
-import type { ImageProvider, ProviderCall, ProviderCallContext, ProviderImage, ProviderResult } from '../provider/image-provider.ts';
+import type {
+  ImageProvider,
+  ProviderCall,
+  ProviderCallContext,
+  ProviderImage,
+  ProviderResult,
+} from '../provider/image-provider.ts';
 import type { Logger } from '../provider/logger.ts';
 import type { GenerationWarning } from '../provider/warning.ts';
 
@@ -39,7 +45,13 @@ export interface DispatchOptions {
   logger: Logger;
   random?: () => number;
   onCallStart?(event: { callIndex: number; attempt: number; n: number }): void;
-  onCallEnd?(event: { callIndex: number; attempt: number; durationMs: number; images: number; error?: GatewayError }): void;
+  onCallEnd?(event: {
+    callIndex: number;
+    attempt: number;
+    durationMs: number;
+    images: number;
+    error?: GatewayError;
+  }): void;
   onRetry?(event: { callIndex: number; attempt: number; delayMs: number; error: GatewayError }): void;
 }
 
@@ -85,7 +97,11 @@ function addUsage(total: ImageUsage | undefined, add: ImageUsage | undefined): I
 }
 
 /** Runs tasks with at most `limit` in flight, keeping results in input order. */
-async function mapWithConcurrency<T, R>(items: T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+async function mapWithConcurrency<T, R>(
+  items: T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -129,7 +145,10 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
         backoff: new DelegateBackoff((context) => {
           const error = (context.result as { error?: unknown }).error;
           const hinted = GatewayError.isInstance(error) ? error.retryAfterMs : undefined;
-          const exponential = Math.min(options.retry.maxDelayMs, options.retry.initialDelayMs * 2 ** (context.attempt - 1));
+          const exponential = Math.min(
+            options.retry.maxDelayMs,
+            options.retry.initialDelayMs * 2 ** (context.attempt - 1),
+          );
           const jittered = exponential / 2 + (random() * exponential) / 2;
           return Math.min(Math.max(hinted ?? 0, jittered), Math.max(0, options.deadlineAt - options.now()));
         }),
@@ -145,7 +164,10 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
         if (signal.aborted) throw abortErrorFrom(signal, options.provider.id);
         options.onCallStart?.({ callIndex, attempt: zeroBased, n });
         const started = options.now();
-        const seed = options.call.seed === undefined ? undefined : (options.call.seed + seedOffsets[callIndex]!) % (model.capabilities.maxSeed + 1);
+        const seed =
+          options.call.seed === undefined
+            ? undefined
+            : (options.call.seed + seedOffsets[callIndex]!) % (model.capabilities.maxSeed + 1);
         const call: ProviderCall = { ...options.call, n, ...(seed === undefined ? {} : { seed }) };
         const context: ProviderCallContext = {
           signal,
@@ -158,29 +180,49 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
         try {
           const result = await options.provider.generate(call, context);
           if (result.images.length + (result.filteredCount ?? 0) > n) {
-            throw new BackendError(`${options.provider.id} returned ${result.images.length} images for a call that asked for ${n}.`, {
-              reason: 'malformed_response',
-              provider: options.provider.id,
-              retryable: false,
-            });
+            throw new BackendError(
+              `${options.provider.id} returned ${result.images.length} images for a call that asked for ${n}.`,
+              {
+                reason: 'malformed_response',
+                provider: options.provider.id,
+                retryable: false,
+              },
+            );
           }
           if (result.images.length === 0 && (result.filteredCount ?? 0) === 0) {
             throw new BackendError(`${options.provider.id} answered without any image.`, {
               reason: 'malformed_response',
               provider: options.provider.id,
-              ...(result.response?.upstreamRequestId ? { upstreamRequestId: result.response.upstreamRequestId } : {}),
+              ...(result.response?.upstreamRequestId
+                ? { upstreamRequestId: result.response.upstreamRequestId }
+                : {}),
             });
           }
-          options.onCallEnd?.({ callIndex, attempt: zeroBased, durationMs: options.now() - started, images: result.images.length });
+          options.onCallEnd?.({
+            callIndex,
+            attempt: zeroBased,
+            durationMs: options.now() - started,
+            images: result.images.length,
+          });
           return result;
         } catch (error) {
-          const normalized = signal.aborted ? abortErrorFrom(signal, options.provider.id) : toGatewayError(error);
-          options.onCallEnd?.({ callIndex, attempt: zeroBased, durationMs: options.now() - started, images: 0, error: normalized });
+          const normalized = signal.aborted
+            ? abortErrorFrom(signal, options.provider.id)
+            : toGatewayError(error);
+          options.onCallEnd?.({
+            callIndex,
+            attempt: zeroBased,
+            durationMs: options.now() - started,
+            images: 0,
+            error: normalized,
+          });
           throw normalized;
         }
       }, signal);
     } catch (error) {
-      const normalized = options.signal.aborted ? abortErrorFrom(options.signal, options.provider.id) : toGatewayError(error);
+      const normalized = options.signal.aborted
+        ? abortErrorFrom(options.signal, options.provider.id)
+        : toGatewayError(error);
       if (!firstFailure && !cancelSiblings.signal.aborted) {
         firstFailure = normalized;
         if (options.partialFailure === 'fail') cancelSiblings.abort(normalized);
@@ -192,7 +234,14 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
   };
 
   const settled = await mapWithConcurrency(sizes, options.concurrency, runCall);
-  const result: DispatchResult = { images: [], filteredCount: 0, labels: [], warnings: [], upstreamRequestIds: [], missing: 0 };
+  const result: DispatchResult = {
+    images: [],
+    filteredCount: 0,
+    labels: [],
+    warnings: [],
+    upstreamRequestIds: [],
+    missing: 0,
+  };
   const labels = new Set<string>();
   let costKnown = true;
   let cost = 0;
@@ -216,6 +265,7 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
   });
   if (costKnown && settled.some((s) => s.status === 'fulfilled')) result.costUsd = cost;
   result.labels = [...labels].sort();
-  if (result.firstError && (options.partialFailure === 'fail' || result.images.length === 0)) throw result.firstError;
+  if (result.firstError && (options.partialFailure === 'fail' || result.images.length === 0))
+    throw result.firstError;
   return result;
 }

@@ -64,7 +64,10 @@ export function toOpenAIImagesResponse(result: GenerationResult): Record<string,
       input_tokens: (result.usage.inputTextTokens ?? 0) + (result.usage.inputImageTokens ?? 0),
       output_tokens: (result.usage.outputImageTokens ?? 0) + (result.usage.outputTextTokens ?? 0),
       total_tokens: result.usage.totalTokens ?? 0,
-      input_tokens_details: { text_tokens: result.usage.inputTextTokens ?? 0, image_tokens: result.usage.inputImageTokens ?? 0 },
+      input_tokens_details: {
+        text_tokens: result.usage.inputTextTokens ?? 0,
+        image_tokens: result.usage.inputImageTokens ?? 0,
+      },
     };
   }
   return body;

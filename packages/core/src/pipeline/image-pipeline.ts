@@ -1,14 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ANONYMOUS_TENANT, type TenantContext } from '../access/tenant.ts';
 import { modelAccessDeniedError } from '../access/index.ts';
+import { ANONYMOUS_TENANT, type TenantContext } from '../access/tenant.ts';
 import type { AuditRecord, AuditRecordInput, AuditSink } from '../audit/audit-record.ts';
 import { auditRecordSchema } from '../audit/audit-record.ts';
 import { promptForAudit } from '../audit/index.ts';
-import { type BudgetReservation, type BudgetStore } from '../budget/budget-store.ts';
+import type { BudgetReservation, BudgetStore } from '../budget/budget-store.ts';
 import { budgetBuckets, budgetExceededError } from '../budget/index.ts';
 import { validateCapabilities } from '../capabilities/validate-capabilities.ts';
-import { inject, injectable } from '../container/tsyringe.ts';
 import { type Clock, type IdGenerator, TOKENS } from '../container/tokens.ts';
+import { inject, injectable } from '../container/tsyringe.ts';
 import { BackendError, GatewayError, toGatewayError, validationError } from '../errors/gateway-error.ts';
 import type { GatewayEventEmitter } from '../events/gateway-events.ts';
 import type { AccessPolicy, GatewayConfig } from '../gateway/gateway-options.ts';
@@ -21,15 +21,15 @@ import { estimateImagePrice, priceFromUsage, roundUsd } from '../models/pricing.
 import type { ImageProvider, ProviderCall } from '../provider/image-provider.ts';
 import type { Logger } from '../provider/logger.ts';
 import type { GenerationWarning } from '../provider/warning.ts';
+import { rateLimitEntries, rateLimitedError } from '../rate-limit/index.ts';
 import type { RateLimitDecision, RateLimitStore } from '../rate-limit/rate-limit-store.ts';
-import { rateLimitedError, rateLimitEntries } from '../rate-limit/index.ts';
 import type { ModelRegistry, ResolvedModel } from '../registry/model-registry.ts';
 import { type ImageRequest, imageRequestSchema } from '../request/image-request.ts';
 import { zodToValidationError } from '../request/zod-error.ts';
-import { extensionFor, sniffImage } from '../shared/media-type.ts';
 import { parseSize } from '../shared/image-size.ts';
+import { extensionFor, sniffImage } from '../shared/media-type.ts';
 import type { StorageAdapter, StoredObjectInfo } from '../storage/storage-adapter.ts';
-import { dispatchImages, type DispatchResult } from './dispatch.ts';
+import { type DispatchResult, dispatchImages } from './dispatch.ts';
 import type { GeneratedImage, GenerationResult, ImageData } from './generation-result.ts';
 
 /** Per-request options of `generate`. */
@@ -86,7 +86,13 @@ function toBase64(bytes: Uint8Array): string {
 /** Request parameters kept in the audit record: everything but the prompt texts and free metadata. */
 function auditParameters(request: ImageRequest | undefined): Record<string, unknown> {
   if (!request) return {};
-  const { prompt: _prompt, negative_prompt: negativePrompt, metadata: _metadata, provider_options: providerOptions, ...rest } = request;
+  const {
+    prompt: _prompt,
+    negative_prompt: negativePrompt,
+    metadata: _metadata,
+    provider_options: providerOptions,
+    ...rest
+  } = request;
   return {
     ...rest,
     ...(negativePrompt === undefined ? {} : { negative_prompt_sha256: sha256Hex(negativePrompt) }),
@@ -149,7 +155,10 @@ export class ImagePipeline {
       ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
     };
     const base = { requestId: state.requestId, tenantId: state.tenant.tenantId };
-    const rawModel = typeof (input as { model?: unknown } | null)?.model === 'string' ? ((input as { model: string }).model) : undefined;
+    const rawModel =
+      typeof (input as { model?: unknown } | null)?.model === 'string'
+        ? (input as { model: string }).model
+        : undefined;
     this.events.emit('request-start', {
       ...base,
       source: state.source,
@@ -164,15 +173,32 @@ export class ImagePipeline {
       const reservation = state.reservation;
       if (reservation) {
         await this.budgetStore.settle(reservation, state.actualUsd ?? reservation.amountUsd);
-        this.events.emit('budget-settle', { ...base, reservedUsd: reservation.amountUsd, actualUsd: state.actualUsd, released: false });
+        this.events.emit('budget-settle', {
+          ...base,
+          reservedUsd: reservation.amountUsd,
+          actualUsd: state.actualUsd,
+          released: false,
+        });
       }
     } catch (error) {
-      failure = signal.aborted && !GatewayError.isInstance(error) ? toGatewayError(signal.reason) : toGatewayError(error);
-      if (failure.code === 'INTERNAL_ERROR') this.logger.error('pixelgate: internal error', { requestId: state.requestId, error: String((failure.cause as Error)?.stack ?? failure.cause) });
+      failure =
+        signal.aborted && !GatewayError.isInstance(error)
+          ? toGatewayError(signal.reason)
+          : toGatewayError(error);
+      if (failure.code === 'INTERNAL_ERROR')
+        this.logger.error('pixelgate: internal error', {
+          requestId: state.requestId,
+          error: String((failure.cause as Error)?.stack ?? failure.cause),
+        });
       const reservation = state.reservation;
       if (reservation) {
         await this.budgetStore.release(reservation).catch(() => {});
-        this.events.emit('budget-settle', { ...base, reservedUsd: reservation.amountUsd, actualUsd: undefined, released: true });
+        this.events.emit('budget-settle', {
+          ...base,
+          reservedUsd: reservation.amountUsd,
+          actualUsd: undefined,
+          released: true,
+        });
       }
     }
     try {
@@ -181,7 +207,11 @@ export class ImagePipeline {
       failure = toGatewayError(error);
     }
     const durationMs = this.clock.now() - state.startedAt;
-    const outcome = failure ? this.#outcomeOf(failure) : state.warnings.some((w) => w.type === 'partial') ? 'partial' : 'success';
+    const outcome = failure
+      ? this.#outcomeOf(failure)
+      : state.warnings.some((w) => w.type === 'partial')
+        ? 'partial'
+        : 'success';
     this.events.emit('request-end', {
       ...base,
       outcome,
@@ -199,7 +229,9 @@ export class ImagePipeline {
   #outcomeOf(error: GatewayError): AuditRecord['outcome'] {
     if (error.code === 'CONTENT_BLOCKED') return 'blocked';
     if (error.code === 'BACKEND_ERROR' && error.details?.reason === 'content_filtered') return 'blocked';
-    return error.status < 500 && error.code !== 'BACKEND_ERROR' && error.code !== 'ABORTED' ? 'rejected' : 'failed';
+    return error.status < 500 && error.code !== 'BACKEND_ERROR' && error.code !== 'ABORTED'
+      ? 'rejected'
+      : 'failed';
   }
 
   #time(state: RequestState, stage: string, started: number): void {
@@ -216,7 +248,11 @@ export class ImagePipeline {
     const request = parsed.data;
     state.request = request;
     const modelName = request.model ?? this.config.defaultModel;
-    if (!modelName) throw validationError('model', "'model' is required (this gateway has no default model). GET /v1/models lists the choices.");
+    if (!modelName)
+      throw validationError(
+        'model',
+        "'model' is required (this gateway has no default model). GET /v1/models lists the choices.",
+      );
     state.rawModel = modelName;
 
     // 2-4. resolve, access, capabilities (repeated for each fallback model)
@@ -231,7 +267,13 @@ export class ImagePipeline {
       const decisions = await this.rateLimitStore.consume(entries, this.clock.now());
       state.rateLimit = decisions;
       const tightest = decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a), decisions[0]!);
-      this.events.emit('rate-limit', { ...base, allowed: decisions.every((d) => d.allowed), limit: tightest.limit, remaining: tightest.remaining, resetMs: tightest.resetMs });
+      this.events.emit('rate-limit', {
+        ...base,
+        allowed: decisions.every((d) => d.allowed),
+        limit: tightest.limit,
+        remaining: tightest.remaining,
+        resetMs: tightest.resetMs,
+      });
       if (decisions.some((d) => !d.allowed)) throw rateLimitedError(decisions);
     }
     this.#time(state, 'rate_limit', started);
@@ -273,7 +315,11 @@ export class ImagePipeline {
         try {
           candidate = this.#prepare(candidate, request, state);
         } catch (error) {
-          state.attempts.push({ model: chain[index] as string, outcome: 'skipped', errorCode: toGatewayError(error).code });
+          state.attempts.push({
+            model: chain[index] as string,
+            outcome: 'skipped',
+            errorCode: toGatewayError(error).code,
+          });
           continue;
         }
       }
@@ -296,15 +342,31 @@ export class ImagePipeline {
         lastError = normalized;
         const reason = BackendError.isBackendError(normalized) ? normalized.reason : undefined;
         const next = chain[index + 1];
-        const canFallBack = next !== undefined && reason !== undefined && (this.config.dispatch.fallbackOn as string[]).includes(reason) && !signal.aborted;
+        const canFallBack =
+          next !== undefined &&
+          reason !== undefined &&
+          (this.config.dispatch.fallbackOn as string[]).includes(reason) &&
+          !signal.aborted;
         if (!canFallBack) throw normalized;
         if (state.reservation) {
           await this.budgetStore.release(state.reservation);
           state.reservation = undefined;
         }
-        const nextName = typeof next === 'string' ? next : qualifiedModelId((next as Prepared).resolved.model);
-        this.events.emit('model-fallback', { ...base, from: qualified, to: nextName, errorCode: normalized.code });
-        state.warnings.push({ type: 'fallback', param: 'model', message: `${qualified} failed (${reason}); trying ${nextName}.`, from: qualified, to: nextName });
+        const nextName =
+          typeof next === 'string' ? next : qualifiedModelId((next as Prepared).resolved.model);
+        this.events.emit('model-fallback', {
+          ...base,
+          from: qualified,
+          to: nextName,
+          errorCode: normalized.code,
+        });
+        state.warnings.push({
+          type: 'fallback',
+          param: 'model',
+          message: `${qualified} failed (${reason}); trying ${nextName}.`,
+          from: qualified,
+          to: nextName,
+        });
       }
     }
     if (!dispatched) throw lastError ?? new GatewayError('INTERNAL_ERROR', 'No model could be tried.');
@@ -337,7 +399,11 @@ export class ImagePipeline {
       });
     }
     if (dispatched.images.length < requested && !state.warnings.some((w) => w.type === 'partial')) {
-      state.warnings.push({ type: 'partial', param: 'n', message: `Returning ${dispatched.images.length} of ${requested} images.` });
+      state.warnings.push({
+        type: 'partial',
+        param: 'n',
+        message: `Returning ${dispatched.images.length} of ${requested} images.`,
+      });
     }
 
     // 9. output guardrails
@@ -407,26 +473,44 @@ export class ImagePipeline {
             });
           } catch (error) {
             const normalized = toGatewayError(error);
-            throw normalized.code === 'STORAGE_ERROR' || normalized.code === 'ABORTED' || normalized.code === 'TIMEOUT'
+            throw normalized.code === 'STORAGE_ERROR' ||
+              normalized.code === 'ABORTED' ||
+              normalized.code === 'TIMEOUT'
               ? normalized
-              : new GatewayError('STORAGE_ERROR', `Could not store the image in '${this.storage.id}' storage.`, { cause: error });
+              : new GatewayError(
+                  'STORAGE_ERROR',
+                  `Could not store the image in '${this.storage.id}' storage.`,
+                  { cause: error },
+                );
           }
           generated.storageKey = key;
-          this.events.emit('storage-put', { ...base, key, sizeBytes: image.bytes.byteLength, mediaType: image.mediaType, durationMs: this.clock.now() - putStarted });
+          this.events.emit('storage-put', {
+            ...base,
+            key,
+            sizeBytes: image.bytes.byteLength,
+            mediaType: image.mediaType,
+            durationMs: this.clock.now() - putStarted,
+          });
         }
         return generated;
       }),
     );
     this.#time(state, 'store', started);
     started = this.clock.now();
-    const data = await Promise.all(state.images.map((image, index) => this.#deliver(image, responseFormat, state, storedInfo[index])));
+    const data = await Promise.all(
+      state.images.map((image, index) => this.#deliver(image, responseFormat, state, storedInfo[index])),
+    );
     this.#time(state, 'deliver', started);
 
     // 12. cost (settled by the caller of #run)
     const delivered = state.images.length;
     const reported = dispatched.costUsd;
     const fromUsage = dispatched.usage ? priceFromUsage(model, dispatched.usage) : undefined;
-    const perImage = estimateImagePrice(model, { n: delivered, size: used.call.size, quality: used.call.quality });
+    const perImage = estimateImagePrice(model, {
+      n: delivered,
+      size: used.call.size,
+      quality: used.call.quality,
+    });
     if (reported !== undefined) {
       state.actualUsd = roundUsd(reported);
       state.costBasis = 'provider_reported';
@@ -465,7 +549,12 @@ export class ImagePipeline {
     const resolved = this.registry.resolve(modelName);
     const base = { requestId: state.requestId, tenantId: state.tenant.tenantId };
     if (!this.accessPolicy(state.tenant, resolved.model)) throw modelAccessDeniedError(modelName);
-    this.events.emit('model-resolve', { ...base, model: qualifiedModelId(resolved.model), provider: resolved.provider.id, lifecycle: resolved.model.lifecycle.status });
+    this.events.emit('model-resolve', {
+      ...base,
+      model: qualifiedModelId(resolved.model),
+      provider: resolved.provider.id,
+      lifecycle: resolved.model.lifecycle.status,
+    });
     const checked = validateCapabilities(request, resolved.model, this.config.capabilityPolicy);
     const providerOptions = this.#providerOptions(request, resolved.provider);
     const warnings = [...resolved.warnings, ...checked.warnings];
@@ -482,14 +571,23 @@ export class ImagePipeline {
     const all = request.provider_options ?? {};
     for (const namespace of Object.keys(all)) {
       if (!this.registry.provider(namespace)) {
-        throw validationError(`provider_options.${namespace}`, `Unknown provider namespace '${namespace}'; use one of ${this.registry.providers().map((p) => `'${p.id}'`).join(', ')}.`);
+        throw validationError(
+          `provider_options.${namespace}`,
+          `Unknown provider namespace '${namespace}'; use one of ${this.registry
+            .providers()
+            .map((p) => `'${p.id}'`)
+            .join(', ')}.`,
+        );
       }
     }
     const own = all[provider.id];
     if (own === undefined) return {};
     if (!provider.providerOptionsSchema) {
       if (Object.keys(own).length === 0) return {};
-      throw validationError(`provider_options.${provider.id}`, `The provider '${provider.id}' takes no provider_options.`);
+      throw validationError(
+        `provider_options.${provider.id}`,
+        `The provider '${provider.id}' takes no provider_options.`,
+      );
     }
     const parsed = provider.providerOptionsSchema.safeParse(own);
     if (!parsed.success) throw zodToValidationError(parsed.error, `provider_options.${provider.id}`);
@@ -504,7 +602,11 @@ export class ImagePipeline {
   async #reserve(prepared: Prepared, state: RequestState): Promise<BudgetReservation | undefined> {
     const base = { requestId: state.requestId, tenantId: state.tenant.tenantId };
     const { model } = prepared.resolved;
-    const estimate = estimateImagePrice(model, { n: prepared.call.n, size: prepared.call.size, quality: prepared.call.quality });
+    const estimate = estimateImagePrice(model, {
+      n: prepared.call.n,
+      size: prepared.call.size,
+      quality: prepared.call.quality,
+    });
     state.estimatedUsd = estimate.usd;
     state.costBasis = estimate.basis;
     const buckets = budgetBuckets(this.config.budgets.rules, state.tenant, this.clock.now());
@@ -513,13 +615,21 @@ export class ImagePipeline {
     if (amount === undefined) {
       if (this.config.budgets.unknownPrice === 'refuse') {
         this.events.emit('budget-reserve', { ...base, amountUsd: undefined, granted: false });
-        throw new GatewayError('BUDGET_EXCEEDED', `The price of '${qualifiedModelId(model)}' at this size and quality is unknown, and this gateway refuses unpriced requests while budgets apply.`, {
-          param: 'model',
-          details: { reason: 'unknown_price' },
-        });
+        throw new GatewayError(
+          'BUDGET_EXCEEDED',
+          `The price of '${qualifiedModelId(model)}' at this size and quality is unknown, and this gateway refuses unpriced requests while budgets apply.`,
+          {
+            param: 'model',
+            details: { reason: 'unknown_price' },
+          },
+        );
       }
       state.labels.add('budget:unknown_price');
-      state.warnings.push({ type: 'other', param: 'model', message: `The price of '${qualifiedModelId(model)}' is unknown; the request is allowed but not counted against budgets.` });
+      state.warnings.push({
+        type: 'other',
+        param: 'model',
+        message: `The price of '${qualifiedModelId(model)}' is unknown; the request is allowed but not counted against budgets.`,
+      });
       amount = 0;
     }
     const outcome = await this.budgetStore.reserve(buckets, amount, this.ids.next('rsv'));
@@ -543,7 +653,9 @@ export class ImagePipeline {
     const call: ProviderCall = {
       ...prepared.call,
       prompt: texts.prompt,
-      ...(prepared.call.negativePrompt !== undefined && texts.negativePrompt !== undefined ? { negativePrompt: texts.negativePrompt } : {}),
+      ...(prepared.call.negativePrompt !== undefined && texts.negativePrompt !== undefined
+        ? { negativePrompt: texts.negativePrompt }
+        : {}),
     };
     return dispatchImages({
       provider,
@@ -557,7 +669,8 @@ export class ImagePipeline {
       requestId: state.requestId,
       ...(credentials ? { credentials } : {}),
       logger: this.logger,
-      onCallStart: (event) => this.events.emit('provider-call-start', { ...base, model: qualified, ...event }),
+      onCallStart: (event) =>
+        this.events.emit('provider-call-start', { ...base, model: qualified, ...event }),
       onCallEnd: (event) =>
         this.events.emit('provider-call-end', {
           ...base,
@@ -581,7 +694,12 @@ export class ImagePipeline {
     });
   }
 
-  async #deliver(image: GeneratedImage, format: 'b64_json' | 'url', state: RequestState, info: StoredObjectInfo | undefined): Promise<ImageData> {
+  async #deliver(
+    image: GeneratedImage,
+    format: 'b64_json' | 'url',
+    state: RequestState,
+    info: StoredObjectInfo | undefined,
+  ): Promise<ImageData> {
     const revised = image.revisedPrompt ? { revised_prompt: image.revisedPrompt } : {};
     if (format === 'b64_json') return { b64_json: toBase64(image.bytes), ...revised };
     const delivered = await this.#delivery.deliver({
@@ -598,13 +716,21 @@ export class ImagePipeline {
     const started = this.clock.now();
     const base = { requestId: state.requestId, tenantId: state.tenant.tenantId };
     const request = state.request;
-    const outcome = failure ? this.#outcomeOf(failure) : state.warnings.some((w) => w.type === 'partial') ? 'partial' : 'success';
+    const outcome = failure
+      ? this.#outcomeOf(failure)
+      : state.warnings.some((w) => w.type === 'partial')
+        ? 'partial'
+        : 'success';
     const input: AuditRecordInput = {
       v: 1,
       requestId: state.requestId,
       timestamp: new Date(state.startedAt).toISOString(),
       tenantId: state.tenant.tenantId,
-      ...(state.tenant.userId ? { userId: state.tenant.userId } : request?.user ? { userId: request.user } : {}),
+      ...(state.tenant.userId
+        ? { userId: state.tenant.userId }
+        : request?.user
+          ? { userId: request.user }
+          : {}),
       ...(state.tenant.keyId ? { keyId: state.tenant.keyId } : {}),
       source: state.source,
       ...(state.rawModel ? { requestedModel: state.rawModel } : {}),
@@ -615,7 +741,13 @@ export class ImagePipeline {
         ? { prompt: promptForAudit(request.prompt, this.config.audit.promptRetention, redactPromptForAudit) }
         : {}),
       ...(request?.metadata ? { metadata: request.metadata } : {}),
-      verdicts: state.verdicts.map(({ guardrail, stage, action, labels, reason }) => ({ guardrail, stage, action, labels, ...(reason ? { reason } : {}) })),
+      verdicts: state.verdicts.map(({ guardrail, stage, action, labels, reason }) => ({
+        guardrail,
+        stage,
+        action,
+        labels,
+        ...(reason ? { reason } : {}),
+      })),
       labels: [...state.labels].sort(),
       outcome,
       ...(failure
@@ -654,7 +786,11 @@ export class ImagePipeline {
       this.events.emit('audit-error', { ...base, message });
       this.logger.error('pixelgate: audit write failed', { requestId: state.requestId, message });
       if (this.config.audit.failClosed && !failure) {
-        throw new GatewayError('INTERNAL_ERROR', 'The request could not be audited, so its result is withheld.', { cause: error });
+        throw new GatewayError(
+          'INTERNAL_ERROR',
+          'The request could not be audited, so its result is withheld.',
+          { cause: error },
+        );
       }
     }
   }

@@ -4,7 +4,12 @@ import type { ModelDescriptorInput } from '../models/model-descriptor.ts';
 import { createMockImageProvider, MOCK_MODEL } from '../testing/mock-image-provider.ts';
 import { ModelRegistry } from './model-registry.ts';
 
-const model = (id: string, extra: Partial<ModelDescriptorInput> = {}): ModelDescriptorInput => ({ ...MOCK_MODEL, id, aliases: [], ...extra });
+const model = (id: string, extra: Partial<ModelDescriptorInput> = {}): ModelDescriptorInput => ({
+  ...MOCK_MODEL,
+  id,
+  aliases: [],
+  ...extra,
+});
 
 function thrown(fn: () => unknown): GatewayError {
   try {
@@ -17,7 +22,10 @@ function thrown(fn: () => unknown): GatewayError {
 }
 
 describe('ModelRegistry', () => {
-  const openai = createMockImageProvider({ id: 'openai', models: [model('dall-e-3', { aliases: ['dalle3'] }), model('gpt-image-1.5')] });
+  const openai = createMockImageProvider({
+    id: 'openai',
+    models: [model('dall-e-3', { aliases: ['dalle3'] }), model('gpt-image-1.5')],
+  });
   const azure = createMockImageProvider({ id: 'azure', models: [model('dall-e-3')] });
 
   it('resolves qualified ids, bare ids and aliases to one model', () => {
@@ -70,7 +78,12 @@ describe('ModelRegistry', () => {
     const registry = new ModelRegistry({
       providers: [openai],
       models: [
-        { provider: 'openai', id: 'gpt-image-1.5-2026-01-01', extends: 'gpt-image-1.5', capabilities: { maxImagesPerCall: 2 } },
+        {
+          provider: 'openai',
+          id: 'gpt-image-1.5-2026-01-01',
+          extends: 'gpt-image-1.5',
+          capabilities: { maxImagesPerCall: 2 },
+        },
         { provider: 'openai', id: 'dall-e-3', lifecycle: { status: 'active' }, aliases: ['d3'] },
       ],
     });
@@ -81,11 +94,32 @@ describe('ModelRegistry', () => {
   });
 
   it('refuses bad configuration with CONFIGURATION_ERROR', () => {
-    expect(thrown(() => new ModelRegistry({ providers: [openai, createMockImageProvider({ id: 'openai' })] })).code).toBe('CONFIGURATION_ERROR');
-    expect(thrown(() => new ModelRegistry({ providers: [openai], models: [{ provider: 'nope', id: 'x' }] })).message).toContain("'nope'");
-    expect(thrown(() => new ModelRegistry({ providers: [openai], models: [{ provider: 'openai', id: 'x', extends: 'missing' }] })).message).toContain("'missing'");
-    expect(thrown(() => new ModelRegistry({ providers: [openai], models: [{ provider: 'openai', id: 'brand-new' }] })).message).toContain('incomplete');
-    const bad = createMockImageProvider({ id: 'bad', models: [{ ...MOCK_MODEL, capabilities: { ...MOCK_MODEL.capabilities, maxImagesPerCall: 0 } }] });
+    expect(
+      thrown(() => new ModelRegistry({ providers: [openai, createMockImageProvider({ id: 'openai' })] }))
+        .code,
+    ).toBe('CONFIGURATION_ERROR');
+    expect(
+      thrown(() => new ModelRegistry({ providers: [openai], models: [{ provider: 'nope', id: 'x' }] }))
+        .message,
+    ).toContain("'nope'");
+    expect(
+      thrown(
+        () =>
+          new ModelRegistry({
+            providers: [openai],
+            models: [{ provider: 'openai', id: 'x', extends: 'missing' }],
+          }),
+      ).message,
+    ).toContain("'missing'");
+    expect(
+      thrown(
+        () => new ModelRegistry({ providers: [openai], models: [{ provider: 'openai', id: 'brand-new' }] }),
+      ).message,
+    ).toContain('incomplete');
+    const bad = createMockImageProvider({
+      id: 'bad',
+      models: [{ ...MOCK_MODEL, capabilities: { ...MOCK_MODEL.capabilities, maxImagesPerCall: 0 } }],
+    });
     expect(thrown(() => new ModelRegistry({ providers: [bad] })).code).toBe('CONFIGURATION_ERROR');
   });
 });

@@ -26,7 +26,11 @@ function editDistance(a: string, b: string): number {
     previous[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const saved = previous[j]!;
-      previous[j] = Math.min(previous[j]! + 1, previous[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous[j] = Math.min(
+        previous[j]! + 1,
+        previous[j - 1]! + 1,
+        diagonal + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
       diagonal = saved;
     }
   }
@@ -68,7 +72,10 @@ export class ModelRegistry {
   /** Adds a provider and its catalog. A second provider with the same id is a configuration error. */
   registerProvider(provider: ImageProvider): void {
     if (provider.specificationVersion !== 'v1') {
-      throw new GatewayError('CONFIGURATION_ERROR', `Provider '${provider.id}' implements an unsupported specification.`);
+      throw new GatewayError(
+        'CONFIGURATION_ERROR',
+        `Provider '${provider.id}' implements an unsupported specification.`,
+      );
     }
     if (this.#providers.has(provider.id)) {
       throw new GatewayError(
@@ -81,13 +88,20 @@ export class ModelRegistry {
       const parsed = modelDescriptorSchema.safeParse({ ...input, provider: provider.id });
       if (!parsed.success) {
         const error = zodToValidationError(parsed.error, `models.${input.id}`);
-        throw new GatewayError('CONFIGURATION_ERROR', `Provider '${provider.id}' declares an invalid model: ${error.message}`, {
-          ...(error.param ? { param: error.param } : {}),
-        });
+        throw new GatewayError(
+          'CONFIGURATION_ERROR',
+          `Provider '${provider.id}' declares an invalid model: ${error.message}`,
+          {
+            ...(error.param ? { param: error.param } : {}),
+          },
+        );
       }
       const key = qualifiedModelId(parsed.data);
       if (this.#models.has(key)) {
-        throw new GatewayError('CONFIGURATION_ERROR', `Provider '${provider.id}' declares the model '${parsed.data.id}' twice.`);
+        throw new GatewayError(
+          'CONFIGURATION_ERROR',
+          `Provider '${provider.id}' declares the model '${parsed.data.id}' twice.`,
+        );
       }
       this.#models.set(key, parsed.data);
     }
@@ -127,7 +141,10 @@ export class ModelRegistry {
     const parsed = modelDescriptorSchema.safeParse(candidate);
     if (!parsed.success) {
       const error = zodToValidationError(parsed.error, `models.${override.id}`);
-      throw new GatewayError('CONFIGURATION_ERROR', `Model '${override.provider}/${override.id}' is incomplete: ${error.message}`);
+      throw new GatewayError(
+        'CONFIGURATION_ERROR',
+        `Model '${override.provider}/${override.id}' is incomplete: ${error.message}`,
+      );
     }
     this.#models.set(qualifiedModelId(parsed.data), parsed.data);
   }
@@ -177,10 +194,14 @@ export class ModelRegistry {
     }
     if (matches.length > 1) {
       const ids = matches.map(qualifiedModelId);
-      throw new GatewayError('VALIDATION_ERROR', `The model '${name}' is ambiguous: use one of ${ids.map((id) => `'${id}'`).join(', ')}.`, {
-        param: 'model',
-        details: { candidates: ids },
-      });
+      throw new GatewayError(
+        'VALIDATION_ERROR',
+        `The model '${name}' is ambiguous: use one of ${ids.map((id) => `'${id}'`).join(', ')}.`,
+        {
+          param: 'model',
+          details: { candidates: ids },
+        },
+      );
     }
     const model = this.#withEffectiveLifecycle(matches[0]!);
     const provider = this.#providers.get(model.provider)!;
@@ -190,7 +211,10 @@ export class ModelRegistry {
       throw new GatewayError(
         'MODEL_RETIRED',
         `The model '${qualified}' was retired${lifecycle.retiresOn ? ` on ${lifecycle.retiresOn}` : ''}.${lifecycle.replacement ? ` Use '${lifecycle.replacement}' instead.` : ''}`,
-        { param: 'model', details: { ...(lifecycle.replacement ? { replacement: lifecycle.replacement } : {}) } },
+        {
+          param: 'model',
+          details: { ...(lifecycle.replacement ? { replacement: lifecycle.replacement } : {}) },
+        },
       );
     }
     const warnings: GenerationWarning[] = [];
@@ -214,7 +238,9 @@ export class ModelRegistry {
       if (this.#providers.has(providerId)) {
         const direct = this.#models.get(`${providerId}/${rest}`);
         if (direct) return [direct];
-        return [...this.#models.values()].filter((m) => m.provider === providerId && m.aliases.includes(rest));
+        return [...this.#models.values()].filter(
+          (m) => m.provider === providerId && m.aliases.includes(rest),
+        );
       }
     }
     const byId = [...this.#models.values()].filter((m) => m.id === name);

@@ -33,7 +33,10 @@ function describeIssue(issue: z.core.$ZodIssue, param: string): string {
  */
 export function zodToValidationError(error: z.ZodError, prefix?: string): GatewayError {
   const issues = error.issues.map((issue) => {
-    const param = issue.code === 'unrecognized_keys' ? issuePath(issue, prefix) || (issue.keys[0] ?? '') : issuePath(issue, prefix);
+    const param =
+      issue.code === 'unrecognized_keys'
+        ? issuePath(issue, prefix) || (issue.keys[0] ?? '')
+        : issuePath(issue, prefix);
     return { param, message: describeIssue(issue, issuePath(issue, prefix)) };
   });
   const first = issues[0] ?? { param: prefix ?? '', message: 'The request is invalid.' };

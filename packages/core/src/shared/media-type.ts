@@ -48,7 +48,8 @@ function sniffJpeg(bytes: Uint8Array): SniffedImage {
       continue;
     }
     const length = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
-    const isStartOfFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    const isStartOfFrame =
+      marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isStartOfFrame) {
       const height = (bytes[offset + 5]! << 8) | bytes[offset + 6]!;
       const width = (bytes[offset + 7]! << 8) | bytes[offset + 8]!;
@@ -73,7 +74,11 @@ function sniffWebp(bytes: Uint8Array): SniffedImage {
     return { mediaType: 'image/webp', width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
   }
   if (chunk === 'VP8X' && bytes.length >= 30) {
-    return { mediaType: 'image/webp', width: readUInt24LE(bytes, 24) + 1, height: readUInt24LE(bytes, 27) + 1 };
+    return {
+      mediaType: 'image/webp',
+      width: readUInt24LE(bytes, 24) + 1,
+      height: readUInt24LE(bytes, 27) + 1,
+    };
   }
   return { mediaType: 'image/webp' };
 }
@@ -84,7 +89,13 @@ function sniffWebp(bytes: Uint8Array): SniffedImage {
  * be a PNG really are one. Returns undefined for anything that is not a known image.
  */
 export function sniffImage(bytes: Uint8Array): SniffedImage | undefined {
-  if (bytes.length >= 24 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
+  if (
+    bytes.length >= 24 &&
+    bytes[0] === 0x89 &&
+    bytes[1] === 0x50 &&
+    bytes[2] === 0x4e &&
+    bytes[3] === 0x47
+  ) {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return { mediaType: 'image/png', width: view.getUint32(16), height: view.getUint32(20) };
   }
@@ -99,7 +110,11 @@ export function sniffImage(bytes: Uint8Array): SniffedImage | undefined {
     return sniffWebp(bytes);
   }
   if (bytes.length >= 10 && bytes[0] === 0x47 && bytes[1] === 0x49 && bytes[2] === 0x46) {
-    return { mediaType: 'image/gif', width: bytes[6]! | (bytes[7]! << 8), height: bytes[8]! | (bytes[9]! << 8) };
+    return {
+      mediaType: 'image/gif',
+      width: bytes[6]! | (bytes[7]! << 8),
+      height: bytes[8]! | (bytes[9]! << 8),
+    };
   }
   return undefined;
 }

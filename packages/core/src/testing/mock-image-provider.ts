@@ -1,6 +1,11 @@
 import type { ModelDescriptorInput } from '../models/model-descriptor.ts';
-import type { ImageProvider, ProviderCall, ProviderCallContext, ProviderResult } from '../provider/image-provider.ts';
 import { throwIfAborted } from '../provider/http/abort.ts';
+import type {
+  ImageProvider,
+  ProviderCall,
+  ProviderCallContext,
+  ProviderResult,
+} from '../provider/image-provider.ts';
 import { parseSize } from '../shared/image-size.ts';
 import { solidPng } from './solid-png.ts';
 
@@ -36,14 +41,22 @@ export const MOCK_MODEL: ModelDescriptorInput = {
     negativePrompt: true,
   },
   defaults: { size: '256x256', quality: 'medium' },
-  pricing: { perImage: [{ quality: 'low', usd: 0.01 }, { quality: 'medium', usd: 0.04 }, { quality: 'high', usd: 0.17 }] },
+  pricing: {
+    perImage: [
+      { quality: 'low', usd: 0.01 },
+      { quality: 'medium', usd: 0.04 },
+      { quality: 'high', usd: 0.17 },
+    ],
+  },
 };
 
 /**
  * A provider whose behaviour a test injects. Every call is recorded (`calls`), so a test can
  * assert what the pipeline sent: split sizes, seeds, credentials, the redacted prompt.
  */
-export function createMockImageProvider(options: MockImageProviderOptions = {}): ImageProvider & { calls: MockProviderCall[] } {
+export function createMockImageProvider(
+  options: MockImageProviderOptions = {},
+): ImageProvider & { calls: MockProviderCall[] } {
   const id = options.id ?? 'mock';
   const calls: MockProviderCall[] = [];
   return {

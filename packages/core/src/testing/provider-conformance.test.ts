@@ -39,7 +39,12 @@ async function startReferenceServer() {
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { n: number; size: string };
       const size = parseSize(body.size)!;
-      const answer = () => json(200, { images: Array.from({ length: body.n }, () => Buffer.from(solidPng(size.width, size.height)).toString('base64')) });
+      const answer = () =>
+        json(200, {
+          images: Array.from({ length: body.n }, () =>
+            Buffer.from(solidPng(size.width, size.height)).toString('base64'),
+          ),
+        });
       if (scenario === 'slow') {
         const timer = setTimeout(answer, 5000);
         res.on('close', () => clearTimeout(timer));
@@ -70,24 +75,54 @@ function referenceProvider(baseURL: string, fetch: FetchFunction, mapErrorsCorre
       {
         id: 'ref-1',
         provider: 'ref',
-        capabilities: { sizes: ['256x256', '512x512'], maxImagesPerCall: 2, maxImagesPerRequest: 4, maxPromptLength: 100 },
+        capabilities: {
+          sizes: ['256x256', '512x512'],
+          maxImagesPerCall: 2,
+          maxImagesPerRequest: 4,
+          maxPromptLength: 100,
+        },
         defaults: { size: '256x256' },
       },
     ],
     async generate(call, context) {
       const response = await providerFetch(
         `${baseURL}/generate`,
-        { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ n: call.n, size: call.size }) },
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ n: call.n, size: call.size }),
+        },
         { provider: 'ref', fetch, signal: context.signal, secrets: [KEY] },
       );
-      const body = (await readJsonBody(response, { provider: 'ref', signal: context.signal })) as { images?: string[]; code?: string };
+      const body = (await readJsonBody(response, { provider: 'ref', signal: context.signal })) as {
+        images?: string[];
+        code?: string;
+      };
       if (!response.ok) {
-        if (!mapErrorsCorrectly) throw new BackendError('failed', { reason: 'upstream_unavailable', provider: 'ref' });
-        const reason = response.status === 401 ? 'upstream_auth' : response.status === 429 ? 'rate_limited' : body.code === 'safety' ? 'content_filtered' : 'upstream_unavailable';
+        if (!mapErrorsCorrectly)
+          throw new BackendError('failed', { reason: 'upstream_unavailable', provider: 'ref' });
+        const reason =
+          response.status === 401
+            ? 'upstream_auth'
+            : response.status === 429
+              ? 'rate_limited'
+              : body.code === 'safety'
+                ? 'content_filtered'
+                : 'upstream_unavailable';
         const retryAfterMs = parseRetryAfter(response.headers);
-        throw new BackendError(`ref answered ${response.status}`, { reason, provider: 'ref', upstreamStatus: response.status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+        throw new BackendError(`ref answered ${response.status}`, {
+          reason,
+          provider: 'ref',
+          upstreamStatus: response.status,
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        });
       }
-      return { images: (body.images ?? []).map((b64) => ({ bytes: decodeBase64(b64, 'ref'), mediaType: 'image/png' })) };
+      return {
+        images: (body.images ?? []).map((b64) => ({
+          bytes: decodeBase64(b64, 'ref'),
+          mediaType: 'image/png',
+        })),
+      };
     },
   };
 }

@@ -12,7 +12,14 @@ import { parseSize } from '../shared/image-size.ts';
 import { sniffImage } from '../shared/media-type.ts';
 
 /** What a fake server can be told to do with the next upstream call. */
-export type ConformanceScenario = 'success' | 'unauthorized' | 'rate_limited' | 'server_error' | 'malformed' | 'content_filtered' | 'slow';
+export type ConformanceScenario =
+  | 'success'
+  | 'unauthorized'
+  | 'rate_limited'
+  | 'server_error'
+  | 'malformed'
+  | 'content_filtered'
+  | 'slow';
 
 /** What a plugin's test gives the kit for one test. */
 export interface ConformanceHarness {
@@ -90,7 +97,10 @@ export function describeImageProviderConformance(options: ProviderConformanceOpt
       const { model } = registry.resolve(`${harness.provider.id}/${harness.modelId}`);
       const wanted = n ?? Math.min(2, model.capabilities.maxImagesPerCall);
       const { call } = validateCapabilities({ prompt: 'a lighthouse at dusk', n: wanted }, model, 'strict');
-      return { call: { ...call, n: Math.min(wanted, model.capabilities.maxImagesPerCall), providerOptions: {} }, registry };
+      return {
+        call: { ...call, n: Math.min(wanted, model.capabilities.maxImagesPerCall), providerOptions: {} },
+        registry,
+      };
     };
     const context = (signal: AbortSignal = new AbortController().signal): ProviderCallContext => ({
       signal,
@@ -133,24 +143,34 @@ export function describeImageProviderConformance(options: ProviderConformanceOpt
         if (call.outputFormat) expect(image.mediaType).toBe(`image/${call.outputFormat}`);
         if (expected) expect({ width: sniffed?.width, height: sniffed?.height }).toEqual(expected);
       }
-      expect(urls.length, 'pass context.fetch to the provider factory so the kit can see upstream requests').toBeGreaterThan(0);
-      for (const url of urls) expect(url.startsWith(harness.baseURL), `${url} is outside ${harness.baseURL}`).toBe(true);
+      expect(
+        urls.length,
+        'pass context.fetch to the provider factory so the kit can see upstream requests',
+      ).toBeGreaterThan(0);
+      for (const url of urls)
+        expect(url.startsWith(harness.baseURL), `${url} is outside ${harness.baseURL}`).toBe(true);
     });
 
-    it.skipIf(!supported('unauthorized'))('maps a refused key to upstream_auth, not retryable, without echoing it', async () => {
-      harness.scenario('unauthorized');
-      const error = await failure(harness.provider.generate(prepare().call, context()));
-      expect(BackendError.isBackendError(error) && error.reason).toBe('upstream_auth');
-      expect(error.retryable).toBe(false);
-    });
+    it.skipIf(!supported('unauthorized'))(
+      'maps a refused key to upstream_auth, not retryable, without echoing it',
+      async () => {
+        harness.scenario('unauthorized');
+        const error = await failure(harness.provider.generate(prepare().call, context()));
+        expect(BackendError.isBackendError(error) && error.reason).toBe('upstream_auth');
+        expect(error.retryable).toBe(false);
+      },
+    );
 
-    it.skipIf(!supported('rate_limited'))('maps throttling to rate_limited, retryable, with a wait hint', async () => {
-      harness.scenario('rate_limited');
-      const error = await failure(harness.provider.generate(prepare().call, context()));
-      expect(BackendError.isBackendError(error) && error.reason).toBe('rate_limited');
-      expect(error.retryable).toBe(true);
-      expect(error.retryAfterMs).toBeGreaterThanOrEqual(0);
-    });
+    it.skipIf(!supported('rate_limited'))(
+      'maps throttling to rate_limited, retryable, with a wait hint',
+      async () => {
+        harness.scenario('rate_limited');
+        const error = await failure(harness.provider.generate(prepare().call, context()));
+        expect(BackendError.isBackendError(error) && error.reason).toBe('rate_limited');
+        expect(error.retryable).toBe(true);
+        expect(error.retryAfterMs).toBeGreaterThanOrEqual(0);
+      },
+    );
 
     it.skipIf(!supported('server_error'))('maps a server error to a retryable backend error', async () => {
       harness.scenario('server_error');
@@ -159,18 +179,24 @@ export function describeImageProviderConformance(options: ProviderConformanceOpt
       expect(error.retryable).toBe(true);
     });
 
-    it.skipIf(!supported('malformed'))('maps a malformed or truncated body to malformed_response', async () => {
-      harness.scenario('malformed');
-      const error = await failure(harness.provider.generate(prepare().call, context()));
-      expect(BackendError.isBackendError(error) && error.reason).toBe('malformed_response');
-    });
+    it.skipIf(!supported('malformed'))(
+      'maps a malformed or truncated body to malformed_response',
+      async () => {
+        harness.scenario('malformed');
+        const error = await failure(harness.provider.generate(prepare().call, context()));
+        expect(BackendError.isBackendError(error) && error.reason).toBe('malformed_response');
+      },
+    );
 
-    it.skipIf(!supported('content_filtered'))('maps a safety refusal to content_filtered, never retryable', async () => {
-      harness.scenario('content_filtered');
-      const error = await failure(harness.provider.generate(prepare().call, context()));
-      expect(BackendError.isBackendError(error) && error.reason).toBe('content_filtered');
-      expect(error.retryable).toBe(false);
-    });
+    it.skipIf(!supported('content_filtered'))(
+      'maps a safety refusal to content_filtered, never retryable',
+      async () => {
+        harness.scenario('content_filtered');
+        const error = await failure(harness.provider.generate(prepare().call, context()));
+        expect(BackendError.isBackendError(error) && error.reason).toBe('content_filtered');
+        expect(error.retryable).toBe(false);
+      },
+    );
 
     it.skipIf(!supported('slow'))('stops when the caller aborts (ABORTED)', async () => {
       harness.scenario('slow');
@@ -182,7 +208,9 @@ export function describeImageProviderConformance(options: ProviderConformanceOpt
 
     it.skipIf(!supported('slow'))('stops at the deadline (TIMEOUT)', async () => {
       harness.scenario('slow');
-      const error = await failure(harness.provider.generate(prepare().call, context(AbortSignal.timeout(50))));
+      const error = await failure(
+        harness.provider.generate(prepare().call, context(AbortSignal.timeout(50))),
+      );
       expect(error.code).toBe('TIMEOUT');
     });
 
@@ -191,12 +219,14 @@ export function describeImageProviderConformance(options: ProviderConformanceOpt
       const gateway = createGateway({ providers: [harness.provider], auditSink: audit, guardrails: [] });
       const model = `${harness.provider.id}/${harness.modelId}`;
       const before = harness.requests().length;
-      const badSize = await gateway.generate({ model, prompt: 'x', size: '7x7' }).catch((e: unknown) => e);
+      const badSize = await gateway.generate({ model, prompt: 'x', size: '997x991' }).catch((e: unknown) => e);
       expect((badSize as GatewayError).code).toBe('VALIDATION_ERROR');
       expect((badSize as GatewayError).param).toBe('size');
       const registry = new ModelRegistry({ providers: [harness.provider] });
       const limit = registry.resolve(model).model.capabilities.maxPromptLength;
-      const tooLong = await gateway.generate({ model, prompt: 'x'.repeat(limit + 1) }).catch((e: unknown) => e);
+      const tooLong = await gateway
+        .generate({ model, prompt: 'x'.repeat(limit + 1) })
+        .catch((e: unknown) => e);
       expect((tooLong as GatewayError).param).toBe('prompt');
       expect(harness.requests().length).toBe(before);
       expect(audit.records.map((r) => r.outcome)).toEqual(['rejected', 'rejected']);
@@ -204,29 +234,51 @@ export function describeImageProviderConformance(options: ProviderConformanceOpt
     });
 
     it('splits n above the per-call limit and returns every image through the gateway', async () => {
-      const gateway = createGateway({ providers: [harness.provider], guardrails: [], dispatch: { retry: { maxRetries: 0 } } });
+      const gateway = createGateway({
+        providers: [harness.provider],
+        guardrails: [],
+        dispatch: { retry: { maxRetries: 0 } },
+      });
       const model = `${harness.provider.id}/${harness.modelId}`;
       const descriptor = gateway.registry.resolve(model).model;
-      const n = Math.min(descriptor.capabilities.maxImagesPerRequest, descriptor.capabilities.maxImagesPerCall + 1);
+      const n = Math.min(
+        descriptor.capabilities.maxImagesPerRequest,
+        descriptor.capabilities.maxImagesPerCall + 1,
+      );
       const result = await gateway.generate({ model, prompt: 'a lighthouse at dusk', n });
       expect(result.images.length).toBe(n);
       expect(result.data.every((d) => typeof d.b64_json === 'string' && d.b64_json.length > 0)).toBe(true);
       await gateway.close();
     });
 
-    it.skipIf(!supported('unauthorized'))('keeps secrets out of errors, events and audit records', async () => {
-      const audit = new MemoryAuditSink();
-      const gateway = createGateway({ providers: [harness.provider], auditSink: audit, guardrails: [], dispatch: { retry: { maxRetries: 0 } } });
-      const seen: unknown[] = [];
-      for (const name of EVENT_NAMES) gateway.events.on(name, (event: unknown) => seen.push(event));
-      harness.scenario('unauthorized');
-      const error = await gateway.generate({ model: `${harness.provider.id}/${harness.modelId}`, prompt: 'a lighthouse' }).catch((e: unknown) => e);
-      expect(GatewayError.isInstance(error)).toBe(true);
-      const everything = JSON.stringify([seen, audit.records, (error as GatewayError).toJSON(), (error as Error).message]);
-      for (const secret of harness.secrets) expect(everything).not.toContain(secret);
-      expect(audit.records).toHaveLength(1);
-      expect(audit.records[0]!.outcome).toBe('failed');
-      await gateway.close();
-    });
+    it.skipIf(!supported('unauthorized'))(
+      'keeps secrets out of errors, events and audit records',
+      async () => {
+        const audit = new MemoryAuditSink();
+        const gateway = createGateway({
+          providers: [harness.provider],
+          auditSink: audit,
+          guardrails: [],
+          dispatch: { retry: { maxRetries: 0 } },
+        });
+        const seen: unknown[] = [];
+        for (const name of EVENT_NAMES) gateway.events.on(name, (event: unknown) => seen.push(event));
+        harness.scenario('unauthorized');
+        const error = await gateway
+          .generate({ model: `${harness.provider.id}/${harness.modelId}`, prompt: 'a lighthouse' })
+          .catch((e: unknown) => e);
+        expect(GatewayError.isInstance(error)).toBe(true);
+        const everything = JSON.stringify([
+          seen,
+          audit.records,
+          (error as GatewayError).toJSON(),
+          (error as Error).message,
+        ]);
+        for (const secret of harness.secrets) expect(everything).not.toContain(secret);
+        expect(audit.records).toHaveLength(1);
+        expect(audit.records[0]!.outcome).toBe('failed');
+        await gateway.close();
+      },
+    );
   });
 }

@@ -15,7 +15,11 @@ function chunk(type: string, data: Uint8Array): Buffer {
  * `renderImage` from @pixelgate/provider-local, which has one). Pixels are one repeated row,
  * so even large images deflate to a few kilobytes.
  */
-export function solidPng(width: number, height: number, rgb: [number, number, number] = [200, 120, 40]): Uint8Array {
+export function solidPng(
+  width: number,
+  height: number,
+  rgb: [number, number, number] = [200, 120, 40],
+): Uint8Array {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
@@ -26,5 +30,10 @@ export function solidPng(width: number, height: number, rgb: [number, number, nu
   const raw = Buffer.alloc(row.length * height);
   for (let y = 0; y < height; y++) row.copy(raw, y * row.length);
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
 }

@@ -22,7 +22,11 @@ export interface ProviderFetchOptions {
  * becomes TIMEOUT or ABORTED, a refused or reset connection becomes a retryable BackendError
  * (`upstream_unavailable`). HTTP statuses are left to the plugin's own error mapper.
  */
-export async function providerFetch(url: string | URL, init: RequestInit, options: ProviderFetchOptions): Promise<Response> {
+export async function providerFetch(
+  url: string | URL,
+  init: RequestInit,
+  options: ProviderFetchOptions,
+): Promise<Response> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (options.signal?.aborted) throw abortErrorFrom(options.signal, options.provider);
   try {
@@ -59,12 +63,15 @@ export async function readBodyBytes(response: Response, options: ReadBodyOptions
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel().catch(() => {});
-    throw new BackendError(`${options.provider} answered with ${declared} bytes, over the ${maxBytes}-byte limit.`, {
-      reason: 'malformed_response',
-      provider: options.provider,
-      upstreamStatus: response.status,
-      ...(options.upstreamRequestId ? { upstreamRequestId: options.upstreamRequestId } : {}),
-    });
+    throw new BackendError(
+      `${options.provider} answered with ${declared} bytes, over the ${maxBytes}-byte limit.`,
+      {
+        reason: 'malformed_response',
+        provider: options.provider,
+        upstreamStatus: response.status,
+        ...(options.upstreamRequestId ? { upstreamRequestId: options.upstreamRequestId } : {}),
+      },
+    );
   }
   if (!response.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
@@ -147,7 +154,10 @@ export function decodeBase64(value: string, provider: string): Uint8Array {
   }
   const bytes = Buffer.from(value, 'base64');
   if (bytes.byteLength === 0 && value.length > 0) {
-    throw new BackendError(`${provider} returned empty image data.`, { reason: 'malformed_response', provider });
+    throw new BackendError(`${provider} returned empty image data.`, {
+      reason: 'malformed_response',
+      provider,
+    });
   }
   return bytes;
 }
@@ -156,7 +166,11 @@ export function decodeBase64(value: string, provider: string): Uint8Array {
  * Reads a required API key from the explicit setting or an environment variable, failing with a
  * CONFIGURATION_ERROR that names both places to set it (never the value).
  */
-export function loadApiKey(options: { apiKey?: string | undefined; environmentVariable: string; provider: string }): string {
+export function loadApiKey(options: {
+  apiKey?: string | undefined;
+  environmentVariable: string;
+  provider: string;
+}): string {
   const key = options.apiKey ?? process.env[options.environmentVariable];
   if (!key) {
     throw new GatewayError(

@@ -29,7 +29,14 @@ export function parseDuration(value: string): number | undefined {
   for (const match of value.matchAll(pattern)) {
     const amount = Number(match[1]);
     const unit = match[2];
-    total += unit === 'h' ? amount * 3_600_000 : unit === 'm' ? amount * 60_000 : unit === 's' ? amount * 1000 : amount;
+    total +=
+      unit === 'h'
+        ? amount * 3_600_000
+        : unit === 'm'
+          ? amount * 60_000
+          : unit === 's'
+            ? amount * 1000
+            : amount;
     matched += match[0];
   }
   return matched.length > 0 && matched === value.trim() ? total : undefined;
