@@ -109,6 +109,13 @@ describe('OpenAI moderation guardrail', () => {
     expect(body.input.every((chunk) => chunk.length <= 8000)).toBe(true);
   });
 
+  it('sees a flagged phrase cut by a chunk boundary', async () => {
+    const prompt = `${'x'.repeat(7995)}flag:violence${'y'.repeat(100)}`;
+    expect((await check(prompt)).action).toBe('block');
+    const body = server.requests[0]!.body as { input: string[] };
+    expect(body.input[0]!.includes('flag:violence')).toBe(false);
+  });
+
   it('a refused key is upstream_auth without the key', async () => {
     const wrongKey = 'sk-wrong-moderation-key-123456';
     const error = await rejection(check('hello', { apiKey: wrongKey }));
