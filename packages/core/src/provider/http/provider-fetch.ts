@@ -168,14 +168,16 @@ export function decodeBase64(value: string, provider: string): Uint8Array {
  */
 export function loadApiKey(options: {
   apiKey?: string | undefined;
-  environmentVariable: string;
+  /** One variable, or several tried in order (Google documents both GEMINI_API_KEY and GOOGLE_API_KEY). */
+  environmentVariable: string | readonly string[];
   provider: string;
 }): string {
-  const key = options.apiKey ?? process.env[options.environmentVariable];
+  const names = typeof options.environmentVariable === 'string' ? [options.environmentVariable] : options.environmentVariable;
+  const key = options.apiKey ?? names.map((name) => process.env[name]).find((value) => value !== undefined && value !== '');
   if (!key) {
     throw new GatewayError(
       'CONFIGURATION_ERROR',
-      `${options.provider}: no API key. Pass apiKey to the provider factory or set ${options.environmentVariable}.`,
+      `${options.provider}: no API key. Pass apiKey to the provider factory or set ${names.join(' or ')}.`,
       { provider: options.provider },
     );
   }
