@@ -102,7 +102,11 @@ describe('trademark guardrail in a gateway', () => {
     });
     expect(provider.calls).toHaveLength(0);
     expect(auditSink.records).toHaveLength(1);
-    expect(auditSink.records[0]).toMatchObject({ outcome: 'blocked', labels: ['trademark:initech'], error: { code: 'CONTENT_BLOCKED' } });
+    expect(auditSink.records[0]).toMatchObject({
+      outcome: 'blocked',
+      labels: ['trademark:initech'],
+      error: { code: 'CONTENT_BLOCKED' },
+    });
     await gateway.close();
   });
 

@@ -144,7 +144,9 @@ export async function startFakeAcmeServer(options: FakeAcmeServerOptions = {}): 
       case 'malformed':
         response.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096', ...headers });
         // Headers and half a body reach the client, then the connection drops: a truncated answer.
-        response.write('{"id":"gen_1","images":[{"b64":"iVBORw0KGgo', () => setImmediate(() => response.socket?.destroy()));
+        response.write('{"id":"gen_1","images":[{"b64":"iVBORw0KGgo', () =>
+          setImmediate(() => response.socket?.destroy()),
+        );
         return;
       case 'slow': {
         const closed = await new Promise<boolean>((resolve) => {
