@@ -91,6 +91,49 @@ export function assertAuditSafe(
   // A match that spans two strings once joined is not a finding in any one field.
 }
 
+/**
+ * A copy of a record with everything {@link assertAuditSafe} refuses replaced: long base64 runs
+ * cut (`[base64 omitted: N chars]`), `data:` URLs and known secret formats masked, configured
+ * secrets masked, binary values dropped. `scrubbed` lists the fields changed (never their values),
+ * so a sink can keep the record (one record per request, always) and mark it.
+ */
+export function scrubAuditRecord<T>(
+  record: T,
+  options: AuditSafetyOptions = {},
+): { record: T; scrubbed: string[] } {
+  const maxRun = options.maxBase64Run ?? AUDIT_MAX_BASE64_RUN;
+  const longRun = new RegExp(`[A-Za-z0-9+/_-]{${maxRun + 1},}={0,2}`, 'g');
+  const scrubbed: string[] = [];
+  const cleanText = (text: string, path: string): string => {
+    let result = text.replace(/data:[\w.+-]+\/[\w.+-]+;base64,[A-Za-z0-9+/=_-]*/gi, '[data URL omitted]');
+    result = result.replace(longRun, (run) => `[base64 omitted: ${run.length} chars]`);
+    for (const { pattern } of SECRET_PATTERNS) {
+      pattern.lastIndex = 0;
+      result = result.replace(pattern, '[SECRET]');
+    }
+    for (const secret of options.secrets ?? []) {
+      if (secret.length >= 6) result = result.split(secret).join('[SECRET]');
+    }
+    if (result !== text) scrubbed.push(path);
+    return result;
+  };
+  const walk = (value: unknown, path: string): unknown => {
+    if (typeof value === 'string') return cleanText(value, path);
+    if (ArrayBuffer.isView(value)) {
+      scrubbed.push(path);
+      return '[binary omitted]';
+    }
+    if (Array.isArray(value)) return value.map((item, index) => walk(item, `${path}[${index}]`));
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, child]) => [key, walk(child, path ? `${path}.${key}` : key)]),
+      );
+    }
+    return value;
+  };
+  return { record: walk(record, '') as T, scrubbed };
+}
+
 /** How much of the prompt an audit record keeps. */
 export type PromptRetention = 'hash' | 'redacted' | 'full';
 

@@ -11,7 +11,7 @@ import {
   sortAuditFiles,
 } from './audit-chain.ts';
 import { type AuditRecord, auditRecordSchema } from './audit-record.ts';
-import { assertAuditSafe, promptForAudit } from './audit-safety.ts';
+import { assertAuditSafe, promptForAudit, scrubAuditRecord } from './audit-safety.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { verifyAuditLog } from './cli/verify-audit-log.ts';
 import { createFileAuditSink, type FileAuditSinkOptions } from './file-audit-sink.ts';
@@ -183,8 +183,28 @@ describe('createFileAuditSink', () => {
     expect(await verify()).toMatchObject({ ok: true, records: 4, checkpoints: 1 });
   });
 
-  it('refuses records that carry base64 or secrets, and writes after close', async () => {
+  it('scrubs base64 and secrets from records by default and marks them', async () => {
     const s = sink();
+    await s.write(record(1, { parameters: { blob: 'A'.repeat(300) } }));
+    await s.write(record(2, { metadata: { note: 'key sk-proj-abcdefghijklmnopqrstuvwxyz012345' } }));
+    await s.write(record(3));
+    await s.close();
+    await expect(s.write(record(4))).rejects.toThrow(/closed/);
+    const content = await readFile(join(dir, (await files())[0]!), 'utf8');
+    expect(content).not.toContain('AAAAAAAAAA');
+    expect(content).not.toContain('sk-proj');
+    const written = content
+      .split('\n')
+      .filter((line) => line.includes('"requestId"'))
+      .map((line) => JSON.parse(line) as AuditRecord);
+    expect(written.map((r) => r.labels.includes('audit:scrubbed'))).toEqual([true, true, false]);
+    expect(written[0]!.parameters).toEqual({ blob: '[base64 omitted: 300 chars]' });
+    expect(written[1]!.metadata).toEqual({ note: 'key [SECRET]' });
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('refuses unsafe records in throw mode, naming the field', async () => {
+    const s = sink({ guard: 'throw' });
     await expect(s.write(record(1, { parameters: { blob: 'A'.repeat(300) } }))).rejects.toThrow(
       /parameters.blob.*base64/,
     );
@@ -193,10 +213,7 @@ describe('createFileAuditSink', () => {
     ).rejects.toThrow(/secret/);
     await s.write(record(3));
     await s.close();
-    await expect(s.write(record(4))).rejects.toThrow(/closed/);
-    const content = await readFile(join(dir, (await files())[0]!), 'utf8');
-    expect(content).not.toContain('AAAAAAAAAA');
-    expect(content).not.toContain('sk-proj');
+    expect(await verify()).toMatchObject({ ok: true, records: 1 });
   });
 
   it('fails closed when the directory cannot be used', async () => {
@@ -390,6 +407,23 @@ describe('audit record safety', () => {
     const withImage = promptForAudit(`look ${'QUJD'.repeat(100)}`, 'full');
     expect(withImage.text).toBe('look [base64 omitted: 400 chars]');
     expect(() => assertAuditSafe(record(1, { prompt: withImage }))).not.toThrow();
+  });
+
+  it('scrubAuditRecord masks what assertAuditSafe refuses and lists the fields', () => {
+    const dirty = {
+      a: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==',
+      b: ['ok', new Uint8Array(4)],
+      c: { d: `x ${'Zm9v'.repeat(40)}` },
+    };
+    const { record: clean, scrubbed } = scrubAuditRecord(dirty);
+    expect(clean).toEqual({
+      a: '[data URL omitted]',
+      b: ['ok', '[binary omitted]'],
+      c: { d: 'x [base64 omitted: 160 chars]' },
+    });
+    expect(scrubbed).toEqual(['a', 'b[1]', 'c.d']);
+    expect(() => assertAuditSafe(clean)).not.toThrow();
+    expect(dirty.a).toContain('iVBOR');
   });
 
   it('assertAuditSafe names the field, never the value', () => {

@@ -15,7 +15,7 @@ import {
   toPrivateKey,
 } from './audit-chain.ts';
 import type { AuditRecord, AuditSink } from './audit-record.ts';
-import { assertAuditSafe } from './audit-safety.ts';
+import { assertAuditSafe, scrubAuditRecord } from './audit-safety.ts';
 import { canonicalJson } from './canonical-json.ts';
 
 /** Options of {@link createFileAuditSink}. */
@@ -43,8 +43,12 @@ export interface FileAuditSinkOptions {
   checkpointEvery?: number | { records?: number; ms?: number };
   /** Time source for timestamps, file names and day rotation. */
   clock?: Clock;
-  /** Run `assertAuditSafe` on each record before writing (default true). */
-  guard?: boolean;
+  /**
+   * What to do with a record carrying base64, bytes or a secret: `scrub` (default) masks the
+   * values, adds the label `audit:scrubbed` and writes it (every request keeps its record);
+   * `throw` refuses the record (for tests); `off` writes it as is.
+   */
+  guard?: 'scrub' | 'throw' | 'off';
 }
 
 /** The file sink with its lifecycle helpers. */
@@ -138,7 +142,7 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
   if (!Number.isInteger(checkpointRecords) || checkpointRecords < 1) {
     throw new GatewayError('CONFIGURATION_ERROR', 'checkpointEvery records must be a positive integer.');
   }
-  const guard = options.guard ?? true;
+  const guard = options.guard ?? 'scrub';
 
   const tail: TailState = { seq: 0, hash: GENESIS_HASH, checkpoints: 0, checkpointSeq: 0 };
   let current: CurrentFile | undefined;
@@ -360,12 +364,24 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
     write(record) {
       const refusal = refuse();
       if (refusal) return Promise.reject(refusal);
+      let safe = record;
       try {
-        if (guard) assertAuditSafe(record);
+        if (guard === 'scrub') {
+          const cleaned = scrubAuditRecord(record);
+          if (cleaned.scrubbed.length > 0) {
+            safe = {
+              ...cleaned.record,
+              labels: [...new Set([...cleaned.record.labels, 'audit:scrubbed'])].sort(),
+            };
+          }
+        }
+        if (guard !== 'off') assertAuditSafe(safe);
       } catch (error) {
         return Promise.reject(error);
       }
-      return new Promise<void>((resolve, reject) => enqueue({ kind: 'record', record, resolve, reject }));
+      return new Promise<void>((resolve, reject) =>
+        enqueue({ kind: 'record', record: safe, resolve, reject }),
+      );
     },
     flush() {
       const refusal = refuse();
