@@ -2,7 +2,8 @@
 // checkpoints every 1000 records) per durability mode: fsync per record (sequential and with 32
 // concurrent writers, which still sync one record at a time) and batched group commit (32 and 256
 // concurrent writers). Each case runs for a bounded time (about 1 s) in a fresh temporary
-// directory on the local disk; figures depend on the disk's fsync latency.
+// directory on the local disk; figures depend on the disk's fsync latency and the CPU (hashing,
+// canonical JSON, the safety scrub). `write` latency is the time until the record is synced.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,12 @@ function sampleRecord(index: number): AuditRecord {
   });
 }
 
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return Number(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2));
+}
+
 async function runCase(
   name: string,
   durability: FileAuditSinkOptions['durability'],
@@ -71,12 +78,15 @@ async function runCase(
   try {
     await sink.open();
     let written = 0;
+    const latencies: number[] = [];
     const started = performance.now();
     const deadline = started + CASE_MS;
     const worker = async () => {
       while (performance.now() < deadline && written < MAX_RECORDS) {
         const index = written++;
+        const before = performance.now();
         await sink.write(records[index % records.length]!);
+        latencies.push(performance.now() - before);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -89,6 +99,8 @@ async function runCase(
       records: written,
       seconds: Number(seconds.toFixed(2)),
       'records/s': Math.round(written / seconds),
+      'write p50 ms': percentile(latencies, 0.5),
+      'write p99 ms': percentile(latencies, 0.99),
       verified: verification.ok ? 'yes' : `NO: ${verification.firstBroken?.reason ?? ''}`,
     };
   } finally {

@@ -366,16 +366,19 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
       if (refusal) return Promise.reject(refusal);
       let safe = record;
       try {
-        if (guard === 'scrub') {
-          const cleaned = scrubAuditRecord(record);
-          if (cleaned.scrubbed.length > 0) {
+        if (guard !== 'off') {
+          try {
+            assertAuditSafe(record); // the fast path: almost every record is clean
+          } catch (error) {
+            if (guard !== 'scrub') throw error;
+            const cleaned = scrubAuditRecord(record);
             safe = {
               ...cleaned.record,
               labels: [...new Set([...cleaned.record.labels, 'audit:scrubbed'])].sort(),
             };
+            assertAuditSafe(safe);
           }
         }
-        if (guard !== 'off') assertAuditSafe(safe);
       } catch (error) {
         return Promise.reject(error);
       }
