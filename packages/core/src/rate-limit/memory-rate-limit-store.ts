@@ -34,6 +34,20 @@ function checkEntry(entry: RateLimitEntry): void {
  */
 export function createMemoryRateLimitStore(): MemoryRateLimitStore {
   const logs = new Map<string, Hit[]>();
+  const windows = new Map<string, number>();
+  let lastSweep = Number.NEGATIVE_INFINITY;
+  // Forget keys nobody has used for a whole window, so many one-off tenants cannot grow memory.
+  const sweep = (now: number): void => {
+    if (now - lastSweep < 60_000) return;
+    lastSweep = now;
+    for (const [key, hits] of logs) {
+      const last = hits[hits.length - 1];
+      if (!last || last.at + (windows.get(key) ?? 0) <= now) {
+        logs.delete(key);
+        windows.delete(key);
+      }
+    }
+  };
 
   const live = (key: string, windowMs: number, now: number): Hit[] => {
     const hits = logs.get(key);
@@ -41,13 +55,17 @@ export function createMemoryRateLimitStore(): MemoryRateLimitStore {
     let drop = 0;
     while (drop < hits.length && hits[drop]!.at + windowMs <= now) drop++;
     if (drop > 0) hits.splice(0, drop);
-    if (hits.length === 0) logs.delete(key);
+    if (hits.length === 0) {
+      logs.delete(key);
+      windows.delete(key);
+    }
     return hits;
   };
 
   return {
     async consume(entries, now) {
       entries.forEach(checkEntry);
+      sweep(now);
       const decisions: RateLimitDecision[] = entries.map((entry) => {
         const hits = live(entry.key, entry.windowMs, now);
         const used = hits.reduce((sum, hit) => sum + hit.cost, 0);
@@ -98,6 +116,7 @@ export function createMemoryRateLimitStore(): MemoryRateLimitStore {
           if (!hits) {
             hits = [];
             logs.set(entry.key, hits);
+            windows.set(entry.key, entry.windowMs);
           }
           const last = hits[hits.length - 1];
           if (last && last.at === now) last.cost += entry.cost;

@@ -93,6 +93,14 @@ describe('createMemoryRateLimitStore (sliding window log)', () => {
     expect(store.size()).toBe(0);
   });
 
+  it('forgets idle keys of other callers as time passes', async () => {
+    const store = createMemoryRateLimitStore();
+    for (let i = 0; i < 50; i++) await store.consume([{ ...entry(5), key: `tenant-${i}` }], 0);
+    expect(store.size()).toBe(50);
+    await store.consume([{ ...entry(5), key: 'late' }], 120_000);
+    expect(store.size()).toBe(1);
+  });
+
   it('rejects malformed entries', async () => {
     const store = createMemoryRateLimitStore();
     await expect(store.consume([entry(0)], 0)).rejects.toThrow(/positive integer limit/);
