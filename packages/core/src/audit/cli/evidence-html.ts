@@ -137,6 +137,15 @@ ${groupTable('By model', summary.byModel)}
       .map(([code, count]) => `<tr><td>${escapeHtml(code)}</td><td>${count}</td></tr>`)
       .join('') || '<tr><td colspan="2">None</td></tr>'
   }</tbody></table>
+<h2>Blocked, rejected and failed requests</h2>
+<table><thead><tr><th>Time</th><th>Request</th><th>Tenant</th><th>Model</th><th>Outcome</th><th>Error</th><th>Labels</th></tr></thead><tbody>${
+    summary.notable
+      .map(
+        (item) =>
+          `<tr><td>${escapeHtml(item.timestamp)}</td><td><code>${escapeHtml(item.requestId)}</code></td><td>${escapeHtml(item.tenantId)}</td><td>${escapeHtml(item.model)}</td><td>${escapeHtml(item.outcome)}</td><td>${escapeHtml(item.errorCode ?? '')}</td><td>${escapeHtml(item.labels.join(', '))}</td></tr>`,
+      )
+      .join('') || '<tr><td colspan="7">None</td></tr>'
+  }</tbody></table>${summary.notableOmitted ? `<p>${summary.notableOmitted} more in records.jsonl.</p>` : ''}
 <h2>Bundle files (SHA-256)</h2>
 <table><thead><tr><th>File</th><th>SHA-256</th></tr></thead><tbody>${fileRows}</tbody></table>
 <p>Check this bundle with <code>pixelgate audit verify</code> against the original log directory and the public key(s) above; the records file holds the period's records with their chain fields.</p>

@@ -24,6 +24,18 @@ export interface EvidenceSummary {
   byLabel: Record<string, number>;
   byErrorCode: Record<string, number>;
   byDay: Record<string, number>;
+  /** Blocked, rejected and failed requests of the period (the first 500), for review. */
+  notable: Array<{
+    requestId: string;
+    timestamp: string;
+    tenantId: string;
+    model: string;
+    outcome: string;
+    labels: string[];
+    errorCode?: string;
+  }>;
+  /** Notable requests beyond the first 500. */
+  notableOmitted: number;
 }
 
 const emptyGroup = (): EvidenceGroup => ({ records: 0, images: 0, costUsd: 0, outcomes: {} });
@@ -37,6 +49,8 @@ export class EvidenceSummaryBuilder {
   readonly byLabel: Record<string, number> = {};
   readonly byErrorCode: Record<string, number> = {};
   readonly byDay: Record<string, number> = {};
+  readonly notable: EvidenceSummary['notable'] = [];
+  notableOmitted = 0;
 
   add(record: Record<string, unknown>): void {
     const outcome = String(record.outcome ?? 'unknown');
@@ -67,6 +81,21 @@ export class EvidenceSummaryBuilder {
     }
     const error = record.error as { code?: string } | undefined;
     if (error?.code) this.byErrorCode[error.code] = (this.byErrorCode[error.code] ?? 0) + 1;
+    if (outcome === 'blocked' || outcome === 'rejected' || outcome === 'failed') {
+      if (this.notable.length < 500) {
+        this.notable.push({
+          requestId: String(record.requestId ?? ''),
+          timestamp: String(record.timestamp ?? ''),
+          tenantId: tenant,
+          model,
+          outcome,
+          labels: Array.isArray(record.labels) ? record.labels.map(String) : [],
+          ...(error?.code ? { errorCode: error.code } : {}),
+        });
+      } else {
+        this.notableOmitted++;
+      }
+    }
     const day = typeof record.timestamp === 'string' ? record.timestamp.slice(0, 10) : 'unknown';
     this.byDay[day] = (this.byDay[day] ?? 0) + 1;
   }
@@ -83,6 +112,8 @@ export class EvidenceSummaryBuilder {
       byLabel: sorted(this.byLabel),
       byErrorCode: sorted(this.byErrorCode),
       byDay: sorted(this.byDay),
+      notable: [...this.notable],
+      notableOmitted: this.notableOmitted,
     };
   }
 }

@@ -137,6 +137,25 @@ describe('exportEvidence', () => {
     expect(summary.byModel['local/draw']).toMatchObject({ records: 2, outcomes: { failed: 1, success: 1 } });
     expect(summary.byErrorCode).toEqual({ BACKEND_ERROR: 1 });
     expect(summary.byDay).toEqual({ '2026-11-21': 3, '2026-11-22': 1 });
+    expect(summary.notable).toEqual([
+      {
+        requestId: 'req_2',
+        timestamp: '2026-11-21T10:00:00.000Z',
+        tenantId: '<script>alert(1)</script>',
+        model: 'stability/sd3.5-large',
+        outcome: 'blocked',
+        labels: ['blocklist:weapons'],
+      },
+      {
+        requestId: 'req_3',
+        timestamp: '2026-11-21T10:00:00.000Z',
+        tenantId: 'globex',
+        model: 'local/draw',
+        outcome: 'failed',
+        labels: [],
+        errorCode: 'BACKEND_ERROR',
+      },
+    ]);
 
     expect(await readFile(join(out, `public-keys/${key.keyId.replace(':', '_')}.pem`), 'utf8')).toBe(
       key.publicKeyPem,
