@@ -6,6 +6,7 @@
 // accounting, `stats` prints {"cpuMs", "peakRssMb"}; closing stdin exits.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { createApiKeyAuthenticator, createGateway, createHttpHandler } from '@pixelgate/core';
 import { listen } from '@pixelgate/node';
@@ -17,6 +18,9 @@ const BENCH_PIXELGATE_KEY = 'pg-bench-key-0123456789abcdef';
 
 const mode = process.argv[2];
 let close: () => Promise<void>;
+const handlerMs: number[] = [];
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 let info: Record<string, unknown>;
 
 if (mode === 'fake') {
@@ -77,7 +81,15 @@ if (mode === 'fake') {
       keys: [{ id: 'bench', key: BENCH_PIXELGATE_KEY, tenantId: 'bench' }],
     }),
   });
-  const server = await listen(handler, { port: 0, host: '127.0.0.1' });
+  const server = await listen(
+    async (request) => {
+      const started = performance.now();
+      const response = await handler(request);
+      handlerMs.push(performance.now() - started);
+      return response;
+    },
+    { port: 0, host: '127.0.0.1' },
+  );
   close = async () => {
     await server.close();
     await gateway.close();
@@ -91,11 +103,21 @@ let cpuMark = process.cpuUsage();
 process.stdout.write(`${JSON.stringify(info)}\n`);
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
-  if (line === 'mark') cpuMark = process.cpuUsage();
+  if (line === 'mark') {
+    cpuMark = process.cpuUsage();
+    handlerMs.length = 0;
+    loopDelay.reset();
+  }
   if (line === 'stats') {
     const cpu = process.cpuUsage(cpuMark);
+    const sorted = [...handlerMs].sort((a, b) => a - b);
     process.stdout.write(
-      `${JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+      `${JSON.stringify({
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        peakRssMb: process.resourceUsage().maxRSS / 1024,
+        handlerP50Ms: sorted[Math.floor(sorted.length / 2)] ?? 0,
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      })}\n`,
     );
   }
 });

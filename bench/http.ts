@@ -8,9 +8,16 @@ const TSX = ['--import', 'tsx', '--conditions=@pixelgate/source'];
 const FAKE_OPENAI_API_KEY = 'sk-test-fakeopenai-0123456789abcdefABCDEF';
 const BENCH_PIXELGATE_KEY = 'pg-bench-key-0123456789abcdef';
 
+interface Stats {
+  cpuMs: number;
+  peakRssMb: number;
+  handlerP50Ms?: number;
+  loopDelayP99Ms?: number;
+}
+
 interface Child {
   info: { baseURL: string; imageBytes?: number };
-  stats(): Promise<{ cpuMs: number; peakRssMb: number }>;
+  stats(): Promise<Stats>;
   mark(): void;
   stop(): Promise<void>;
 }
@@ -36,7 +43,7 @@ async function startChild(args: string[]): Promise<Child> {
     async stats() {
       const line = next();
       child.stdin.write('stats\n');
-      return JSON.parse(await line) as { cpuMs: number; peakRssMb: number };
+      return JSON.parse(await line) as Stats;
     },
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -108,6 +115,8 @@ async function measure(
     seconds: load.seconds,
     cpuMsPerRequest: stats.cpuMs / c.total,
     peakRssMb: stats.peakRssMb,
+    handlerP50Ms: stats.handlerP50Ms ?? 0,
+    loopDelayP99Ms: stats.loopDelayP99Ms ?? 0,
   };
 }
 
@@ -127,15 +136,15 @@ export async function runHttpBench(): Promise<Array<Record<string, string | numb
       upstream: ['fake'],
       model: 'gpt-image-1-mini',
       n: 1,
-      total: 320,
+      total: 240,
       concurrency: 16,
     },
     {
       name: 'large 1024x1024 (noisy), n=4, concurrency 4',
       upstream: ['wire', '1024', '0.35'],
-      model: 'gpt-image-1',
+      model: 'gpt-image-1.5',
       n: 4,
-      total: 40,
+      total: 24,
       concurrency: 4,
     },
   ];
@@ -144,18 +153,27 @@ export async function runHttpBench(): Promise<Array<Record<string, string | numb
     const upstream = await startChild(c.upstream);
     const pixelgate = await startChild(['pixelgate', upstream.info.baseURL]);
     try {
-      const direct = await measure(
-        new OpenAI({ apiKey: FAKE_OPENAI_API_KEY, baseURL: upstream.info.baseURL, maxRetries: 0 }),
-        c,
-        c.model,
-        upstream,
-      );
-      const through = await measure(
-        new OpenAI({ apiKey: BENCH_PIXELGATE_KEY, baseURL: pixelgate.info.baseURL, maxRetries: 0 }),
-        c,
-        `openai/${c.model}`,
-        pixelgate,
-      );
+      // Two alternating rounds, best of each path: this runs on a small shared machine, and one
+      // noisy neighbour should not decide the comparison.
+      const directClient = new OpenAI({
+        apiKey: FAKE_OPENAI_API_KEY,
+        baseURL: upstream.info.baseURL,
+        maxRetries: 0,
+      });
+      const throughClient = new OpenAI({
+        apiKey: BENCH_PIXELGATE_KEY,
+        baseURL: pixelgate.info.baseURL,
+        maxRetries: 0,
+      });
+      let direct: Record<string, number> | undefined;
+      let through: Record<string, number> | undefined;
+      for (let round = 0; round < 2; round++) {
+        const d = await measure(directClient, c, c.model, upstream);
+        const t = await measure(throughClient, c, `openai/${c.model}`, pixelgate);
+        if (!direct || d.rps! > direct.rps!) direct = d;
+        if (!through || t.rps! > through.rps!) through = t;
+      }
+      if (!direct || !through) throw new Error('bench: no rounds');
       const size = upstream.info.imageBytes
         ? `, ${(upstream.info.imageBytes / 1e6).toFixed(2)} MB/image`
         : '';
@@ -164,9 +182,10 @@ export async function runHttpBench(): Promise<Array<Record<string, string | numb
         'direct p50/p95 ms': `${direct.p50!.toFixed(1)} / ${direct.p95!.toFixed(1)}`,
         'pixelgate p50/p95 ms': `${through.p50!.toFixed(1)} / ${through.p95!.toFixed(1)}`,
         'req/s direct → pixelgate': `${direct.rps!.toFixed(1)} → ${through.rps!.toFixed(1)} (${(through.rps! / direct.rps!).toFixed(2)}x)`,
-        'wall s direct → pixelgate': `${direct.seconds!.toFixed(2)} → ${through.seconds!.toFixed(2)} (${(through.seconds! / direct.seconds!).toFixed(2)}x)`,
+        'p50 pixelgate / direct': `${(through.p50! / direct.p50!).toFixed(2)}x`,
         'server CPU ms/req (fake | pixelgate)': `${direct.cpuMsPerRequest!.toFixed(2)} | ${through.cpuMsPerRequest!.toFixed(2)}`,
         'server peak RSS MB (fake | pixelgate)': `${direct.peakRssMb!.toFixed(0)} | ${through.peakRssMb!.toFixed(0)}`,
+        'pixelgate handler p50 ms / loop delay p99 ms': `${through.handlerP50Ms!.toFixed(1)} / ${through.loopDelayP99Ms!.toFixed(1)}`,
       });
     } finally {
       await pixelgate.stop();

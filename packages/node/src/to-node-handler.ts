@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequest, createRequestListener, sendResponse } from '@remix-run/node-fetch-server';
+import { createHeaders, createRequestListener, sendResponse } from '@remix-run/node-fetch-server';
 
 /** A fetch-style handler, such as the one `createHttpHandler` returns. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -61,6 +61,28 @@ function consumedBody(req: FrameworkRequest): Uint8Array | undefined {
   return Buffer.from(JSON.stringify(raw), 'utf8');
 }
 
+function firstForwarded(value: string | null): string | undefined {
+  const first = value?.split(',')[0]?.trim();
+  return first ? first : undefined;
+}
+
+/** The request URL for a replayed body, built the way the conversion library builds it. */
+function requestUrl(req: IncomingMessage, headers: Headers, options: NodeHandlerOptions): string {
+  const forwardedProtocol = options.trustProxy
+    ? firstForwarded(headers.get('x-forwarded-proto'))?.toLowerCase()
+    : undefined;
+  const protocol =
+    options.requestProtocol ??
+    (forwardedProtocol === 'https' || forwardedProtocol === 'http' ? `${forwardedProtocol}:` : undefined) ??
+    ('encrypted' in req.socket && req.socket.encrypted ? 'https:' : 'http:');
+  const host =
+    options.requestHost ??
+    (options.trustProxy ? firstForwarded(headers.get('x-forwarded-host')) : undefined) ??
+    headers.get('host') ??
+    'localhost';
+  return `${protocol}//${host}${req.url ?? '/'}`;
+}
+
 /**
  * Mounts a fetch-style handler in Node: `http.createServer(toNodeHandler(handler))`,
  * `app.use(toNodeHandler(handler))` in Express, or a hijacked Fastify route (see the HTTP guide).
@@ -92,15 +114,19 @@ export function toNodeHandler(handler: FetchHandler, options: NodeHandlerOptions
     void (async () => {
       let response: Response;
       try {
-        const original = createRequest(req, res, listenerOptions);
-        const headers = new Headers(original.headers);
+        // Not createRequest: it would wait for (and, on 'close', abort over) a body already read.
+        const headers = createHeaders(req);
         headers.delete('content-length');
         headers.delete('transfer-encoding');
-        const request = new Request(original.url, {
-          method: original.method,
+        const controller = new AbortController();
+        res.once('close', () => {
+          if (!res.writableFinished) controller.abort();
+        });
+        const request = new Request(requestUrl(req, headers, options), {
+          method: req.method ?? 'POST',
           headers,
           body: replay as Uint8Array<ArrayBuffer>,
-          signal: original.signal,
+          signal: controller.signal,
         });
         response = await handler(request).catch(() => internalError());
       } catch {

@@ -66,8 +66,11 @@ function get(path: string, key: string | null = KEY_A, headers: Record<string, s
   });
 }
 
-async function body(response: Response): Promise<Record<string, any>> {
-  return (await response.json()) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are probed field by field in assertions
+type Json = Record<string, any>;
+
+async function body(response: Response): Promise<Json> {
+  return (await response.json()) as Json;
 }
 
 describe('POST /v1/images/generations (OpenAI-compatible)', () => {
@@ -91,6 +94,34 @@ describe('POST /v1/images/generations (OpenAI-compatible)', () => {
       expect(Object.keys(entry)).toEqual(['b64_json']);
       const bytes = Buffer.from(entry.b64_json, 'base64');
       expect(sniffImage(bytes)).toMatchObject({ mediaType: 'image/png', width: 256, height: 256 });
+    }
+  });
+
+  it('streams large bodies byte-exactly with a correct Content-Length (n=10, both routes)', async () => {
+    const { handler } = setup();
+    for (const [path, model] of [
+      ['/v1/images/generations', 'mock-image'],
+      ['/v1/inference/images/generate', 'mock/mock-image'],
+    ]) {
+      const response = await handler(
+        post(path!, {
+          model,
+          prompt: 'a "quoted" fox \u2603',
+          n: 10,
+          size: '1024x1024',
+          response_format: 'b64_json',
+        }),
+      );
+      expect(response.status).toBe(200);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      expect(Number(response.headers.get('content-length'))).toBe(bytes.byteLength);
+      const json = JSON.parse(new TextDecoder().decode(bytes)) as { data: Array<{ b64_json: string }> };
+      expect(json.data).toHaveLength(10);
+      for (const entry of json.data)
+        expect(sniffImage(Buffer.from(entry.b64_json, 'base64'))).toMatchObject({
+          width: 1024,
+          height: 1024,
+        });
     }
   });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type TenantContext, tenantContextSchema } from '../access/tenant.ts';
 import { type Clock, type IdGenerator, systemClock, TOKENS } from '../container/tokens.ts';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.ts';
@@ -266,8 +267,24 @@ export function createHttpHandler(gateway: Gateway, options: HttpHandlerOptions 
     } as Parameters<Gateway['generate']>[1]);
     if (base) makeUrlsAbsolute(result, base);
     const limits = rateLimitHeaders(result.rateLimit ?? []);
-    if (context.style === 'openai') return json(context, 200, toOpenAIImagesResponse(result), limits);
-    return json(context, 200, toNativeResponse(result, body.metadata), limits);
+    const payload =
+      context.style === 'openai' ? toOpenAIImagesResponse(result) : toNativeResponse(result, body.metadata);
+    const { chunks, length } = encodeWithInlineBase64(payload);
+    const headers = baseHeaders(context);
+    headers.set('Content-Type', JSON_TYPE);
+    headers.set('Cache-Control', 'no-store');
+    headers.set('Content-Length', String(length));
+    for (const [name, value] of Object.entries(limits)) headers.set(name, value);
+    let next = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const chunk = chunks[next];
+        chunks[next++] = EMPTY; // let each image's bytes go once written
+        if (chunk) controller.enqueue(chunk);
+        if (next >= chunks.length) controller.close();
+      },
+    });
+    return new Response(stream, { status: 200, headers });
   };
 
   const listModels = (context: RequestContext, tenant: TenantContext, id?: string): Response => {
@@ -379,6 +396,36 @@ export function createHttpHandler(gateway: Gateway, options: HttpHandlerOptions 
       inFlight.delete(context.requestId);
     }
   };
+}
+
+const EMPTY = new Uint8Array(0);
+const BASE64_MARKER = `pixelgate-b64-${randomUUID()}-`;
+
+/**
+ * Serializes a generation body as byte chunks, splicing each `data[].b64_json` string in as its
+ * own chunk instead of running megabytes of base64 through JSON.stringify and a UTF-8 encoder:
+ * base64 needs no JSON escaping and is ASCII, so a latin1 copy is byte-exact. For n=4 large
+ * images this saves two full passes over ~13 MB per response.
+ */
+function encodeWithInlineBase64(payload: Record<string, unknown>): { chunks: Uint8Array[]; length: number } {
+  const images: string[] = [];
+  const data = Array.isArray(payload.data)
+    ? payload.data.map((entry: Record<string, unknown>) => {
+        if (typeof entry?.b64_json !== 'string') return entry;
+        images.push(entry.b64_json);
+        return { ...entry, b64_json: `${BASE64_MARKER}${images.length - 1}` };
+      })
+    : payload.data;
+  let rest = JSON.stringify({ ...payload, data });
+  const chunks: Uint8Array[] = [];
+  for (let index = 0; index < images.length; index++) {
+    const marker = `${BASE64_MARKER}${index}"`;
+    const at = rest.indexOf(marker);
+    chunks.push(Buffer.from(rest.slice(0, at), 'utf8'), Buffer.from(images[index]!, 'latin1'));
+    rest = rest.slice(at + marker.length - 1);
+  }
+  chunks.push(Buffer.from(rest, 'utf8'));
+  return { chunks, length: chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0) };
 }
 
 /** Rate-limit headers from a RATE_LIMITED error's details, when the decisions themselves are not at hand. */
