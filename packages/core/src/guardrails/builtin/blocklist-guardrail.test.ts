@@ -30,6 +30,8 @@ describe('createBlocklistGuardrail', () => {
     ['dashed letters', 'a w-e-a-p-o-n'],
     ['mixed separators', 'a w_e.a p-o n'],
     ['accents', 'a wéâpön'],
+    ['repeated letters', 'a weeeeaaapon'],
+    ['repeated letters spread out', 'a w e e a p p o n'],
     ['multi-word term joined', 'a pipebomb'],
     ['multi-word term spread', 'a pipe-bomb'],
     ['multi-word term with extra spaces', 'an assault   rifle'],
@@ -45,6 +47,7 @@ describe('createBlocklistGuardrail', () => {
     ['an unrelated word containing the term', 'a weaponless knight'],
     ['harmless text', 'a quiet harbour at dawn with sailing boats'],
     ['partial overlap', 'the pipe is bombastic'],
+    ['a long run of one letter', `${'a '.repeat(5000)}and ${'b'.repeat(100_000)}`],
   ])('allows %s', async (_name, prompt) => {
     expect((await check(prompt)).action).toBe('allow');
   });

@@ -34,10 +34,17 @@ interface CompiledCategory {
   name: string;
   action: 'block' | 'flag';
   skeletons: Set<string>;
+  /** Skeletons with letter runs squeezed (`weeeapon` reads `weapon`), for terms long enough. */
+  squeezed: Set<string>;
   patterns: RegExp[];
 }
 
 const CATEGORY_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+
+/** Squeezes runs of one letter to one (`weeeapon` gives `weapon`). */
+function squeeze(text: string): string {
+  return text.replace(/(.)\1+/gu, '$1');
+}
 
 function compilePattern(pattern: RegExp | string, category: string): RegExp {
   try {
@@ -88,6 +95,7 @@ export function createBlocklistGuardrail(options: BlocklistGuardrailOptions): Gu
       );
     }
     const skeletons = new Set<string>();
+    const squeezed = new Set<string>();
     for (const term of category.terms ?? []) {
       const skeleton = skeletonOf(term);
       if (skeleton.length < 2) {
@@ -97,12 +105,15 @@ export function createBlocklistGuardrail(options: BlocklistGuardrailOptions): Gu
         );
       }
       skeletons.add(skeleton);
+      // Squeezing short terms would make unrelated words collide ("kill" and "ki").
+      if (squeeze(skeleton).length >= 4) squeezed.add(squeeze(skeleton));
       longest = Math.max(longest, skeleton.length + 2);
     }
     compiled.push({
       name,
       action: category.action ?? action,
       skeletons,
+      squeezed,
       patterns: (category.patterns ?? []).map((pattern) => compilePattern(pattern, name)),
     });
   }
@@ -118,13 +129,22 @@ export function createBlocklistGuardrail(options: BlocklistGuardrailOptions): Gu
     }
     if (category.skeletons.size === 0) return false;
     // Joining consecutive tokens sees through spacing tricks ("w e a p o n", "pipe-bomb").
+    const hit = (set: Set<string>, text: string): boolean =>
+      set.has(text) ||
+      (text.endsWith('s') && set.has(text.slice(0, -1))) ||
+      (text.endsWith('es') && set.has(text.slice(0, -2)));
     for (let start = 0; start < tokens.length; start++) {
       let joined = '';
-      for (let end = start; end < tokens.length && joined.length < longest; end++) {
+      let squeezedText = '';
+      for (
+        let end = start;
+        end < tokens.length && squeezedText.length < longest && joined.length < longest * 4;
+        end++
+      ) {
         joined += tokens[end]!;
-        if (category.skeletons.has(joined)) return true;
-        if (joined.endsWith('s') && category.skeletons.has(joined.slice(0, -1))) return true;
-        if (joined.endsWith('es') && category.skeletons.has(joined.slice(0, -2))) return true;
+        for (const ch of tokens[end]!) if (!squeezedText.endsWith(ch)) squeezedText += ch;
+        if (hit(category.skeletons, joined)) return true;
+        if (category.squeezed.size > 0 && hit(category.squeezed, squeezedText)) return true;
       }
     }
     return false;
