@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryAuditSink } from '../audit/memory-audit-sink.ts';
+import { BackendError } from '../errors/gateway-error.ts';
 import { createGateway, type Gateway } from '../gateway/create-gateway.ts';
 import type { GatewayOptions } from '../gateway/gateway-options.ts';
 import { sniffImage } from '../shared/media-type.ts';
@@ -599,6 +600,61 @@ describe('headers', () => {
     expect(provider.calls).toHaveLength(3);
   });
 
+  it('keeps x-ratelimit-* on failures after the rate-limit step', async () => {
+    const provider = createMockImageProvider({
+      generate: () => {
+        throw new BackendError('upstream down', { reason: 'upstream_unavailable', upstreamStatus: 503 });
+      },
+    });
+    const { handler } = setup(
+      {
+        rateLimits: { rules: [{ scope: 'tenant', unit: 'images', limit: 5 }] },
+        dispatch: { retry: { maxRetries: 0 } },
+      },
+      {},
+      provider,
+    );
+    const response = await handler(
+      post('/v1/inference/images/generate', { model: 'mock/mock-image', prompt: 'x', n: 2 }),
+    );
+    expect(response.status).toBe(502);
+    expect((await body(response)).error).toMatchObject({
+      code: 'BACKEND_ERROR',
+      details: { reason: 'upstream_unavailable' },
+    });
+    expect(response.headers.get('x-ratelimit-limit-images')).toBe('5');
+    expect(response.headers.get('x-ratelimit-remaining-images')).toBe('3');
+    // A request refused before the rate-limit step carries none.
+    const invalid = await handler(
+      post('/v1/inference/images/generate', { model: 'mock/mock-image', prompt: 'x', size: '1x1' }),
+    );
+    expect(invalid.headers.get('x-ratelimit-limit-images')).toBeNull();
+  });
+
+  it('counts concurrent requests exactly and keeps request ids apart', async () => {
+    const { handler } = setup({ rateLimits: { rules: [{ scope: 'tenant', unit: 'requests', limit: 10 }] } });
+    const responses = await Promise.all(
+      Array.from({ length: 15 }, (_, index) =>
+        handler(
+          post(
+            '/v1/images/generations',
+            { model: 'mock-image', prompt: `fox ${index}` },
+            { headers: { 'x-request-id': `concurrent-${index}` } },
+          ),
+        ),
+      ),
+    );
+    expect(responses.filter((response) => response.status === 200)).toHaveLength(10);
+    expect(responses.filter((response) => response.status === 429)).toHaveLength(5);
+    expect(responses.map((response) => response.headers.get('x-request-id'))).toEqual(
+      Array.from({ length: 15 }, (_, index) => `concurrent-${index}`),
+    );
+    const remaining = responses
+      .filter((response) => response.status === 200)
+      .map((response) => Number(response.headers.get('x-ratelimit-remaining-requests')));
+    expect(remaining.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   it('applies CORS only when configured, for allowed origins', async () => {
     const plain = setup();
     const noCors = await plain.handler(get('/v1/models', KEY_A, { origin: 'https://app.example.com' }));
@@ -616,6 +672,7 @@ describe('headers', () => {
       }),
     );
     expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('x-request-id')).toMatch(/^req_/);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(preflight.headers.get('access-control-allow-methods')).toBe('POST, OPTIONS');
     expect(preflight.headers.get('access-control-allow-headers')).toBe(

@@ -150,10 +150,26 @@ export function createHttpHandler(gateway: Gateway, options: HttpHandlerOptions 
   // Rate-limit decisions of requests in flight, so failures after the rate-limit step still get
   // their x-ratelimit-* headers. Keyed by request id; entries live only while the request does.
   const inFlight = new Map<string, RequestContext>();
+  // The event carries the tightest decision; its unit is known when every rule counts the same
+  // unit (the usual case). With mixed units it is ambiguous, and no header beats a wrong one.
+  const ruleUnits = new Set(gateway.config.rateLimits.rules.map((rule) => rule.unit));
+  const onlyUnit = ruleUnits.size === 1 ? [...ruleUnits][0] : undefined;
   gateway.events.on('rate-limit', (event) => {
     const context = inFlight.get(event.requestId);
+    if (!context) return;
     const decisions = (event as { decisions?: RateLimitDecision[] }).decisions;
-    if (context && Array.isArray(decisions)) context.rateLimit = decisions;
+    if (Array.isArray(decisions)) context.rateLimit = decisions;
+    else if (onlyUnit) {
+      context.rateLimit = [
+        {
+          allowed: event.allowed,
+          limit: event.limit,
+          remaining: event.remaining,
+          resetMs: event.resetMs,
+          unit: onlyUnit,
+        },
+      ];
+    }
   });
 
   const issueRequestId = (request: Request): string => {
@@ -308,7 +324,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpHandlerOptions 
     const method = request.method.toUpperCase();
     const preflight = method === 'OPTIONS' && request.headers.has('access-control-request-method');
     const allow = (methods: string) => {
-      if (preflight && cors) return cors.preflight(request, `${methods}, OPTIONS`);
+      if (preflight && cors) return withRequestId(cors.preflight(request, `${methods}, OPTIONS`), context);
       if (method === 'OPTIONS') {
         const headers = baseHeaders(context);
         headers.set('Allow', `${methods}, OPTIONS`);
@@ -356,7 +372,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpHandlerOptions 
         headers,
       });
     }
-    if (preflight && cors) return cors.preflight(request, 'GET, HEAD, POST, OPTIONS');
+    if (preflight && cors) return withRequestId(cors.preflight(request, 'GET, HEAD, POST, OPTIONS'), context);
     return errorResponse(
       context,
       new GatewayError('NOT_FOUND', `Unknown route: ${method} ${prefix}${path}.`, { status: 404 }),
@@ -426,6 +442,11 @@ function encodeWithInlineBase64(payload: Record<string, unknown>): { chunks: Uin
   }
   chunks.push(Buffer.from(rest, 'utf8'));
   return { chunks, length: chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0) };
+}
+
+function withRequestId(response: Response, context: RequestContext): Response {
+  response.headers.set('x-request-id', context.requestId);
+  return response;
 }
 
 /** Rate-limit headers from a RATE_LIMITED error's details, when the decisions themselves are not at hand. */
