@@ -87,6 +87,7 @@ export function createBlocklistGuardrail(options: BlocklistGuardrailOptions): Gu
   }
   const compiled: CompiledCategory[] = [];
   let longest = 1;
+  let shortest = Number.POSITIVE_INFINITY;
   for (const [name, category] of sources) {
     if (!CATEGORY_NAME.test(name)) {
       throw new GatewayError(
@@ -108,6 +109,7 @@ export function createBlocklistGuardrail(options: BlocklistGuardrailOptions): Gu
       // Squeezing short terms would make unrelated words collide ("kill" and "ki").
       if (squeeze(skeleton).length >= 4) squeezed.add(squeeze(skeleton));
       longest = Math.max(longest, skeleton.length + 2);
+      shortest = Math.min(shortest, skeleton.length);
     }
     compiled.push({
       name,
@@ -136,15 +138,19 @@ export function createBlocklistGuardrail(options: BlocklistGuardrailOptions): Gu
     for (let start = 0; start < tokens.length; start++) {
       let joined = '';
       let squeezedText = '';
+      // Bounded: a term spans at most `longest` tokens (one letter each when spread out).
+      const last = Math.min(tokens.length, start + longest + 2);
       for (
         let end = start;
-        end < tokens.length && squeezedText.length < longest && joined.length < longest * 4;
+        end < last && squeezedText.length < longest && joined.length < longest * 3;
         end++
       ) {
-        joined += tokens[end]!;
-        for (const ch of tokens[end]!) if (!squeezedText.endsWith(ch)) squeezedText += ch;
-        if (hit(category.skeletons, joined)) return true;
-        if (category.squeezed.size > 0 && hit(category.squeezed, squeezedText)) return true;
+        const token = tokens[end]!;
+        joined += token;
+        for (const ch of token) if (squeezedText[squeezedText.length - 1] !== ch) squeezedText += ch;
+        if (joined.length >= shortest && hit(category.skeletons, joined)) return true;
+        if (squeezedText.length >= 4 && category.squeezed.size > 0 && hit(category.squeezed, squeezedText))
+          return true;
       }
     }
     return false;
