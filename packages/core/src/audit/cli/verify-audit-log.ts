@@ -37,7 +37,7 @@ export interface VerifyAuditLogOptions {
 /** Where and why verification failed. */
 export interface AuditBreak {
   file: string;
-  /** 1-based line in the file (the line after the last one for a missing tail). */
+  /** 1-based line in the file; 0 when the log as a whole is at fault (a missing tail, no checkpoint). */
   line: number;
   /** Sequence number of the record concerned, when known. */
   seq?: number;
