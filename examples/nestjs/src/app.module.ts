@@ -15,8 +15,8 @@ export interface AppSettings {
 }
 
 /** The example's root module: pixelgate plus one of the app's own controllers. */
-// biome-ignore lint/complexity/noStaticOnlyClass: a Nest dynamic module is a class with a static factory.
 @Module({})
+// biome-ignore lint/complexity/noStaticOnlyClass: a Nest dynamic module is a class with a static factory.
 export class AppModule {
   static register({ keys, env = process.env }: AppSettings): DynamicModule {
     const providers: ImageProvider[] = [createLocalProvider()];
