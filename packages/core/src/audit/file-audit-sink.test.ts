@@ -134,6 +134,16 @@ describe('createFileAuditSink', () => {
     expect(await verify()).toMatchObject({ ok: true, records: 2 });
   });
 
+  it('writes what was queued before close and refuses what comes after', async () => {
+    const s = sink({ durability: { batchMs: 50, maxBatch: 1000 } });
+    const queued = Array.from({ length: 20 }, (_, i) => s.write(record(i + 1)));
+    const closing = s.close();
+    await expect(s.write(record(99))).rejects.toThrow(/closed/);
+    await Promise.all(queued);
+    await Promise.all([closing, s.close()]);
+    expect(await verify()).toMatchObject({ ok: true, records: 20 });
+  });
+
   it('continues the chain after a clean restart', async () => {
     const first = sink();
     for (let i = 1; i <= 3; i++) await first.write(record(i));

@@ -149,6 +149,7 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
   let ready: Promise<void> | undefined;
   let failed: unknown;
   let closed = false;
+  let closing: Promise<void> | undefined;
   let pumping = false;
   let batchTimer: ReturnType<typeof setTimeout> | undefined;
   let intervalTimer: ReturnType<typeof setInterval> | undefined;
@@ -393,20 +394,23 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
         enqueue({ kind: 'checkpoint', reason: 'flush', resolve, reject }),
       );
     },
-    async close() {
-      if (closed) return;
-      if (intervalTimer) clearInterval(intervalTimer);
-      if (!failed) {
-        await new Promise<void>((resolve, reject) =>
-          enqueue({ kind: 'checkpoint', reason: 'close', resolve, reject }),
-        ).catch(() => {});
-      }
-      closed = true;
-      if (current) {
-        await current.handle.close().catch(() => {});
-        current = undefined;
-      }
-      if (failed) throw sinkFailed(failed);
+    close() {
+      // Refuse new records at once; the ones already queued are written before the final checkpoint.
+      closing ??= (async () => {
+        closed = true;
+        if (intervalTimer) clearInterval(intervalTimer);
+        if (!failed) {
+          await new Promise<void>((resolve, reject) =>
+            enqueue({ kind: 'checkpoint', reason: 'close', resolve, reject }),
+          ).catch(() => {});
+        }
+        if (current) {
+          await current.handle.close().catch(() => {});
+          current = undefined;
+        }
+        if (failed) throw sinkFailed(failed);
+      })();
+      return closing;
     },
     stats() {
       return {
