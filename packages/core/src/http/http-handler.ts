@@ -280,7 +280,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpHandlerOptions 
       source: context.style === 'openai' ? 'http:openai' : 'http:native',
       requestId: context.requestId,
       ...(base ? { publicBaseUrl: base } : {}),
-    } as Parameters<Gateway['generate']>[1]);
+    });
     if (base) makeUrlsAbsolute(result, base);
     const limits = rateLimitHeaders(result.rateLimit ?? []);
     const payload =
