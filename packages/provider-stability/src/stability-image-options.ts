@@ -19,7 +19,7 @@ const sd3ModelValues = [...STABILITY_SD3_MODELS, ...Object.keys(STABILITY_SD3_LE
 
 /**
  * Every Stability option, across both API families. Which of them a given model accepts is decided
- * per endpoint by {@link checkOptionsForEndpoint}, because one namespace serves all models.
+ * per endpoint by `checkOptionsForEndpoint`, because one namespace serves all models.
  */
 export const stabilityImageOptionsSchema = z.strictObject({
   /** A style preset (same as the request's `style`; give one or the other, or the same value). */
