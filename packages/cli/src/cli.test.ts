@@ -366,6 +366,26 @@ describe('serve and audit', () => {
     expect(tampered.stdout).toMatch(/first break: .*:1/);
   });
 
+  it('serves concurrent requests, each with its own request id and audit record', async () => {
+    const server = await serve();
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, index) =>
+        fetch(`${server.url}/v1/images/generations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: `kite ${index}`, size: '256x256', seed: index }),
+        }),
+      ),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(8).fill(200));
+    const ids = new Set(responses.map((response) => response.headers.get('x-request-id')));
+    expect(ids.size).toBe(8);
+    expect(await server.stop()).toBe(0);
+    const verified = await run(['audit', 'verify', join('pixelgate-data', 'audit')]);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/^ok: 8 records/);
+  });
+
   it('requires the configured API keys', async () => {
     const key = 'pg-cli-test-key-0123456789';
     await writeFile(

@@ -54,7 +54,7 @@ export async function runGenerate(
   const stop = startSpinner(
     io.stderrIsTTY,
     io.stderr,
-    `generating with ${options.model ?? config.defaultModel ?? 'the default model'}…`,
+    `generating with ${options.model ?? gateway.config.defaultModel ?? 'the default model'}…`,
   );
   try {
     const result = await gateway.generate(
