@@ -1,4 +1,5 @@
 import { sniffImage } from '@pixelgate/core';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from './app.ts';
 import { createExampleGateway } from './gateway.ts';
@@ -80,5 +81,44 @@ describe('express example', () => {
     });
     expect((await post('/avatars', { name: '' }, null)).status).toBe(400);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('express example with the official OpenAI SDK', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  beforeAll(async () => {
+    server = await startServer({
+      gateway: createExampleGateway({}),
+      keys: [{ id: 'sdk', key: KEY, tenantId: 'sdk' }],
+      port: 0,
+    });
+  });
+  afterAll(() => server.close());
+
+  it('generates with images.generate and surfaces refusals as the SDK’s own error classes', async () => {
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: KEY, maxRetries: 0 });
+    const image = await client.images.generate({
+      model: 'local/placeholder',
+      prompt: 'a lighthouse',
+      size: '1024x1024',
+      response_format: 'b64_json',
+    });
+    expect(sniffImage(Buffer.from(image.data?.[0]?.b64_json ?? '', 'base64'))).toMatchObject({
+      width: 1024,
+      height: 1024,
+    });
+
+    const refused = await client.images
+      .generate({ model: 'local/placeholder', prompt: 'x', size: '256x256', n: 11 })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(refused).toMatchObject({ status: 400, param: 'n' });
+
+    const anonymous = new OpenAI({
+      baseURL: `${server.url}/v1`,
+      apiKey: 'pg-not-a-key-0123456789',
+      maxRetries: 0,
+    });
+    await expect(anonymous.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 });
