@@ -173,6 +173,18 @@ describe('generate', () => {
     expect(quality.stderr).toMatch(/\(quality\)/);
   });
 
+  it('treats an enabled provider without its key as a configuration mistake: one line, exit 2', async () => {
+    await writeFile(join(temp.dir, 'nokey.json'), JSON.stringify({ providers: { stability: {} } }));
+    const generate = await run(['generate', 'x', '-c', 'nokey.json']);
+    expect(generate.code).toBe(2);
+    oneLine(generate.stderr);
+    expect(generate.stderr).toMatch(/^pixelgate: CONFIGURATION_ERROR: .*STABILITY_API_KEY/);
+    const serve = await run(['serve', '--port', '0', '-c', 'nokey.json']);
+    expect(serve.code).toBe(2);
+    oneLine(serve.stderr.replace(/^pixelgate: no API keys.*\n/, ''));
+    expect(serve.stderr).toMatch(/CONFIGURATION_ERROR: .*STABILITY_API_KEY/);
+  });
+
   describe('against a provider that fails', () => {
     let fake: FakeOpenAIServer;
     beforeAll(async () => {

@@ -21,10 +21,12 @@ export interface GenerateCommandOptions {
 
 /**
  * Exit code for a gateway error: a request the gateway refused as invalid (unknown model, a size
- * the model does not support) is the caller's mistake, 2; a provider, storage or other failure is
- * 1. Either way the line names the stable code, so scripts can branch on it.
+ * the model does not support) or a configuration mistake (a provider without its key) is 2; a
+ * provider, storage or other failure is 1. Either way the line names the stable code, so scripts can branch on it.
  */
 export function exitCodeFor(error: GatewayError): number {
+  // A missing provider key is a configuration mistake, fixed the same way as a bad flag.
+  if (error.code === 'CONFIGURATION_ERROR') return EXIT.usage;
   return error.status < 500 && error.code !== 'BACKEND_ERROR' && error.code !== 'RATE_LIMITED'
     ? EXIT.usage
     : EXIT.failure;
