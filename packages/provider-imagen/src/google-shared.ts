@@ -141,7 +141,7 @@ export function decodeImage(
       message: `Google declared ${declaredMimeType} but the bytes are ${sniffed.mediaType}; the bytes win.`,
     });
   }
-  return { bytes, mediaType: sniffed.mediaType };
+  return { bytes, mediaType: sniffed.mediaType, base64: data };
 }
 
 /** Warns when the caller asked for an encoding and Google sent another (the Gemini API has no format control). */

@@ -5,6 +5,7 @@ import {
   type ProviderCallContext,
   silentLogger,
 } from '@pixelgate/core';
+import { gatewayErrorOf, testCallContext } from '@pixelgate/core/testing';
 
 /**
  * Builds a ProviderCall the way core's capability check would: the model parsed from the
@@ -30,24 +31,8 @@ export function callFor(
   };
 }
 
-/** A call context with a fresh signal unless one is given. */
-export function contextFor(overrides: Partial<ProviderCallContext> = {}): ProviderCallContext {
-  return {
-    signal: new AbortController().signal,
-    requestId: 'req_test',
-    callIndex: 0,
-    attempt: 0,
-    logger: silentLogger,
-    ...overrides,
-  };
-}
+/** See `testCallContext` in @pixelgate/core/testing. */
+export const contextFor = testCallContext;
 
-/** The error a promise rejects with (fails the test if it resolves). */
-export async function rejection(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  const outcome = await promise.then(
-    () => ({ ok: true as const }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  if (outcome.ok) throw new Error('expected the call to fail, but it succeeded');
-  return outcome.error as Error & Record<string, unknown>;
-}
+/** See `gatewayErrorOf` in @pixelgate/core/testing. */
+export const rejection = gatewayErrorOf;

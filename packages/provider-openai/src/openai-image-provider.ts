@@ -316,6 +316,7 @@ export function createOpenAIImageProvider(transport: OpenAITransport): ImageProv
           images.push({
             bytes,
             mediaType: sniffed.mediaType,
+            ...(entry.b64_json ? { base64: entry.b64_json } : {}),
             ...(entry.revised_prompt ? { revisedPrompt: entry.revised_prompt } : {}),
           });
         }

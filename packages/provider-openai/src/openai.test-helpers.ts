@@ -1,11 +1,12 @@
 import {
-  GatewayError,
+  type GatewayError,
   type ImageProvider,
   modelDescriptorSchema,
   type ProviderCall,
   type ProviderCallContext,
   silentLogger,
 } from '@pixelgate/core';
+import { gatewayErrorOf, testCallContext } from '@pixelgate/core/testing';
 import { expect } from 'vitest';
 
 /**
@@ -33,28 +34,11 @@ export function callFor(
   };
 }
 
-/** A call context with a fresh signal unless one is given. */
-export function contextFor(overrides: Partial<ProviderCallContext> = {}): ProviderCallContext {
-  return {
-    signal: new AbortController().signal,
-    requestId: 'req_test',
-    callIndex: 0,
-    attempt: 0,
-    logger: silentLogger,
-    ...overrides,
-  };
-}
+/** See `testCallContext` in @pixelgate/core/testing. */
+export const contextFor = testCallContext;
 
-/** Awaits a promise that must reject with a GatewayError and returns it. */
-export async function rejection(promise: Promise<unknown>): Promise<GatewayError & Record<string, unknown>> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error, 'the promise should have rejected').toBeDefined();
-  expect(GatewayError.isInstance(error), `expected a GatewayError, got ${String(error)}`).toBe(true);
-  return error as GatewayError & Record<string, unknown>;
-}
+/** See `gatewayErrorOf` in @pixelgate/core/testing. */
+export const rejection = gatewayErrorOf;
 
 /** Asserts a secret appears nowhere in an error: message, JSON view, details or cause chain text. */
 export function expectNoSecret(error: unknown, secret: string): void {

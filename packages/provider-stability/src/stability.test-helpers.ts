@@ -7,6 +7,7 @@ import {
   type ProviderCallContext,
   silentLogger,
 } from '@pixelgate/core';
+import { gatewayErrorOf, testCallContext } from '@pixelgate/core/testing';
 
 /** The fake server's default key. */
 export const TEST_KEY = 'sk-test-stability-fake-key';
@@ -38,26 +39,8 @@ export function callFor(
   };
 }
 
-/** A call context with a fresh signal unless one is given. */
-export function contextFor(overrides: Partial<ProviderCallContext> = {}): ProviderCallContext {
-  return {
-    signal: new AbortController().signal,
-    requestId: 'req_test',
-    callIndex: 0,
-    attempt: 0,
-    logger: silentLogger,
-    ...overrides,
-  };
-}
+/** See `testCallContext` in @pixelgate/core/testing. */
+export const contextFor = testCallContext;
 
-/** Awaits a promise that must fail and returns its GatewayError (fails the test otherwise). */
-export async function failureOf(promise: Promise<unknown>): Promise<GatewayError & Record<string, unknown>> {
-  const outcome = await promise.then(
-    () => ({ ok: true as const }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  if (outcome.ok) throw new Error('expected the call to fail, but it succeeded');
-  if (!GatewayError.isInstance(outcome.error))
-    throw new Error(`expected a GatewayError, got ${String(outcome.error)}`);
-  return outcome.error as GatewayError & Record<string, unknown>;
-}
+/** See `gatewayErrorOf` in @pixelgate/core/testing. */
+export const failureOf = gatewayErrorOf;

@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { AuditRecord } from '../audit/audit-record.ts';
 import type { RecordedVerdict } from '../guardrails/guardrail.ts';
 import type { GenerationWarning } from '../provider/warning.ts';
+import type { RateLimitDecision } from '../rate-limit/rate-limit-store.ts';
 
 /** Fields every event carries. */
 export interface EventBase {
@@ -18,7 +19,13 @@ export interface GatewayEvents {
   'model-resolve': (event: EventBase & { model: string; provider: string; lifecycle: string }) => void;
   'capability-warning': (event: EventBase & { warning: GenerationWarning }) => void;
   'rate-limit': (
-    event: EventBase & { allowed: boolean; limit: number; remaining: number; resetMs: number },
+    event: EventBase & {
+      allowed: boolean;
+      limit: number;
+      remaining: number;
+      resetMs: number;
+      decisions: RateLimitDecision[];
+    },
   ) => void;
   'guardrail-verdict': (event: EventBase & { verdict: RecordedVerdict }) => void;
   'budget-reserve': (event: EventBase & { amountUsd: number | undefined; granted: boolean }) => void;

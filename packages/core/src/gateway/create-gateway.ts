@@ -26,16 +26,8 @@ import {
   gatewayConfigSchema,
 } from './gateway-options.ts';
 
-const CONFIG_KEYS = [
-  'defaultModel',
-  'capabilityPolicy',
-  'dispatch',
-  'storage',
-  'media',
-  'audit',
-  'budgets',
-  'rateLimits',
-] as const;
+/** The data part of the options, read from the schema so the two never drift apart. */
+const CONFIG_KEYS = Object.keys(gatewayConfigSchema.shape) as Array<keyof typeof gatewayConfigSchema.shape>;
 
 /** Request ids that sort by time and never collide (`req_` + UUID v4). */
 export const uuidIdGenerator: IdGenerator = {
@@ -163,7 +155,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   registerDefault(container, TOKENS.BudgetStore, options.budgetStore ?? createMemoryBudgetStore());
   registerDefault(container, TOKENS.RateLimitStore, options.rateLimitStore ?? createMemoryRateLimitStore());
   registerDefault(container, TOKENS.Guardrails, options.guardrails ?? defaultGuardrails());
-  registerDefault(container, TOKENS.AccessPolicy, options.accessPolicy ?? createAccessPolicy({}));
+  registerDefault(container, TOKENS.AccessPolicy, options.accessPolicy ?? createAccessPolicy(config.access));
   if (!container.isRegistered(TOKENS.MediaSigner, true)) {
     // Without configured keys, a random per-process key: URLs work until the process restarts.
     const keys = options.mediaSigningKeys ?? [

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { TenantContext } from '../access/tenant.ts';
+import { type AccessPolicyFunction, accessPolicyOptionsSchema } from '../access/access-policy.ts';
 import type { AuditSink } from '../audit/audit-record.ts';
 import { type BudgetStore, budgetRuleSchema } from '../budget/budget-store.ts';
 import type { Clock, IdGenerator } from '../container/tokens.ts';
 import type { DependencyContainer } from '../container/tsyringe.ts';
 import type { Guardrail } from '../guardrails/guardrail.ts';
 import type { MediaSigner } from '../media/media-signer.ts';
-import type { ModelDescriptor, ModelOverride } from '../models/model-descriptor.ts';
+import type { ModelOverride } from '../models/model-descriptor.ts';
 import type { ImageProvider } from '../provider/image-provider.ts';
 import type { Logger } from '../provider/logger.ts';
 import { type RateLimitStore, rateLimitRuleSchema } from '../rate-limit/rate-limit-store.ts';
@@ -100,14 +100,16 @@ export const gatewayConfigSchema = z.strictObject({
     })
     .prefault({}),
   rateLimits: z.strictObject({ rules: z.array(rateLimitRuleSchema).default([]) }).prefault({}),
+  /** Plan tiers: which models and providers each plan may use, and the plan of tenants without one. */
+  access: accessPolicyOptionsSchema.prefault({}),
 });
 /** Parsed gateway configuration. */
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 /** Gateway configuration as written. */
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 
-/** Decides whether a tenant may use a model. */
-export type AccessPolicy = (tenant: TenantContext, model: ModelDescriptor) => boolean;
+/** Decides whether a tenant may use a model (see `createAccessPolicy`). */
+export type AccessPolicy = AccessPolicyFunction;
 
 /**
  * Everything `createGateway` accepts: the data configuration plus the objects (plugins, stores,
@@ -126,7 +128,7 @@ export interface GatewayOptions extends GatewayConfigInput {
   auditSink?: AuditSink;
   budgetStore?: BudgetStore;
   rateLimitStore?: RateLimitStore;
-  /** Tenant model access (default: a tenant's own allow-lists, else everything). */
+  /** Tenant model access (default: `createAccessPolicy(access)`: plans, then the tenant's own allow-lists). */
   accessPolicy?: AccessPolicy;
   /** Signs media URLs (default: HMAC with `mediaSigningKeys`, or a random per-process key). */
   mediaSigner?: MediaSigner;

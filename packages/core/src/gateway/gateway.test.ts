@@ -371,6 +371,41 @@ describe('gateway.generate', () => {
     expect(gateway.listModels({ tenantId: 't', allowedModels: ['nothing/*'] })).toEqual([]);
   });
 
+  it("reuses the provider's canonical base64 and re-encodes anything else", async () => {
+    const png = Buffer.from((await import('../testing/solid-png.ts')).solidPng(256, 256));
+    const canonical = png.toString('base64');
+    const wrapped = canonical.replace(/(.{20})/g, '$1\n');
+    const { gateway } = setup({
+      generate: async () => ({
+        images: [
+          { bytes: png, mediaType: 'image/png', base64: canonical },
+          { bytes: png, mediaType: 'image/png', base64: wrapped },
+        ],
+      }),
+    });
+    const result = await gateway.generate({ model: 'mock', prompt: 'x', n: 2 });
+    expect(result.data[0]!.b64_json).toBe(canonical);
+    expect(result.data[1]!.b64_json).toBe(canonical);
+  });
+
+  it('reports a store refusing the gateway as a server-side STORAGE_ERROR, never a client error', async () => {
+    const refusing: StorageAdapter = {
+      ...createMemoryStorage(),
+      id: 'picky',
+      put: async () => Promise.reject(new GatewayError('STORAGE_ERROR', 'bad metadata', { status: 400, details: { reason: 'invalid_metadata' } })),
+    };
+    const { gateway } = setup({ storageAdapter: refusing });
+    const error = await refusal(gateway.generate({ model: 'mock', prompt: 'x' }));
+    expect(error).toMatchObject({ code: 'STORAGE_ERROR', status: 503, details: { reason: 'invalid_metadata' } });
+  });
+
+  it('applies plan tiers from the configuration', async () => {
+    const { gateway } = setup({ access: { plans: { free: { models: ['mock/mock-image'] }, none: { models: [] } }, defaultPlan: 'none' } });
+    await expect(gateway.generate({ model: 'mock', prompt: 'x' }, { tenant: { tenantId: 'a', plan: 'free' } })).resolves.toBeDefined();
+    expect((await refusal(gateway.generate({ model: 'mock', prompt: 'x' }, { tenant: { tenantId: 'b' } }))).code).toBe('MODEL_ACCESS_DENIED');
+    expect(gateway.listModels({ tenantId: 'b' })).toEqual([]);
+  });
+
   it('refuses an invalid configuration at creation', () => {
     expect(() =>
       createGateway({ providers: [createMockImageProvider()], capabilityPolicy: 'lenient' as never }),

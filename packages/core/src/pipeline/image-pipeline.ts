@@ -79,7 +79,9 @@ function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-function toBase64(bytes: Uint8Array): string {
+/** Base64 of the bytes, reusing the provider's own text when it is the canonical encoding. */
+function toBase64(bytes: Uint8Array, upstream?: string): string {
+  if (upstream !== undefined && upstream.length === 4 * Math.ceil(bytes.byteLength / 3)) return upstream;
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
@@ -273,6 +275,7 @@ export class ImagePipeline {
         limit: tightest.limit,
         remaining: tightest.remaining,
         resetMs: tightest.resetMs,
+        decisions,
       });
       if (decisions.some((d) => !d.allowed)) throw rateLimitedError(decisions);
     }
@@ -473,14 +476,20 @@ export class ImagePipeline {
             });
           } catch (error) {
             const normalized = toGatewayError(error);
-            throw normalized.code === 'STORAGE_ERROR' ||
-              normalized.code === 'ABORTED' ||
-              normalized.code === 'TIMEOUT'
+            if (normalized.code === 'ABORTED' || normalized.code === 'TIMEOUT') throw normalized;
+            // A store refusing what the gateway sent is the gateway's problem, never the client's:
+            // always a 5xx, keeping the store's reason.
+            throw normalized.code === 'STORAGE_ERROR' && normalized.status >= 500
               ? normalized
               : new GatewayError(
                   'STORAGE_ERROR',
                   `Could not store the image in '${this.storage.id}' storage.`,
-                  { cause: error },
+                  {
+                    status: 503,
+                    retryable: normalized.retryable,
+                    ...(normalized.details ? { details: normalized.details } : {}),
+                    cause: error,
+                  },
                 );
           }
           generated.storageKey = key;
@@ -498,7 +507,9 @@ export class ImagePipeline {
     this.#time(state, 'store', started);
     started = this.clock.now();
     const data = await Promise.all(
-      state.images.map((image, index) => this.#deliver(image, responseFormat, state, storedInfo[index])),
+      state.images.map((image, index) =>
+        this.#deliver(image, responseFormat, state, storedInfo[index], dispatched.images[index]?.base64),
+      ),
     );
     this.#time(state, 'deliver', started);
 
@@ -699,9 +710,10 @@ export class ImagePipeline {
     format: 'b64_json' | 'url',
     state: RequestState,
     info: StoredObjectInfo | undefined,
+    upstreamBase64?: string,
   ): Promise<ImageData> {
     const revised = image.revisedPrompt ? { revised_prompt: image.revisedPrompt } : {};
-    if (format === 'b64_json') return { b64_json: toBase64(image.bytes), ...revised };
+    if (format === 'b64_json') return { b64_json: toBase64(image.bytes, upstreamBase64), ...revised };
     const delivered = await this.#delivery.deliver({
       info: info!,
       tenantId: state.tenant.tenantId,

@@ -56,6 +56,12 @@ export interface ProviderCallContext {
 export interface ProviderImage {
   /** The decoded bytes (base64 is decoded exactly once, by the plugin). */
   bytes: Uint8Array;
+  /**
+   * The upstream base64 text the bytes were decoded from, when the plugin had it: `b64_json`
+   * delivery then reuses it instead of encoding the bytes again. Ignored unless it is exactly the
+   * canonical length for `bytes` (no line breaks).
+   */
+  base64?: string;
   /** The media type, checked against the bytes by the plugin. */
   mediaType: string;
   /** The prompt the model actually used, when it rewrote it. */

@@ -8,3 +8,4 @@ export * from './mock-image-provider.ts';
 export * from './provider-conformance.ts';
 export * from './solid-png.ts';
 export * from './storage-conformance.ts';
+export * from './provider-test-helpers.ts';
