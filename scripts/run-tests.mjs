@@ -7,7 +7,11 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const workspaces = ['packages', 'examples'].flatMap((dir) =>
-  existsSync(join(root, dir)) ? readdirSync(join(root, dir)).map((name) => join(root, dir, name)) : [],
+  existsSync(join(root, dir))
+    ? readdirSync(join(root, dir))
+        .map((name) => join(root, dir, name))
+        .filter((path) => existsSync(join(path, 'package.json')))
+    : [],
 );
 for (const dir of workspaces) rmSync(join(dir, '.vitest-report.json'), { force: true });
 
