@@ -74,6 +74,25 @@ export interface GatewayEvents {
   ) => void;
 }
 
+/** Every event name, in pipeline order: for subscribers that forward all events (logs, traces, tests). */
+export const GATEWAY_EVENT_NAMES = [
+  'request-start',
+  'model-resolve',
+  'capability-warning',
+  'rate-limit',
+  'guardrail-verdict',
+  'budget-reserve',
+  'provider-call-start',
+  'provider-call-end',
+  'provider-retry',
+  'model-fallback',
+  'storage-put',
+  'budget-settle',
+  'audit-write',
+  'audit-error',
+  'request-end',
+] as const satisfies ReadonlyArray<keyof GatewayEvents>;
+
 /** The typed emitter the gateway exposes as `gateway.events`. */
 export type GatewayEventEmitter = EventEmitter<GatewayEvents>;
 

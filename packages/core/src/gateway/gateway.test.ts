@@ -4,7 +4,7 @@ import { MemoryAuditSink } from '../audit/memory-audit-sink.ts';
 import { TOKENS } from '../container/tokens.ts';
 import { container as rootContainer } from '../container/tsyringe.ts';
 import { BackendError, GatewayError } from '../errors/gateway-error.ts';
-import type { GatewayEvents } from '../events/gateway-events.ts';
+import { GATEWAY_EVENT_NAMES } from '../events/gateway-events.ts';
 import { createBlocklistGuardrail, createDefaultGuardrails } from '../guardrails/index.ts';
 import { createMediaSigner } from '../media/index.ts';
 import type { ModelDescriptorInput } from '../models/model-descriptor.ts';
@@ -40,23 +40,7 @@ function setup(
   });
   gateways.push(gateway);
   const events: Array<[string, unknown]> = [];
-  for (const name of [
-    'request-start',
-    'model-resolve',
-    'capability-warning',
-    'rate-limit',
-    'guardrail-verdict',
-    'budget-reserve',
-    'provider-call-start',
-    'provider-call-end',
-    'provider-retry',
-    'model-fallback',
-    'storage-put',
-    'budget-settle',
-    'audit-write',
-    'audit-error',
-    'request-end',
-  ] as Array<keyof GatewayEvents>) {
+  for (const name of GATEWAY_EVENT_NAMES) {
     gateway.events.on(name, (event: unknown) => events.push([name, event]));
   }
   return { gateway, provider, audit, storage, events };
@@ -392,17 +376,33 @@ describe('gateway.generate', () => {
     const refusing: StorageAdapter = {
       ...createMemoryStorage(),
       id: 'picky',
-      put: async () => Promise.reject(new GatewayError('STORAGE_ERROR', 'bad metadata', { status: 400, details: { reason: 'invalid_metadata' } })),
+      put: async () =>
+        Promise.reject(
+          new GatewayError('STORAGE_ERROR', 'bad metadata', {
+            status: 400,
+            details: { reason: 'invalid_metadata' },
+          }),
+        ),
     };
     const { gateway } = setup({ storageAdapter: refusing });
     const error = await refusal(gateway.generate({ model: 'mock', prompt: 'x' }));
-    expect(error).toMatchObject({ code: 'STORAGE_ERROR', status: 503, details: { reason: 'invalid_metadata' } });
+    expect(error).toMatchObject({
+      code: 'STORAGE_ERROR',
+      status: 503,
+      details: { reason: 'invalid_metadata' },
+    });
   });
 
   it('applies plan tiers from the configuration', async () => {
-    const { gateway } = setup({ access: { plans: { free: { models: ['mock/mock-image'] }, none: { models: [] } }, defaultPlan: 'none' } });
-    await expect(gateway.generate({ model: 'mock', prompt: 'x' }, { tenant: { tenantId: 'a', plan: 'free' } })).resolves.toBeDefined();
-    expect((await refusal(gateway.generate({ model: 'mock', prompt: 'x' }, { tenant: { tenantId: 'b' } }))).code).toBe('MODEL_ACCESS_DENIED');
+    const { gateway } = setup({
+      access: { plans: { free: { models: ['mock/mock-image'] }, none: { models: [] } }, defaultPlan: 'none' },
+    });
+    await expect(
+      gateway.generate({ model: 'mock', prompt: 'x' }, { tenant: { tenantId: 'a', plan: 'free' } }),
+    ).resolves.toBeDefined();
+    expect(
+      (await refusal(gateway.generate({ model: 'mock', prompt: 'x' }, { tenant: { tenantId: 'b' } }))).code,
+    ).toBe('MODEL_ACCESS_DENIED');
     expect(gateway.listModels({ tenantId: 'b' })).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryAuditSink } from '../audit/memory-audit-sink.ts';
 import { validateCapabilities } from '../capabilities/validate-capabilities.ts';
 import { BackendError, GatewayError } from '../errors/gateway-error.ts';
-import type { GatewayEvents } from '../events/gateway-events.ts';
+import { GATEWAY_EVENT_NAMES } from '../events/gateway-events.ts';
 import { createGateway } from '../gateway/create-gateway.ts';
 import type { FetchFunction } from '../provider/http/provider-fetch.ts';
 import type { ImageProvider, ProviderCall, ProviderCallContext } from '../provider/image-provider.ts';
@@ -46,24 +46,6 @@ export interface ProviderConformanceOptions {
   /** Scenarios the fake server cannot produce (skipped, and listed in the test names). */
   unsupported?: ConformanceScenario[];
 }
-
-const EVENT_NAMES: Array<keyof GatewayEvents> = [
-  'request-start',
-  'model-resolve',
-  'capability-warning',
-  'rate-limit',
-  'guardrail-verdict',
-  'budget-reserve',
-  'provider-call-start',
-  'provider-call-end',
-  'provider-retry',
-  'model-fallback',
-  'storage-put',
-  'budget-settle',
-  'audit-write',
-  'audit-error',
-  'request-end',
-];
 
 /**
  * The shared suite every provider plugin runs against its fake server, so that "declared
@@ -219,7 +201,9 @@ export function describeImageProviderConformance(options: ProviderConformanceOpt
       const gateway = createGateway({ providers: [harness.provider], auditSink: audit, guardrails: [] });
       const model = `${harness.provider.id}/${harness.modelId}`;
       const before = harness.requests().length;
-      const badSize = await gateway.generate({ model, prompt: 'x', size: '997x991' }).catch((e: unknown) => e);
+      const badSize = await gateway
+        .generate({ model, prompt: 'x', size: '997x991' })
+        .catch((e: unknown) => e);
       expect((badSize as GatewayError).code).toBe('VALIDATION_ERROR');
       expect((badSize as GatewayError).param).toBe('size');
       const registry = new ModelRegistry({ providers: [harness.provider] });
@@ -262,7 +246,7 @@ export function describeImageProviderConformance(options: ProviderConformanceOpt
           dispatch: { retry: { maxRetries: 0 } },
         });
         const seen: unknown[] = [];
-        for (const name of EVENT_NAMES) gateway.events.on(name, (event: unknown) => seen.push(event));
+        for (const name of GATEWAY_EVENT_NAMES) gateway.events.on(name, (event: unknown) => seen.push(event));
         harness.scenario('unauthorized');
         const error = await gateway
           .generate({ model: `${harness.provider.id}/${harness.modelId}`, prompt: 'a lighthouse' })
