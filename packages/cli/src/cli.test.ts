@@ -145,6 +145,8 @@ describe('generate', () => {
       expect(sniffImage(bytes)).toMatchObject({ mediaType: 'image/png', width: 256, height: 256 });
     }
     expect(result.stderr).toBe('');
+    // The images live in --out only: no data folder is created for a one-off generation.
+    expect(await readdir(temp.dir)).toEqual(['shots']);
   });
 
   it('honours --format and --quality, and prints a coercion warning on stderr', async () => {

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { extensionFor, GatewayError } from '@pixelgate/core';
+import { createMemoryStorage, extensionFor, GatewayError } from '@pixelgate/core';
 import type { CliConfig } from '../config.ts';
 import { type CliGatewayOptions, createCliGateway } from '../gateway-from-config.ts';
 import { type CliIo, EXIT } from '../io.ts';
@@ -50,7 +50,13 @@ export async function runGenerate(
   io: CliIo,
   seams: Partial<Pick<CliGatewayOptions, 'providers' | 'storageAdapter' | 'auditSink'>> = {},
 ): Promise<number> {
-  const gateway = createCliGateway(config, { cwd: io.cwd, env: io.env, ...seams });
+  // The images are written to --out; a second copy in the data folder would only be clutter.
+  const gateway = createCliGateway(config, {
+    cwd: io.cwd,
+    env: io.env,
+    storageAdapter: createMemoryStorage(),
+    ...seams,
+  });
   const outDir = resolve(io.cwd, options.out ?? 'pixelgate-output');
   const controller = new AbortController();
   const stop = startSpinner(
