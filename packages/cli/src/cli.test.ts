@@ -106,6 +106,12 @@ describe('help and usage errors', () => {
     }
   });
 
+  it('refuses a PORT from the environment that is not a port number', async () => {
+    const result = await run(['serve'], { PORT: 'eighty' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('pixelgate: PORT must be a port number 0-65535, got "eighty"\n');
+  });
+
   it('reports a missing config file, also when named by PIXELGATE_CONFIG', async () => {
     const flag = await run(['models', '-c', 'missing.json']);
     expect(flag.code).toBe(2);
