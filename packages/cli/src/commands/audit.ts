@@ -44,7 +44,8 @@ export async function runAuditVerify(dir: string, options: AuditVerifyOptions, i
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`no audit log at ${dir}`);
+    const unreadable = GatewayError.isInstance(error) && error.param === 'dir';
+    if (unreadable || code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`no audit log at ${dir}`);
     throw error;
   }
   const summary = `${result.records} records, ${result.checkpoints} signed checkpoints, ${result.files} files`;
@@ -111,6 +112,7 @@ export async function runAuditExport(
       publicKeys: [publicKey],
     });
   } catch (error) {
+    if (GatewayError.isInstance(error) && error.param === 'dir') throw new UsageError(`no audit log at ${auditDir}`);
     if (GatewayError.isInstance(error) && error.code === 'VALIDATION_ERROR') {
       const flag = error.param ? `--${error.param}: ` : '';
       throw new UsageError(`${flag}${error.message}`);
