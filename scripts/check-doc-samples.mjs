@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Type-checks every ```ts code sample in README.md and docs/*.md, so the guides cannot drift from
 // the code: each sample becomes a module under .doc-samples/ compiled with the workspace settings.
-// A sample that is deliberately partial can opt out with ```ts no-check.
+// A sample that is deliberately partial can opt out with ```ts no-check; a guide whose samples a
+// test runs verbatim says so with `<!-- samples exercised by <test file> -->` and is skipped here.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -15,6 +16,14 @@ const files = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.e
 let count = 0;
 for (const file of files) {
   const text = readFileSync(join(root, file), 'utf8');
+  const exercisedBy = /<!-- samples exercised by (\S+) -->/.exec(text)?.[1];
+  if (exercisedBy) {
+    if (!existsSync(join(root, exercisedBy))) {
+      console.error(`${file}: its samples are said to be exercised by ${exercisedBy}, which does not exist`);
+      process.exit(1);
+    }
+    continue;
+  }
   const pattern = /```ts( no-check)?\n([\s\S]*?)```/g;
   let index = 0;
   for (const match of text.matchAll(pattern)) {
