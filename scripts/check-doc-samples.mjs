@@ -12,7 +12,12 @@ const out = join(root, '.doc-samples');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-const files = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const files = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 let count = 0;
 for (const file of files) {
   const text = readFileSync(join(root, file), 'utf8');
@@ -37,7 +42,11 @@ for (const file of files) {
 }
 writeFileSync(
   join(out, 'tsconfig.json'),
-  JSON.stringify({ extends: '../tsconfig.base.json', compilerOptions: { noEmit: true, noUnusedLocals: false }, include: ['*.ts'] }),
+  JSON.stringify({
+    extends: '../tsconfig.base.json',
+    compilerOptions: { noEmit: true, noUnusedLocals: false },
+    include: ['*.ts'],
+  }),
 );
 const result = spawnSync('npx', ['tsc', '-p', join(out, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
 console.log(`doc samples: ${count} type-checked from ${files.length} files`);

@@ -1,10 +1,4 @@
-import {
-  type ImageProvider,
-  modelDescriptorSchema,
-  type ProviderCall,
-  type ProviderCallContext,
-  silentLogger,
-} from '@pixelgate/core';
+import { type ImageProvider, modelDescriptorSchema, type ProviderCall } from '@pixelgate/core';
 import { gatewayErrorOf, testCallContext } from '@pixelgate/core/testing';
 
 /**

@@ -4,7 +4,12 @@
  * @packageDocumentation
  */
 export { CLOUD_PLATFORM_SCOPE, type ServiceAccountKey } from './google-auth.ts';
-export { type GoogleApi, type GoogleModelData, googleApiSchema, googleModelDataSchema } from './google-model-data.ts';
+export {
+  type GoogleApi,
+  type GoogleModelData,
+  googleApiSchema,
+  googleModelDataSchema,
+} from './google-model-data.ts';
 export { GEMINI_API_IMAGE_MODELS, googleImageModels, VERTEX_IMAGE_MODELS } from './google-models.ts';
 export { type GoogleImageOptions, googleImageOptionsSchema } from './google-options.ts';
 export { createGoogleImageProvider, type GoogleImageProviderSettings } from './google-provider.ts';

@@ -82,9 +82,9 @@ export async function renderImage(options: RenderImageOptions): Promise<Uint8Arr
         g += n;
         b += n;
       }
-      pixels[offset++] = r < 0 ? 0 : r > 255 ? 255 : r;
-      pixels[offset++] = g < 0 ? 0 : g > 255 ? 255 : g;
-      pixels[offset++] = b < 0 ? 0 : b > 255 ? 255 : b;
+      pixels[offset++] = r < 0 ? 0 : Math.min(r, 255);
+      pixels[offset++] = g < 0 ? 0 : Math.min(g, 255);
+      pixels[offset++] = b < 0 ? 0 : Math.min(b, 255);
     }
   }
   const image = sharp(pixels, { raw: { width, height, channels: 3 } });

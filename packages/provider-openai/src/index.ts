@@ -4,7 +4,12 @@
  * @packageDocumentation
  */
 
-export { mapOpenAIError, type OpenAIErrorContext, retryAfterFromHeaders, sanitizeUpstreamText } from './openai-error.ts';
+export {
+  mapOpenAIError,
+  type OpenAIErrorContext,
+  retryAfterFromHeaders,
+  sanitizeUpstreamText,
+} from './openai-error.ts';
 export type { OpenAIHttpSettings } from './openai-image-provider.ts';
 export {
   applyServedBy,

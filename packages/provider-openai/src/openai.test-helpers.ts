@@ -3,8 +3,6 @@ import {
   type ImageProvider,
   modelDescriptorSchema,
   type ProviderCall,
-  type ProviderCallContext,
-  silentLogger,
 } from '@pixelgate/core';
 import { gatewayErrorOf, testCallContext } from '@pixelgate/core/testing';
 import { expect } from 'vitest';

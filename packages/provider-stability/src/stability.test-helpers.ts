@@ -1,11 +1,8 @@
 import {
-  GatewayError,
   type ImageProvider,
   type ModelDescriptor,
   modelDescriptorSchema,
   type ProviderCall,
-  type ProviderCallContext,
-  silentLogger,
 } from '@pixelgate/core';
 import { gatewayErrorOf, testCallContext } from '@pixelgate/core/testing';
 

@@ -112,7 +112,8 @@ export async function runAuditExport(
       publicKeys: [publicKey],
     });
   } catch (error) {
-    if (GatewayError.isInstance(error) && error.param === 'dir') throw new UsageError(`no audit log at ${auditDir}`);
+    if (GatewayError.isInstance(error) && error.param === 'dir')
+      throw new UsageError(`no audit log at ${auditDir}`);
     if (GatewayError.isInstance(error) && error.code === 'VALIDATION_ERROR') {
       const flag = error.param ? `--${error.param}: ` : '';
       throw new UsageError(`${flag}${error.message}`);

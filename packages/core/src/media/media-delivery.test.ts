@@ -85,9 +85,13 @@ describe('createMediaDelivery', () => {
     const storage = createMemoryStorage();
     const info = await storage.put('img/d.png', new Uint8Array([1]), { mediaType: 'image/png' });
     const delivery = createMediaDelivery({ signer, storage, clock, pathPrefix: '/oai/v1/media' });
-    expect((await delivery.deliver({ info, tenantId: 't1', baseUrl: 'http://127.0.0.1:8080' })).url).toMatch(/^http:\/\/127\.0\.0\.1:8080\/oai\/v1\/media\/k1\./);
+    expect((await delivery.deliver({ info, tenantId: 't1', baseUrl: 'http://127.0.0.1:8080' })).url).toMatch(
+      /^http:\/\/127\.0\.0\.1:8080\/oai\/v1\/media\/k1\./,
+    );
     expect((await delivery.deliver({ info, tenantId: 't1' })).url).toMatch(/^\/oai\/v1\/media\/k1\./);
-    await expect(delivery.deliver({ info, tenantId: 't1', baseUrl: 'javascript:alert(1)' })).rejects.toMatchObject({ code: 'CONFIGURATION_ERROR' });
+    await expect(
+      delivery.deliver({ info, tenantId: 't1', baseUrl: 'javascript:alert(1)' }),
+    ).rejects.toMatchObject({ code: 'CONFIGURATION_ERROR' });
   });
 
   it('refuses impossible configuration at startup', () => {

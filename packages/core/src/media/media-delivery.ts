@@ -63,8 +63,18 @@ function normalizeBase(value: string, param: string): string {
   } catch {
     throw new GatewayError('CONFIGURATION_ERROR', `${param} must be an absolute http(s) URL.`, { param });
   }
-  if ((parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.search || parsed.hash || parsed.username || parsed.password) {
-    throw new GatewayError('CONFIGURATION_ERROR', `${param} must be an http(s) URL without query, fragment or credentials.`, { param });
+  if (
+    (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') ||
+    parsed.search ||
+    parsed.hash ||
+    parsed.username ||
+    parsed.password
+  ) {
+    throw new GatewayError(
+      'CONFIGURATION_ERROR',
+      `${param} must be an http(s) URL without query, fragment or credentials.`,
+      { param },
+    );
   }
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
@@ -81,14 +91,21 @@ export function createMediaDelivery(options: MediaDeliveryOptions): MediaDeliver
   const { signer, storage } = options;
   const defaultTtlSeconds = options.defaultTtlSeconds ?? 3600;
   if (mode !== 'proxy' && mode !== 'presigned') {
-    throw new GatewayError('CONFIGURATION_ERROR', 'Media delivery mode must be "proxy" or "presigned".', { param: 'mode' });
-  }
-  if (mode === 'presigned' && typeof storage.presign !== 'function') {
-    throw new GatewayError('CONFIGURATION_ERROR', `Media delivery mode "presigned" needs a store that presigns URLs; "${storage.id}" does not.`, {
+    throw new GatewayError('CONFIGURATION_ERROR', 'Media delivery mode must be "proxy" or "presigned".', {
       param: 'mode',
     });
   }
-  const configuredBase = options.publicBaseUrl === undefined ? undefined : normalizeBase(options.publicBaseUrl, 'publicBaseUrl');
+  if (mode === 'presigned' && typeof storage.presign !== 'function') {
+    throw new GatewayError(
+      'CONFIGURATION_ERROR',
+      `Media delivery mode "presigned" needs a store that presigns URLs; "${storage.id}" does not.`,
+      {
+        param: 'mode',
+      },
+    );
+  }
+  const configuredBase =
+    options.publicBaseUrl === undefined ? undefined : normalizeBase(options.publicBaseUrl, 'publicBaseUrl');
   const prefix = `/${(options.pathPrefix ?? '/v1/media/').replace(/^\/+/, '').replace(/\/*$/, '/')}`;
 
   return {
@@ -96,27 +113,43 @@ export function createMediaDelivery(options: MediaDeliveryOptions): MediaDeliver
     async deliver(request: MediaDeliveryRequest): Promise<DeliveredMedia> {
       let ttlSeconds = request.ttlSeconds ?? defaultTtlSeconds;
       if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_MEDIA_TTL_SECONDS) {
-        throw new GatewayError('VALIDATION_ERROR', `Media URL lifetime must be an integer from 1 to ${MAX_MEDIA_TTL_SECONDS} seconds.`, {
-          param: 'ttlSeconds',
-        });
+        throw new GatewayError(
+          'VALIDATION_ERROR',
+          `Media URL lifetime must be an integer from 1 to ${MAX_MEDIA_TTL_SECONDS} seconds.`,
+          {
+            param: 'ttlSeconds',
+          },
+        );
       }
       // A link must not outlive the object it points at: cap the lifetime at the object's expiry.
       if (request.info.expiresAt) {
         const remainingSeconds = Math.floor((request.info.expiresAt.getTime() - clock.now()) / 1000);
         if (remainingSeconds < 1) {
-          throw new GatewayError('STORAGE_ERROR', 'The stored object has already expired; it cannot be delivered as a URL.', {
-            retryable: false,
-            details: { reason: 'object_expired' },
-          });
+          throw new GatewayError(
+            'STORAGE_ERROR',
+            'The stored object has already expired; it cannot be delivered as a URL.',
+            {
+              retryable: false,
+              details: { reason: 'object_expired' },
+            },
+          );
         }
         ttlSeconds = Math.min(ttlSeconds, remainingSeconds);
       }
       const expiresAt = clock.now() + ttlSeconds * 1000;
       if (mode === 'presigned') {
-        const url = await storage.presign!(request.info.key, { expiresInSeconds: ttlSeconds, mediaType: request.info.mediaType });
+        const url = await storage.presign!(request.info.key, {
+          expiresInSeconds: ttlSeconds,
+          mediaType: request.info.mediaType,
+        });
         return { url, expiresAt: new Date(expiresAt), mode };
       }
-      const token = signer.sign({ key: request.info.key, tenantId: request.tenantId, mediaType: request.info.mediaType, expiresAt });
+      const token = signer.sign({
+        key: request.info.key,
+        tenantId: request.tenantId,
+        mediaType: request.info.mediaType,
+        expiresAt,
+      });
       const base = configuredBase ?? (request.baseUrl ? normalizeBase(request.baseUrl, 'baseUrl') : '');
       return { url: `${base}${prefix}${token}`, expiresAt: new Date(expiresAt), mode };
     },

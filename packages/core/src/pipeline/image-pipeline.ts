@@ -121,7 +121,7 @@ export class ImagePipeline {
     @inject(TOKENS.RateLimitStore) private readonly rateLimitStore: RateLimitStore,
     @inject(TOKENS.Guardrails) private readonly guardrails: Guardrail[],
     @inject(TOKENS.AccessPolicy) private readonly accessPolicy: AccessPolicy,
-    @inject(TOKENS.MediaSigner) private readonly mediaSigner: MediaSigner,
+    @inject(TOKENS.MediaSigner) mediaSigner: MediaSigner,
     @inject(TOKENS.Events) private readonly events: GatewayEventEmitter,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.IdGenerator) private readonly ids: IdGenerator,

@@ -6,6 +6,6 @@
 export * from './guardrail-conformance.ts';
 export * from './mock-image-provider.ts';
 export * from './provider-conformance.ts';
+export * from './provider-test-helpers.ts';
 export * from './solid-png.ts';
 export * from './storage-conformance.ts';
-export * from './provider-test-helpers.ts';

@@ -21,12 +21,15 @@ export function testCallContext(overrides: Partial<ProviderCallContext> = {}): P
  * The GatewayError a promise rejects with. Throws (failing the test) when the promise resolves
  * or rejects with anything else, so a plugin leaking a raw fetch error cannot pass.
  */
-export async function gatewayErrorOf(promise: Promise<unknown>): Promise<GatewayError & Record<string, unknown>> {
+export async function gatewayErrorOf(
+  promise: Promise<unknown>,
+): Promise<GatewayError & Record<string, unknown>> {
   const outcome = await promise.then(
     () => ({ ok: true as const }),
     (error: unknown) => ({ ok: false as const, error }),
   );
   if (outcome.ok) throw new Error('expected the call to fail, but it succeeded');
-  if (!GatewayError.isInstance(outcome.error)) throw new Error(`expected a GatewayError, got ${String(outcome.error)}`);
+  if (!GatewayError.isInstance(outcome.error))
+    throw new Error(`expected a GatewayError, got ${String(outcome.error)}`);
   return outcome.error as GatewayError & Record<string, unknown>;
 }

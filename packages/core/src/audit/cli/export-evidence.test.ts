@@ -114,7 +114,7 @@ describe('exportEvidence', () => {
     });
     expect(Object.keys(bundle.files).sort()).toEqual(
       [
-        'public-keys/' + key.keyId.replace(':', '_') + '.pem',
+        `public-keys/${key.keyId.replace(':', '_')}.pem`,
         'records.jsonl',
         'report.html',
         'summary.json',

@@ -172,8 +172,13 @@ export function loadApiKey(options: {
   environmentVariable: string | readonly string[];
   provider: string;
 }): string {
-  const names = typeof options.environmentVariable === 'string' ? [options.environmentVariable] : options.environmentVariable;
-  const key = options.apiKey ?? names.map((name) => process.env[name]).find((value) => value !== undefined && value !== '');
+  const names =
+    typeof options.environmentVariable === 'string'
+      ? [options.environmentVariable]
+      : options.environmentVariable;
+  const key =
+    options.apiKey ??
+    names.map((name) => process.env[name]).find((value) => value !== undefined && value !== '');
   if (!key) {
     throw new GatewayError(
       'CONFIGURATION_ERROR',
