@@ -1,0 +1,254 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type ApiKeyEntry,
+  type BudgetRuleInput,
+  createApiKeyAuthenticator,
+  createBlocklistGuardrail,
+  createDefaultGuardrails,
+  createFileAuditSink,
+  createGateway,
+  createHttpHandler,
+  createMemoryBudgetStore,
+  createMemoryRateLimitStore,
+  type FetchHandler,
+  type GatewayOptions,
+  type RateLimitRuleInput,
+} from '@pixelgate/core';
+import { listen } from '@pixelgate/node';
+import { createGoogleImageProvider } from '@pixelgate/provider-imagen';
+import { createFakeGoogleServer, type FakeGoogleServer } from '@pixelgate/provider-imagen/testing';
+import { createOpenAIProvider } from '@pixelgate/provider-openai';
+import {
+  FAKE_OPENAI_API_KEY,
+  type FakeOpenAIServer,
+  startFakeOpenAIServer,
+} from '@pixelgate/provider-openai/testing';
+import { createStabilityProvider } from '@pixelgate/provider-stability';
+import { type FakeStabilityServer, startFakeStabilityServer } from '@pixelgate/provider-stability/testing';
+import { createS3Storage } from '@pixelgate/storage-s3';
+import S3rver from 's3rver';
+
+/** The models the stack is built around, provider-qualified. */
+export const STACK_MODELS = Object.freeze({
+  openai: 'openai/gpt-image-1.5',
+  stability: 'stability/sd3.5-large',
+  google: 'google/gemini-3-pro-image',
+});
+
+/** The key the fake Stability server accepts (its default). */
+const FAKE_STABILITY_API_KEY = 'sk-test-stability-fake-key';
+const BUCKET = 'pixelgate-images';
+/** Where the second handler (presigned S3 URLs instead of proxy tokens) is mounted. */
+const DIRECT_PREFIX = '/direct';
+
+/** Options of {@link startStack}. */
+export interface StackOptions {
+  /** Interface to listen on (default 127.0.0.1: nothing here is meant for the open network). */
+  host?: string;
+  /** Port (default 0: a free one). */
+  port?: number;
+}
+
+/** The callers the stack knows, one API key each (random per start). */
+export interface StackKeys {
+  /** Tenant `acme`, the app's own key: generous limits. */
+  main: string;
+  /** Tenant `globex`: another customer, whose media tokens `acme` must not read and vice versa. */
+  otherTenant: string;
+  /** Tenant `trial`: a $0.10 daily budget. */
+  trial: string;
+  /** Tenant `acme`, user `intern`: at most 2 requests a minute. */
+  intern: string;
+}
+
+/** A running stack. */
+export interface Stack {
+  /** `http://127.0.0.1:<port>`; OpenAI SDKs use `${url}/v1`, presigned delivery `${url}/direct/v1`. */
+  url: string;
+  /** The main tenant's key (same as `keys.main`). */
+  apiKey: string;
+  keys: StackKeys;
+  /** The fake upstream servers, so tests can queue failures. */
+  fakes: { openai: FakeOpenAIServer; stability: FakeStabilityServer; google: FakeGoogleServer };
+  /** The hash-chained log: its directory, the key that verifies it, and a flush that signs a checkpoint. */
+  audit: { dir: string; publicKeyPem: string; flush(): Promise<void> };
+  /** The S3-compatible store images go to. */
+  s3: { endpoint: string; bucket: string };
+  /** Every secret the stack holds (API keys, upstream keys, signing secrets): none may appear in logs or records. */
+  secrets: string[];
+  /** Stops everything and removes the temp directories; safe to call twice. */
+  close(): Promise<void>;
+}
+
+function newKey(): string {
+  return `pg_${randomBytes(24).toString('base64url')}`;
+}
+
+/**
+ * Boots the whole deployment offline: three provider plugins pointed at their fake servers, S3
+ * storage on s3rver, a signed file audit log, budgets, rate limits, guardrails, API keys and a
+ * fallback from OpenAI to Stability, served over HTTP. One function, so `npm start` and the tests
+ * run exactly the same wiring. Two gateways share every part but differ in how image URLs are
+ * delivered: the root handler hands out media-proxy tokens, `/direct` hands out S3 presigned URLs
+ * (the delivery mode is a gateway-wide setting). Anything started before a failing step is
+ * stopped again, so a failed start leaks no server or directory.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const errors: unknown[] = [];
+      for (const cleanup of cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      if (errors.length > 0)
+        throw new AggregateError(errors, 'Some parts of the stack did not stop cleanly.');
+    })();
+    return closing;
+  };
+
+  try {
+    const dataDir = await mkdtemp(join(tmpdir(), 'pixelgate-full-stack-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+
+    // Upstreams: the three fake provider servers.
+    const openaiFake = await startFakeOpenAIServer();
+    cleanups.push(() => openaiFake.close());
+    const stabilityFake = await startFakeStabilityServer();
+    cleanups.push(() => stabilityFake.close());
+    const googleFake = await createFakeGoogleServer();
+    cleanups.push(() => googleFake.close());
+
+    // Storage: s3rver, a real S3-protocol server, on a random port with its own directory.
+    const s3rver = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: join(dataDir, 's3'),
+      configureBuckets: [{ name: BUCKET }],
+    });
+    const s3Address = await s3rver.run();
+    cleanups.push(async () => {
+      s3rver.httpServer?.closeAllConnections();
+      await s3rver.close();
+    });
+    const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
+    const storage = createS3Storage({
+      bucket: BUCKET,
+      prefix: 'pixelgate/',
+      region: 'us-east-1',
+      endpoint: s3Endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      // s3rver predates the SDK's flexible checksums (see @pixelgate/storage-s3's README).
+      clientConfig: {
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      },
+    });
+    cleanups.push(async () => storage.dispose?.());
+    await storage.verify();
+
+    // Audit: hash-chained JSON lines with Ed25519-signed checkpoints.
+    const auditDir = join(dataDir, 'audit');
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const auditSink = createFileAuditSink({ dir: auditDir, signingKey: privateKey });
+    cleanups.push(() => auditSink.close());
+    await auditSink.open();
+
+    const keys: StackKeys = { main: newKey(), otherTenant: newKey(), trial: newKey(), intern: newKey() };
+    const entries: ApiKeyEntry[] = [
+      { id: 'acme-app', key: keys.main, tenantId: 'acme' },
+      { id: 'globex-app', key: keys.otherTenant, tenantId: 'globex' },
+      { id: 'trial-app', key: keys.trial, tenantId: 'trial' },
+      { id: 'acme-intern', key: keys.intern, tenantId: 'acme', userId: 'intern' },
+    ];
+    const authenticate = createApiKeyAuthenticator({ keys: entries });
+
+    const budgets: BudgetRuleInput[] = [
+      { scope: 'tenant', period: 'day', limitUsd: 25 },
+      { scope: 'tenant', id: 'trial', period: 'day', limitUsd: 0.1 },
+    ];
+    const rateLimits: RateLimitRuleInput[] = [
+      { scope: 'tenant', unit: 'requests', limit: 120, windowMs: 60_000 },
+      { scope: 'key', unit: 'images', limit: 100, windowMs: 60_000 },
+      { scope: 'user', unit: 'requests', limit: 2, windowMs: 60_000 },
+    ];
+    const mediaSecret = randomBytes(32).toString('base64url');
+    const shared: GatewayOptions = {
+      providers: [
+        createOpenAIProvider({ apiKey: FAKE_OPENAI_API_KEY, baseURL: openaiFake.baseURL }),
+        createStabilityProvider({ apiKey: FAKE_STABILITY_API_KEY, baseURL: stabilityFake.url }),
+        createGoogleImageProvider({ api: 'gemini', apiKey: googleFake.apiKey, baseURL: googleFake.url }),
+      ],
+      defaultModel: STACK_MODELS.openai,
+      storageAdapter: storage,
+      auditSink,
+      // One budget and one rate-limit store for both gateways: a tenant's spending and pace are counted once.
+      budgetStore: createMemoryBudgetStore(),
+      rateLimitStore: createMemoryRateLimitStore(),
+      guardrails: [
+        ...createDefaultGuardrails(),
+        createBlocklistGuardrail({ categories: { weapons: { terms: ['weapon', 'pipe bomb'] } } }),
+      ],
+      dispatch: {
+        timeoutMs: 60_000,
+        retry: { maxRetries: 2, initialDelayMs: 250, maxDelayMs: 2_000 },
+        fallbacks: { [STACK_MODELS.openai]: [STACK_MODELS.stability] },
+      },
+      budgets: { rules: budgets },
+      rateLimits: { rules: rateLimits },
+      audit: { promptRetention: 'redacted' },
+      mediaSigningKeys: [{ id: 'media-1', secret: mediaSecret }],
+    };
+    const proxyGateway = createGateway({ ...shared, media: { mode: 'proxy', ttlSeconds: 900 } });
+    cleanups.push(() => proxyGateway.close());
+    const directGateway = createGateway({
+      ...shared,
+      media: { mode: 'presigned', ttlSeconds: 900, pathPrefix: DIRECT_PREFIX },
+    });
+    cleanups.push(() => directGateway.close());
+
+    const proxyHandler = createHttpHandler(proxyGateway, { authenticate });
+    const directHandler = createHttpHandler(directGateway, { authenticate });
+    const handler: FetchHandler = (request) =>
+      new URL(request.url).pathname.startsWith(`${DIRECT_PREFIX}/`)
+        ? directHandler(request)
+        : proxyHandler(request);
+    const server = await listen(handler, { host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+    // First to stop: no new requests while the rest shuts down.
+    cleanups.push(() => server.close());
+
+    return {
+      url: server.url,
+      apiKey: keys.main,
+      keys,
+      fakes: { openai: openaiFake, stability: stabilityFake, google: googleFake },
+      audit: {
+        dir: auditDir,
+        publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        flush: () => auditSink.flush(),
+      },
+      s3: { endpoint: s3Endpoint, bucket: BUCKET },
+      secrets: [
+        ...Object.values(keys),
+        FAKE_OPENAI_API_KEY,
+        FAKE_STABILITY_API_KEY,
+        googleFake.apiKey,
+        mediaSecret,
+      ],
+      close,
+    };
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
+}
