@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sniffImage, verifyAuditLog } from '@pixelgate/core';
+import { AUDIT_FILE_PATTERN, sniffImage, verifyAuditLog } from '@pixelgate/core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STACK_MODELS, type Stack, startStack } from './stack.ts';
@@ -223,7 +223,9 @@ describe('full-stack example', () => {
     expect(verification.records).toBe(generationRequests);
 
     const lines: string[] = [];
-    for (const name of await readdir(stack.audit.dir)) {
+    const files = (await readdir(stack.audit.dir)).filter((name) => AUDIT_FILE_PATTERN.test(name));
+    expect(files.length).toBeGreaterThan(0);
+    for (const name of files) {
       const text = await readFile(join(stack.audit.dir, name), 'utf8');
       lines.push(...text.split('\n').filter(Boolean));
     }

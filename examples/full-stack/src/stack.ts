@@ -1,5 +1,11 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -50,6 +56,11 @@ export interface StackOptions {
   host?: string;
   /** Port (default 0: a free one). */
   port?: number;
+  /**
+   * Folder for the audit log, its signing key and s3rver's objects, kept after `close()` (default:
+   * a temp folder removed on close). Reusing it continues the same hash chain with the same key.
+   */
+  dataDir?: string;
 }
 
 /** The callers the stack knows, one API key each (random per start). */
@@ -73,14 +84,38 @@ export interface Stack {
   keys: StackKeys;
   /** The fake upstream servers, so tests can queue failures. */
   fakes: { openai: FakeOpenAIServer; stability: FakeStabilityServer; google: FakeGoogleServer };
-  /** The hash-chained log: its directory, the key that verifies it, and a flush that signs a checkpoint. */
+  /**
+   * The hash-chained log: its directory (with `audit-public-key.pem` beside the records, where
+   * `pixelgate audit verify <dir>` looks), the key that verifies it, and a flush that signs a checkpoint.
+   */
   audit: { dir: string; publicKeyPem: string; flush(): Promise<void> };
+  /** Where the audit log, signing key and stored objects live. */
+  dataDir: string;
   /** The S3-compatible store images go to. */
   s3: { endpoint: string; bucket: string };
   /** Every secret the stack holds (API keys, upstream keys, signing secrets): none may appear in logs or records. */
   secrets: string[];
   /** Stops everything and removes the temp directories; safe to call twice. */
   close(): Promise<void>;
+}
+
+/**
+ * The checkpoint signing key of a kept data folder: read back on later starts, because a new key
+ * would leave the earlier checkpoints unverifiable with the key printed now. Created (mode 0600)
+ * only when the file does not exist yet.
+ */
+async function loadOrCreateSigningKey(file: string): Promise<KeyObject> {
+  try {
+    return createPrivateKey(await readFile(file, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const { privateKey } = generateKeyPairSync('ed25519');
+  await writeFile(file, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), {
+    mode: 0o600,
+    flag: 'wx',
+  });
+  return privateKey;
 }
 
 function newKey(): string {
@@ -116,8 +151,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
-    const dataDir = await mkdtemp(join(tmpdir(), 'pixelgate-full-stack-'));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    let dataDir: string;
+    if (options.dataDir) {
+      dataDir = options.dataDir;
+      await mkdir(dataDir, { recursive: true });
+    } else {
+      const temp = await mkdtemp(join(tmpdir(), 'pixelgate-full-stack-'));
+      cleanups.push(() => rm(temp, { recursive: true, force: true }));
+      dataDir = temp;
+    }
 
     // Upstreams: the three fake provider servers.
     const openaiFake = await startFakeOpenAIServer();
@@ -159,7 +201,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     // Audit: hash-chained JSON lines with Ed25519-signed checkpoints.
     const auditDir = join(dataDir, 'audit');
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const privateKey = options.dataDir
+      ? await loadOrCreateSigningKey(join(dataDir, 'audit-signing-key.pem'))
+      : generateKeyPairSync('ed25519').privateKey;
+    const publicKeyPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
+    await mkdir(auditDir, { recursive: true });
+    await writeFile(join(auditDir, 'audit-public-key.pem'), publicKeyPem);
     const auditSink = createFileAuditSink({ dir: auditDir, signingKey: privateKey });
     cleanups.push(() => auditSink.close());
     await auditSink.open();
@@ -234,10 +281,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       fakes: { openai: openaiFake, stability: stabilityFake, google: googleFake },
       audit: {
         dir: auditDir,
-        publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        publicKeyPem,
         flush: () => auditSink.flush(),
       },
       s3: { endpoint: s3Endpoint, bucket: BUCKET },
+      dataDir,
       secrets: [
         ...Object.values(keys),
         FAKE_OPENAI_API_KEY,
