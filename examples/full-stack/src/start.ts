@@ -13,14 +13,14 @@ const stack = await startStack({
 });
 
 console.log(`pixelgate full stack on ${stack.url}`);
-console.log(`  OpenAI SDK baseURL   ${stack.url}/v1 (media-proxy URLs)`);
-console.log(`                       ${stack.url}/direct/v1 (presigned S3 URLs)`);
-console.log(`  API key (acme)       ${stack.apiKey}`);
-console.log(`  other tenant (globex) ${stack.keys.otherTenant}`);
-console.log(`  trial ($0.10/day)    ${stack.keys.trial}`);
-console.log(`  intern (2 req/min)   ${stack.keys.intern}`);
-console.log(`  audit log            ${stack.audit.dir}`);
-console.log(`  S3 (s3rver)          ${stack.s3.endpoint}/${stack.s3.bucket}`);
+console.log(`  OpenAI SDK baseURL     ${stack.url}/v1 (media-proxy URLs)`);
+console.log(`                         ${stack.url}/direct/v1 (presigned S3 URLs)`);
+console.log(`  API key (acme)         ${stack.apiKey}`);
+console.log(`  other tenant (globex)  ${stack.keys.otherTenant}`);
+console.log(`  trial ($0.10/day)      ${stack.keys.trial}`);
+console.log(`  intern (2 req/min)     ${stack.keys.intern}`);
+console.log(`  audit log              ${stack.audit.dir}`);
+console.log(`  S3 (s3rver)            ${stack.s3.endpoint}/${stack.s3.bucket}`);
 console.log(
   process.env.PIXELGATE_DATA_DIR
     ? `  data kept in ${stack.dataDir}`
