@@ -117,8 +117,8 @@ describe('full-stack example', () => {
     });
     const url = body.data[0]!.url!;
     const foreign = await download(url, { authorization: `Bearer ${stack.keys.otherTenant}` });
-    expect(foreign.response.status).toBeGreaterThanOrEqual(400);
-    expect(foreign.response.status).toBeLessThan(500);
+    // 404, not 403: the refusal does not even confirm the image exists.
+    expect(foreign.response.status).toBe(404);
     expect(sniffImage(foreign.bytes)).toBeUndefined();
     const own = await download(url, { authorization: `Bearer ${stack.apiKey}` });
     expect(own.response.status).toBe(200);
@@ -183,10 +183,53 @@ describe('full-stack example', () => {
       prompt: 'a crowded market',
       size: '1024x1024',
     });
-    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBe(422);
     expect(body.error.code).toBe('BACKEND_ERROR');
     expect(body.error.details).toMatchObject({ reason: 'content_filtered' });
     expect(body.data).toBeUndefined();
+  });
+
+  it('surfaces an OpenAI moderation block to the SDK as content_policy_violation, without falling back', async () => {
+    stack.fakes.openai.enqueue({ type: 'moderation_blocked', categories: ['violence'] });
+    const stabilityBefore = stack.fakes.stability.requests.length;
+    const error = await sdkGenerate(client, {
+      model: STACK_MODELS.openai,
+      prompt: 'a medieval battle scene',
+      size: '1024x1024',
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.UnprocessableEntityError);
+    expect(error).toMatchObject({ status: 422, code: 'content_policy_violation' });
+    // A safety refusal is final: the fallback model is not asked to draw it instead.
+    expect(stack.fakes.stability.requests.length).toBe(stabilityBefore);
+  });
+
+  it('retries a retryable 5xx on the same model before any fallback', async () => {
+    stack.fakes.openai.enqueue({ type: 'server_error' });
+    const openaiBefore = stack.fakes.openai.requests.length;
+    const { response, body } = await native({
+      model: STACK_MODELS.openai,
+      prompt: 'a lantern in the snow',
+      size: '1024x1024',
+    });
+    expect(response.status).toBe(200);
+    expect(body.model).toBe(STACK_MODELS.openai);
+    expect(body.warnings.map((warning) => warning.type)).not.toContain('fallback');
+    expect(stack.fakes.openai.requests.length).toBe(openaiBefore + 2);
+  });
+
+  it('serves concurrent requests from two tenants across the three providers', async () => {
+    const models = Object.values(STACK_MODELS);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        native(
+          { model: models[index % 3], prompt: `a tile pattern number ${index}`, size: '1024x1024' },
+          index % 2 === 0 ? stack.apiKey : stack.keys.otherTenant,
+        ),
+      ),
+    );
+    expect(results.map(({ response }) => response.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(new Set(results.map(({ body }) => body.request_id)).size).toBe(6);
+    expect(results.map(({ body }) => body.model)).toEqual([...models, ...models]);
   });
 
   it('refuses with 402 BUDGET_EXCEEDED once the trial tenant’s budget is spent', async () => {
@@ -247,9 +290,13 @@ describe('full-stack example', () => {
         'RATE_LIMITED',
       ]),
     );
-    expect(
-      data.find((record) => (record.error as { code?: string } | undefined)?.code === 'BACKEND_ERROR'),
-    ).toMatchObject({ outcome: 'blocked', error: { reason: 'content_filtered' } });
+    const filtered = data.filter(
+      (record) => (record.error as { code?: string } | undefined)?.code === 'BACKEND_ERROR',
+    );
+    expect(filtered).toHaveLength(2);
+    for (const record of filtered) {
+      expect(record).toMatchObject({ outcome: 'blocked', error: { reason: 'content_filtered' } });
+    }
     for (const line of lines) {
       expect(line).not.toMatch(/[A-Za-z0-9+/]{100,}/);
       for (const secret of stack.secrets) expect(line).not.toContain(secret);
