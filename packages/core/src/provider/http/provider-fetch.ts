@@ -1,3 +1,5 @@
+import { isAscii } from 'node:buffer';
+import { randomUUID } from 'node:crypto';
 import { BackendError, GatewayError } from '../../errors/gateway-error.ts';
 import { redactSecrets } from '../../shared/redact.ts';
 import { abortErrorFrom } from './abort.ts';
@@ -129,7 +131,7 @@ export async function readBodyBytes(response: Response, options: ReadBodyOptions
 export async function readJsonBody(response: Response, options: ReadBodyOptions): Promise<unknown> {
   const bytes = await readBodyBytes(response, options);
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return parseJsonBytes(bytes);
   } catch (error) {
     throw new BackendError(`${options.provider} answered with a body that is not valid JSON.`, {
       reason: 'malformed_response',
@@ -139,6 +141,82 @@ export async function readJsonBody(response: Response, options: ReadBodyOptions)
       cause: error,
     });
   }
+}
+
+/** Bodies smaller than this are parsed the plain way: there is nothing big to lift out. */
+const LIFT_MIN_BODY_BYTES = 256 * 1024;
+/** String values at least this long are lifted out of the text handed to JSON.parse. */
+const LIFT_MIN_STRING_BYTES = 16 * 1024;
+/** Past this many string literals the scan stops lifting, so a body of many small strings costs little extra. */
+const LIFT_MAX_STRINGS = 4096;
+/** Stands in for a lifted value; random per process, so a body cannot contain it by design. */
+const LIFT_MARKER = `pixelgate-lifted-${randomUUID()}-`;
+/** JSON forbids raw control characters inside strings; a value holding one is left to JSON.parse to refuse. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL_CHARACTER = /[\u0000-\u001f]/;
+
+function isJsonWhitespace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+/**
+ * `JSON.parse` of a UTF-8 body, without turning megabytes of base64 into one text and scanning
+ * it twice. Image APIs answer with JSON whose bulk is a few huge base64 strings: decoding the whole
+ * body to text and parsing it costs two passes over every byte plus a copy the size of the body.
+ * Here each long string value that needs no unescaping (no backslash, ASCII, no control character,
+ * so its JSON value is exactly its bytes) is sliced straight from the bytes and replaced by a
+ * short marker in the text JSON.parse sees; a reviver puts the slices back. The result is the same
+ * value JSON.parse would give, and a body JSON.parse would refuse is still refused: the lifted
+ * parts are valid string contents by construction, everything else is parsed as before.
+ */
+function parseJsonBytes(bytes: Uint8Array): unknown {
+  const decoder = new TextDecoder();
+  if (bytes.byteLength < LIFT_MIN_BODY_BYTES) return JSON.parse(decoder.decode(bytes));
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const QUOTE = 0x22;
+  const BACKSLASH = 0x5c;
+  const lifted: string[] = [];
+  const parts: string[] = [];
+  let copiedUpTo = 0;
+  let position = 0;
+  for (let strings = 0; strings < LIFT_MAX_STRINGS; strings++) {
+    // Outside a string every quote opens one; inside, the first quote not escaped closes it.
+    const open = buffer.indexOf(QUOTE, position);
+    if (open < 0) break;
+    let close = open;
+    for (;;) {
+      close = buffer.indexOf(QUOTE, close + 1);
+      if (close < 0) break;
+      let backslashes = 0;
+      while (buffer[close - 1 - backslashes] === BACKSLASH) backslashes++;
+      if (backslashes % 2 === 0) break;
+    }
+    if (close < 0) break;
+    position = close + 1;
+    if (close - open - 1 < LIFT_MIN_STRING_BYTES) continue;
+    const backslash = buffer.indexOf(BACKSLASH, open + 1);
+    if (backslash >= 0 && backslash < close) continue;
+    if (!isAscii(buffer.subarray(open + 1, close))) continue;
+    // Keys stay in place: only values are lifted (a key is followed by a colon).
+    let after = close + 1;
+    while (isJsonWhitespace(buffer[after])) after++;
+    if (buffer[after] === 0x3a) continue;
+    const value = decoder.decode(bytes.subarray(open + 1, close));
+    if (CONTROL_CHARACTER.test(value)) continue;
+    // Pieces end and start at a quote, so no UTF-8 sequence is split between two decodes.
+    parts.push(decoder.decode(bytes.subarray(copiedUpTo, open + 1)), `${LIFT_MARKER}${lifted.length}`);
+    lifted.push(value);
+    copiedUpTo = close;
+  }
+  if (lifted.length === 0) return JSON.parse(decoder.decode(bytes));
+  parts.push(decoder.decode(bytes.subarray(copiedUpTo)));
+  // A body that already holds the marker text (outside the lifted values) is parsed the plain way.
+  if (parts.some((part, index) => index % 2 === 0 && part.includes(LIFT_MARKER)))
+    return JSON.parse(decoder.decode(bytes));
+  return JSON.parse(parts.join(''), (_key, value: unknown) => {
+    if (typeof value !== 'string' || !value.startsWith(LIFT_MARKER)) return value;
+    return lifted[Number(value.slice(LIFT_MARKER.length))] ?? value;
+  });
 }
 
 /**
