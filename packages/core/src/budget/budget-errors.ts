@@ -1,8 +1,11 @@
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { BudgetRefusal } from './budget-store.ts';
 
+/** Dollars with as many decimals as the amount needs (at least 2, at most 6): $0.065, not $0.07. */
 function usd(value: number): string {
-  return `$${value.toFixed(value !== 0 && Math.abs(value) < 0.01 ? 6 : 2)}`;
+  const exact = value.toFixed(6).replace(/0+$/, '');
+  const decimals = Math.max(2, exact.length - exact.indexOf('.') - 1);
+  return `$${value.toFixed(decimals)}`;
 }
 
 /**

@@ -98,6 +98,21 @@ describe('POST /v1/images/generations (OpenAI-compatible)', () => {
     }
   });
 
+  it("tells OpenAI clients the answering model and every warning in headers, keeping the body OpenAI's", async () => {
+    const { handler } = setup({ capabilityPolicy: 'coerce' });
+    const response = await handler(
+      post('/v1/images/generations', { model: 'mock-image', prompt: 'a fox', size: '1000x1000' }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-pixelgate-model')).toBe('mock/mock-image');
+    const warnings = JSON.parse(
+      decodeURIComponent(response.headers.get('x-pixelgate-warnings')!),
+    ) as string[];
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('1000x1000');
+    expect(Object.keys(await body(response)).sort()).toEqual(['created', 'data']);
+  });
+
   it('streams large bodies byte-exactly with a correct Content-Length (n=10, both routes)', async () => {
     const { handler } = setup();
     for (const [path, model] of [

@@ -291,6 +291,16 @@ export function createHttpHandler(gateway: Gateway, options: HttpHandlerOptions 
     headers.set('Cache-Control', 'no-store');
     headers.set('Content-Length', String(length));
     for (const [name, value] of Object.entries(limits)) headers.set(name, value);
+    // The OpenAI body stays exactly OpenAI's, so what an SDK would not show travels in headers:
+    // the model that really answered (after any fallback) and every warning (coercions, fallbacks,
+    // partial results), never silent.
+    headers.set('x-pixelgate-model', result.model);
+    if (result.warnings.length > 0) {
+      headers.set(
+        'x-pixelgate-warnings',
+        encodeURIComponent(JSON.stringify(result.warnings.map((w) => w.message))),
+      );
+    }
     let next = 0;
     const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
