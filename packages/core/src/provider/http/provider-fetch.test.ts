@@ -8,7 +8,7 @@ const base64 = (bytes: number, seed: number) =>
 /** What readJsonBody gives for these bytes, or the error it throws. */
 async function read(body: Uint8Array | string): Promise<unknown> {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  return readJsonBody(new Response(bytes), { provider: 'test' });
+  return readJsonBody(new Response(bytes as Uint8Array<ArrayBuffer>), { provider: 'test' });
 }
 
 async function refusal(body: Uint8Array | string): Promise<BackendError> {
@@ -64,6 +64,18 @@ describe('readJsonBody on large bodies', () => {
     expect(() => JSON.parse(body)).toThrow();
     const error = await refusal(body);
     expect(error.reason).toBe('malformed_response');
+  });
+
+  it('finds a control character or non-ASCII byte wherever it sits in a long value', async () => {
+    const value = base64(100_000, 1);
+    for (const at of [0, 1, 2, 3, 4, 5, 1001, value.length - 3, value.length - 2, value.length - 1]) {
+      for (const odd of ['\u0000', '\u001f', '\t']) {
+        const body = `{"b64_json":"${value.slice(0, at)}${odd}${value.slice(at)}"}`;
+        expect((await refusal(body)).reason).toBe('malformed_response');
+      }
+      const text = `{"b64_json":"${value.slice(0, at)}\u007f\u00e9${value.slice(at)}"}`;
+      expect(await read(text)).toStrictEqual(JSON.parse(text));
+    }
   });
 
   it('refuses invalid JSON around large values', async () => {

@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { BackendError, GatewayError } from '../../errors/gateway-error.ts';
 import { redactSecrets } from '../../shared/redact.ts';
@@ -151,9 +150,38 @@ const LIFT_MIN_STRING_BYTES = 16 * 1024;
 const LIFT_MAX_STRINGS = 4096;
 /** Stands in for a lifted value; random per process, so a body cannot contain it by design. */
 const LIFT_MARKER = `pixelgate-lifted-${randomUUID()}-`;
-/** JSON forbids raw control characters inside strings; a value holding one is left to JSON.parse to refuse. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const CONTROL_CHARACTER = /[\u0000-\u001f]/;
+
+/**
+ * Whether every byte is printable ASCII (0x20-0x7f): such a run, with no quote or backslash, is a
+ * JSON string's contents exactly as they read. JSON forbids raw control characters in strings and
+ * non-ASCII needs UTF-8 decoding, so those runs are left to JSON.parse. Four bytes at a time: a
+ * word has a byte under 0x20 or over 0x7f exactly when `((word - 0x20202020) | word) & 0x80808080`
+ * is not zero (the borrow of a low byte can only reach a higher byte when that low byte is under
+ * 0x20 already).
+ */
+function isPrintableAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  let index = start;
+  const absoluteStart = bytes.byteOffset + start;
+  const aligned = Math.min(end, index + ((4 - (absoluteStart % 4)) % 4));
+  for (; index < aligned; index++) {
+    const byte = bytes[index]!;
+    if (byte < 0x20 || byte > 0x7f) return false;
+  }
+  const words = Math.floor((end - index) / 4);
+  if (words > 0) {
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + index, words);
+    for (let word = 0; word < words; word++) {
+      const value = view[word]!;
+      if (((value - 0x20202020) | value) & 0x80808080) return false;
+    }
+    index += words * 4;
+  }
+  for (; index < end; index++) {
+    const byte = bytes[index]!;
+    if (byte < 0x20 || byte > 0x7f) return false;
+  }
+  return true;
+}
 
 function isJsonWhitespace(byte: number | undefined): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
@@ -196,13 +224,12 @@ function parseJsonBytes(bytes: Uint8Array): unknown {
     if (close - open - 1 < LIFT_MIN_STRING_BYTES) continue;
     const backslash = buffer.indexOf(BACKSLASH, open + 1);
     if (backslash >= 0 && backslash < close) continue;
-    if (!isAscii(buffer.subarray(open + 1, close))) continue;
     // Keys stay in place: only values are lifted (a key is followed by a colon).
     let after = close + 1;
     while (isJsonWhitespace(buffer[after])) after++;
     if (buffer[after] === 0x3a) continue;
+    if (!isPrintableAscii(bytes, open + 1, close)) continue;
     const value = decoder.decode(bytes.subarray(open + 1, close));
-    if (CONTROL_CHARACTER.test(value)) continue;
     // Pieces end and start at a quote, so no UTF-8 sequence is split between two decodes.
     parts.push(decoder.decode(bytes.subarray(copiedUpTo, open + 1)), `${LIFT_MARKER}${lifted.length}`);
     lifted.push(value);
