@@ -3,7 +3,8 @@
 //   wire <width> <noise> a minimal OpenAI-shaped server returning n copies of one pre-encoded PNG
 //   pixelgate <baseURL>  a pixelgate node:http server (OpenAI provider pointed at <baseURL>)
 // Prints {"baseURL": ..., "imageBytes"?: ...} on stdout. Stdin lines: `mark` starts CPU
-// accounting, `stats` prints {"cpuMs", "peakRssMb"}; closing stdin exits.
+// accounting (answered with {"marked":true}), `stats` prints {"cpuMs", "peakRssMb"}; closing
+// stdin exits.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -107,6 +108,8 @@ lines.on('line', (line) => {
     cpuMark = process.cpuUsage();
     handlerMs.length = 0;
     loopDelay.reset();
+    // Acknowledged, so the driver starts its load only once accounting has started.
+    process.stdout.write('{"marked":true}\n');
   }
   if (line === 'stats') {
     const cpu = process.cpuUsage(cpuMark);

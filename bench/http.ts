@@ -18,7 +18,7 @@ interface Stats {
 interface Child {
   info: { baseURL: string; imageBytes?: number };
   stats(): Promise<Stats>;
-  mark(): void;
+  mark(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,7 +39,11 @@ async function startChild(args: string[]): Promise<Child> {
   const info = JSON.parse(await next()) as Child['info'];
   return {
     info,
-    mark: () => child.stdin.write('mark\n'),
+    async mark() {
+      const line = next();
+      child.stdin.write('mark\n');
+      await line;
+    },
     async stats() {
       const line = next();
       child.stdin.write('stats\n');
@@ -85,6 +89,7 @@ interface Case {
   model: string;
   n: number;
   total: number;
+  warmup: number;
   concurrency: number;
 }
 
@@ -104,8 +109,9 @@ async function measure(
     if ((result.data?.length ?? 0) !== c.n || !result.data?.[0]?.b64_json)
       throw new Error('bench: wrong answer');
   };
-  await drive(call, Math.min(8, c.total), Math.min(c.concurrency, 4)); // warm-up
-  server.mark();
+  // Warm-up at the measured concurrency, long enough for both servers' hot paths to be compiled.
+  await drive(call, c.warmup, c.concurrency);
+  await server.mark();
   const load = await drive(call, c.total, c.concurrency);
   const stats = await server.stats();
   return {
@@ -136,7 +142,8 @@ export async function runHttpBench(): Promise<Array<Record<string, string | numb
       upstream: ['fake'],
       model: 'gpt-image-1-mini',
       n: 1,
-      total: 240,
+      total: 960,
+      warmup: 240,
       concurrency: 16,
     },
     {
@@ -144,7 +151,8 @@ export async function runHttpBench(): Promise<Array<Record<string, string | numb
       upstream: ['wire', '1024', '0.35'],
       model: 'gpt-image-1.5',
       n: 4,
-      total: 24,
+      total: 40,
+      warmup: 12,
       concurrency: 4,
     },
   ];
