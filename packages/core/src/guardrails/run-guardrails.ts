@@ -57,13 +57,48 @@ function failureVerdict(guardrail: Guardrail, kind: 'error' | 'timeout', detail:
   };
 }
 
+type CheckOutcome = { verdict: GuardrailVerdict } | { failure: 'error' | 'timeout'; detail: string };
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function validVerdict(raw: unknown): CheckOutcome {
+  const parsed = guardrailVerdictSchema.safeParse(raw);
+  if (!parsed.success) return { failure: 'error', detail: 'returned an invalid verdict' };
+  const verdict = parsed.data;
+  if (
+    verdict.action === 'redact' &&
+    verdict.redactedPrompt === undefined &&
+    verdict.redactedNegativePrompt === undefined
+  ) {
+    return { failure: 'error', detail: 'returned a redaction without a redacted prompt' };
+  }
+  return { verdict };
+}
+
 async function runOne(
   guardrail: Guardrail,
   input: GuardrailInput,
   signal: AbortSignal,
-): Promise<{ verdict: GuardrailVerdict } | { failure: 'error' | 'timeout'; detail: string }> {
+): Promise<CheckOutcome> {
   const timeoutMs = guardrail.timeoutMs ?? DEFAULT_GUARDRAIL_TIMEOUT_MS;
   const controller = new AbortController();
+  if (signal.aborted) throw abortErrorFrom(signal);
+  // Most guardrails (every built-in one) answer synchronously: nothing can time out or be aborted
+  // while a synchronous check runs, so the timer, the abort listener and the race are only set up
+  // for a check that returns a promise.
+  let result: unknown;
+  try {
+    result = guardrail.check(input, { signal: controller.signal });
+  } catch {
+    return { failure: 'error', detail: 'failed with an error' };
+  }
+  if (!isPromiseLike(result)) return validVerdict(result);
   let rejectAborted: (error: unknown) => void = () => {};
   const aborted = new Promise<never>((_, reject) => {
     rejectAborted = reject;
@@ -86,20 +121,9 @@ async function runOne(
     // Swallow late rejections of the losers so they never surface as unhandled.
     timeout.catch(() => {});
     aborted.catch(() => {});
-    const checking = Promise.resolve().then(() => guardrail.check(input, { signal: controller.signal }));
+    const checking = Promise.resolve(result);
     checking.catch(() => {});
-    const raw = await Promise.race([checking, timeout, aborted]);
-    const parsed = guardrailVerdictSchema.safeParse(raw);
-    if (!parsed.success) return { failure: 'error', detail: 'returned an invalid verdict' };
-    const verdict = parsed.data;
-    if (
-      verdict.action === 'redact' &&
-      verdict.redactedPrompt === undefined &&
-      verdict.redactedNegativePrompt === undefined
-    ) {
-      return { failure: 'error', detail: 'returned a redaction without a redacted prompt' };
-    }
-    return { verdict };
+    return validVerdict(await Promise.race([checking, timeout, aborted]));
   } catch (error) {
     if (signal.aborted) throw abortErrorFrom(signal);
     if (error instanceof GuardrailTimeout) return { failure: 'timeout', detail: error.message };
