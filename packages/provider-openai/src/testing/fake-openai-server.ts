@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { type ModelDescriptorInput, modelDescriptorSchema, parseSize } from '@pixelgate/core';
+import {
+  type ModelDescriptorInput,
+  modelDescriptorSchema,
+  parseSize,
+  waitUnlessClosed,
+} from '@pixelgate/core';
 import { renderImage } from '@pixelgate/provider-local';
 import { DALL_E_3_NO_REWRITE_PREFIX, OPENAI_MODELS, openAIModelData } from '../openai-models.ts';
 
@@ -244,20 +249,7 @@ export async function startFakeOpenAIServer(
   }
 
   function wait(ms: number, response: ServerResponse): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        response.off('close', onClose);
-        resolve(true);
-      }, ms);
-      timers.add(timer);
-      const onClose = () => {
-        clearTimeout(timer);
-        timers.delete(timer);
-        resolve(false);
-      };
-      response.once('close', onClose);
-    });
+    return waitUnlessClosed(ms, response, timers);
   }
 
   function send(

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { sniffImage } from '@pixelgate/core';
+import { sniffImage, waitUnlessClosed } from '@pixelgate/core';
 import { renderImage } from '@pixelgate/provider-local';
 import {
   type AspectRatioSizes,
@@ -268,21 +268,7 @@ export async function startFakeStabilityServer(
     }
   };
 
-  const wait = (ms: number, response: ServerResponse) =>
-    new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        response.off('close', onClose);
-        resolve(true);
-      }, ms);
-      timers.add(timer);
-      const onClose = () => {
-        clearTimeout(timer);
-        timers.delete(timer);
-        resolve(false);
-      };
-      response.once('close', onClose);
-    });
+  const wait = (ms: number, response: ServerResponse) => waitUnlessClosed(ms, response, timers);
 
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error) => {
