@@ -1,0 +1,57 @@
+/**
+ * `@pixelgate/core/audit`: the audit log's chain and checkpoint primitives, its verifier and the
+ * evidence exporter. Used by the CLI and by audit sinks that keep the same tamper evidence
+ * elsewhere (a database); applications that only write records never need it.
+ * @packageDocumentation
+ */
+
+export type {
+  AuditChainFields,
+  AuditCheckpoint,
+  ChainedAuditRecord,
+  CheckpointReason,
+} from './audit/audit-chain.ts';
+export {
+  AUDIT_FILE_PATTERN,
+  auditKeyId,
+  fileStamp,
+  GENESIS_HASH,
+  generateAuditSigningKey,
+  hashAuditEntry,
+  publicKeyPem,
+  signCheckpoint,
+  sortAuditFiles,
+  toPrivateKey,
+  toPublicKey,
+  verifyCheckpointSignature,
+} from './audit/audit-chain.ts';
+export {
+  AUDIT_MAX_BASE64_RUN,
+  type AuditSafetyOptions,
+  assertAuditSafe,
+  type PromptRetention,
+  promptForAudit,
+  scrubAuditRecord,
+  stripAuditBase64,
+} from './audit/audit-safety.ts';
+export { canonicalJson } from './audit/canonical-json.ts';
+export { renderEvidenceHtml } from './audit/cli/evidence-html.ts';
+export {
+  type EvidenceGroup,
+  type EvidenceSummary,
+  EvidenceSummaryBuilder,
+} from './audit/cli/evidence-summary.ts';
+export {
+  type EvidenceBundle,
+  type ExportEvidenceOptions,
+  exportEvidence,
+} from './audit/cli/export-evidence.ts';
+export {
+  type AuditBreak,
+  type AuditPublicKeys,
+  type AuditVerification,
+  formatAuditVerification,
+  readPublicKeyFiles,
+  type VerifyAuditLogOptions,
+  verifyAuditLog,
+} from './audit/cli/verify-audit-log.ts';
