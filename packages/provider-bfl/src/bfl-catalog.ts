@@ -4,7 +4,7 @@
  * issue and BFL's public docs as we understood them and are UNCONFIRMED unless a comment says
  * otherwise; every one of them can be replaced by configuration (`models`, `creditPriceUsd`).
  */
-import type { ModelDescriptorInput } from '@pixelgate/core';
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import { z } from 'zod';
 
 /**

@@ -2,7 +2,12 @@
  * Downloads a result image from its (expiring) URL: no credentials, a timeout of its own inside the
  * request's deadline, and a size cap, so a slow or huge CDN answer cannot hold the gateway.
  */
-import { BackendError, type FetchFunction, providerFetch, readBodyBytes } from '@pixelgate/core';
+import {
+  BackendError,
+  type FetchFunction,
+  providerFetch,
+  readBodyBytes,
+} from '@pixelgate/core/provider-utils';
 
 /** Settings of one download. */
 export interface DownloadOptions {

@@ -9,7 +9,7 @@ import {
   redactSecrets,
   stripBase64,
   truncateText,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { type BflErrorBody, bflErrorBodySchema } from './bfl-api.ts';
 
 /** Wait hint for a 429 without `retry-after` (BFL limits active tasks per key). UNCONFIRMED. */

@@ -1,4 +1,4 @@
-import { BackendError } from '@pixelgate/core';
+import { BackendError } from '@pixelgate/core/provider-utils';
 import { describe, expect, it } from 'vitest';
 import { checkedUrl, hostAllowed } from './bfl-hosts.ts';
 

@@ -2,7 +2,7 @@
  * The `provider_options.bfl` namespace: BFL-only settings, checked strictly (an unknown key or a
  * value out of range is a VALIDATION_ERROR naming the field) before any call.
  */
-import { validationError } from '@pixelgate/core';
+import { validationError } from '@pixelgate/core/provider-utils';
 import { z } from 'zod';
 import type { BflProviderData } from './bfl-catalog.ts';
 

@@ -12,7 +12,7 @@ import {
   providerFetch,
   readBodyBytes,
   readJsonBody,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { BFL_PENDING_STATUSES, bflPollResponseSchema } from './bfl-api.ts';
 import { bflStatusError, mapBflError } from './bfl-error.ts';
 

@@ -1,4 +1,5 @@
-import { BackendError, createGateway, type FetchFunction, sniffImage } from '@pixelgate/core';
+import { createGateway } from '@pixelgate/core';
+import { BackendError, type FetchFunction, sniffImage } from '@pixelgate/core/provider-utils';
 import { gatewayErrorOf, testCallContext } from '@pixelgate/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { callFor, providerFor, TEST_KEY } from './bfl.test-helpers.ts';

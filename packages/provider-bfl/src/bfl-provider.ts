@@ -10,7 +10,6 @@ import {
   type GenerationWarning,
   type ImageProvider,
   loadApiKey,
-  type ModelDescriptorInput,
   type ProviderCall,
   type ProviderCallContext,
   type ProviderResult,
@@ -21,7 +20,8 @@ import {
   sniffImage,
   throwIfAborted,
   validationError,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import { bflSubmitResponseSchema } from './bfl-api.ts';
 import {
   BFL_DEFAULT_CREDIT_PRICE_USD,

@@ -1,4 +1,4 @@
-import { sniffImage } from '@pixelgate/core';
+import { sniffImage } from '@pixelgate/core/provider-utils';
 import { testCallContext } from '@pixelgate/core/testing';
 import { describe, expect, it } from 'vitest';
 import { callFor } from './bfl.test-helpers.ts';

@@ -4,7 +4,7 @@
  * prices come from the issue and fal's public model pages as we understood them and are
  * UNCONFIRMED unless a comment says otherwise. Add models or replace these through `models`.
  */
-import type { ModelDescriptorInput } from '@pixelgate/core';
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import { z } from 'zod';
 
 /** fal's `image_size` presets and the pixel sizes they stand for. */

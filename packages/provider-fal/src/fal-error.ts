@@ -9,7 +9,7 @@ import {
   redactSecrets,
   stripBase64,
   truncateText,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { type FalErrorBody, falErrorBodySchema } from './fal-api.ts';
 
 /** Wait hint for a 429 without `retry-after`. UNCONFIRMED. */

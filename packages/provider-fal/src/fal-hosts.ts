@@ -3,7 +3,7 @@
  * image is) are checked against allow lists before anything is fetched, so a tampered or buggy
  * reply cannot make the gateway send its key, or any request, somewhere else.
  */
-import { BackendError } from '@pixelgate/core';
+import { BackendError } from '@pixelgate/core/provider-utils';
 
 /**
  * Whether a URL's host is on a list. An entry is a host name (`queue.fal.run`, default port only), a

@@ -10,7 +10,7 @@ import {
   type ProviderImage,
   type ProviderResult,
   sniffImage,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { falOutputSchema } from './fal-api.ts';
 import { downloadResult } from './fal-download.ts';
 import { checkedUrl } from './fal-hosts.ts';

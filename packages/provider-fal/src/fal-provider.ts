@@ -9,7 +9,6 @@ import {
   GatewayError,
   type ImageProvider,
   loadApiKey,
-  type ModelDescriptorInput,
   type ProviderCall,
   type ProviderCallContext,
   type ProviderResult,
@@ -17,7 +16,8 @@ import {
   providerFetch,
   readJsonBody,
   throwIfAborted,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import {
   FAL_IMAGE_SIZE_PRESETS,
   type FalProviderData,

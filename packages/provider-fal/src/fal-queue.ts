@@ -13,7 +13,7 @@ import {
   providerFetch,
   readBodyBytes,
   readJsonBody,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { falStatusResponseSchema, falSubmitResponseSchema } from './fal-api.ts';
 import { mapFalError } from './fal-error.ts';
 import { checkedUrl } from './fal-hosts.ts';

@@ -3,7 +3,7 @@
  * (Pending until the processing time has passed, then Ready or the outcome the scenario chose).
  */
 import { randomBytes } from 'node:crypto';
-import type { ModelDescriptorInput } from '@pixelgate/core';
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import { type BflProviderData, bflModels } from '../bfl-catalog.ts';
 
 /** How a task ends once its processing time has passed. */

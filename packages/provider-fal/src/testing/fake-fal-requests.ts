@@ -3,7 +3,7 @@
  * plugin), the queue state machine (IN_QUEUE, IN_PROGRESS, COMPLETED) and the model output.
  */
 import { randomBytes } from 'node:crypto';
-import type { ModelDescriptorInput } from '@pixelgate/core';
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import {
   FAL_IMAGE_SIZE_PRESETS,
   type FalProviderData,

@@ -7,7 +7,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { type ModelDescriptorInput, waitUnlessClosed } from '@pixelgate/core';
+import { waitUnlessClosed } from '@pixelgate/core';
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import {
   checkInput,
   type FakeFalModel,
