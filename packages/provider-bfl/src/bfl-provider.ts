@@ -14,26 +14,20 @@ import {
   type ProviderCallContext,
   type ProviderResult,
   parseSize,
-  providerFetch,
-  readBodyBytes,
-  readJsonBody,
-  sniffImage,
   throwIfAborted,
   validationError,
 } from '@pixelgate/core/provider-utils';
 import type { ModelDescriptorInput } from '@pixelgate/core/spec';
-import { bflSubmitResponseSchema } from './bfl-api.ts';
 import {
   BFL_DEFAULT_CREDIT_PRICE_USD,
   type BflProviderData,
   bflModels,
   bflProviderDataSchema,
 } from './bfl-catalog.ts';
-import { downloadResult } from './bfl-download.ts';
-import { mapBflError } from './bfl-error.ts';
-import { checkedUrl } from './bfl-hosts.ts';
 import { type BflOptions, bflOptionsSchema, parseBflOptions } from './bfl-options.ts';
 import { pollUntilReady } from './bfl-polling.ts';
+import { resultImage } from './bfl-result.ts';
+import { submitTask } from './bfl-submit.ts';
 
 /** BFL's global API host. */
 export const BFL_DEFAULT_BASE_URL = 'https://api.bfl.ai';
@@ -154,12 +148,6 @@ function submitBody(
   return body;
 }
 
-/** The pixel size the call should produce, for the size check. */
-function expectedSize(call: ProviderCall): string | undefined {
-  if (call.aspectRatio) return call.model.capabilities.aspectRatios[call.aspectRatio];
-  return call.size && call.size !== 'auto' ? call.size : call.model.defaults.size;
-}
-
 /**
  * Creates the BFL provider: the FLUX catalog as data and a `generate` that submits one task,
  * polls it on allow-listed hosts within the deadline, and downloads the result without the key.
@@ -188,108 +176,6 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
     context.credentials?.apiKey ??
     loadApiKey({ apiKey: settings.apiKey, environmentVariable: 'BFL_API_KEY', provider: id });
 
-  async function submit(
-    call: ProviderCall,
-    route: BflProviderData,
-    body: Record<string, unknown>,
-    key: string,
-    context: ProviderCallContext,
-  ) {
-    const secrets = [key, settings.apiKey];
-    const response = await providerFetch(
-      `${baseURL}${route.endpoint}`,
-      {
-        method: 'POST',
-        headers: { 'x-key': key, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-      },
-      { provider: id, fetch: settings.fetch, signal: context.signal, secrets },
-    );
-    if (!response.ok) {
-      const bytes = await readBodyBytes(response, {
-        provider: id,
-        maxBytes: 256 * 1024,
-        signal: context.signal,
-      }).catch((error: unknown) => {
-        if (context.signal.aborted) throw error;
-        return new Uint8Array(0);
-      });
-      throw mapBflError({
-        provider: id,
-        status: response.status,
-        headers: response.headers,
-        bodyText: new TextDecoder().decode(bytes),
-        secrets,
-      });
-    }
-    const parsed = bflSubmitResponseSchema.safeParse(
-      await readJsonBody(response, { provider: id, maxBytes: 1024 * 1024, signal: context.signal }),
-    );
-    if (!parsed.success) {
-      throw new BackendError(`${id}: the submit answer for '${call.model.id}' has no task id.`, {
-        reason: 'malformed_response',
-        provider: id,
-        upstreamStatus: response.status,
-      });
-    }
-    const pollingText =
-      parsed.data.polling_url ?? `${baseURL}/v1/get_result?id=${encodeURIComponent(parsed.data.id)}`;
-    const pollingUrl = checkedUrl(pollingText, {
-      provider: id,
-      hosts: pollingHosts,
-      allowHttp,
-      what: 'polling URL',
-    });
-    return { taskId: parsed.data.id, pollingUrl, cost: parsed.data.cost ?? undefined };
-  }
-
-  async function image(
-    call: ProviderCall,
-    sample: string,
-    context: ProviderCallContext,
-    format: string,
-    warnings: GenerationWarning[],
-    taskId: string,
-  ) {
-    const url = checkedUrl(sample, { provider: id, hosts: resultHosts, allowHttp, what: 'result URL' });
-    const { bytes } = await downloadResult(url, {
-      provider: id,
-      fetch: settings.fetch,
-      signal: context.signal,
-      timeoutMs: timing.downloadTimeoutMs,
-      maxBytes: timing.maxImageBytes,
-    });
-    const sniffed = sniffImage(bytes);
-    if (!sniffed) {
-      throw new BackendError(`${id}: the result of task ${taskId} is not a PNG, JPEG or WebP image.`, {
-        reason: 'malformed_response',
-        provider: id,
-        upstreamRequestId: taskId,
-      });
-    }
-    if (sniffed.mediaType !== `image/${format}`) {
-      warnings.push({
-        type: 'other',
-        param: 'output_format',
-        message: `BFL returned ${sniffed.mediaType} although image/${format} was asked for; the image is labelled with its real type.`,
-        from: `image/${format}`,
-        to: sniffed.mediaType,
-      });
-    }
-    const wanted = expectedSize(call);
-    const produced = sniffed.width && sniffed.height ? `${sniffed.width}x${sniffed.height}` : undefined;
-    if (wanted && produced && produced !== wanted) {
-      warnings.push({
-        type: 'other',
-        param: 'size',
-        message: `BFL produced ${produced} where the catalog says ${wanted} for '${call.model.id}'.`,
-        from: wanted,
-        to: produced,
-      });
-    }
-    return { bytes, mediaType: sniffed.mediaType };
-  }
-
   async function generateOne(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult> {
     const route = routeOf(id, call.model);
     const options = parseBflOptions(id, call.providerOptions, route, `${id}/${call.model.id}`);
@@ -300,7 +186,14 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
       );
     const format = call.outputFormat ?? call.model.defaults.outputFormat ?? 'png';
     const key = resolveKey(context);
-    const task = await submit(call, route, submitBody(call, route, options, format), key, context);
+    const task = await submitTask(call, route, submitBody(call, route, options, format), key, context, {
+      provider: id,
+      baseURL,
+      fetch: settings.fetch,
+      pollingHosts,
+      allowHttp,
+      apiKey: settings.apiKey,
+    });
     const ready = await pollUntilReady({
       provider: id,
       fetch: settings.fetch,
@@ -315,7 +208,14 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
       maxResponseBytes: 1024 * 1024,
     });
     const warnings: GenerationWarning[] = [];
-    const picture = await image(call, ready.sample, context, format, warnings, task.taskId);
+    const picture = await resultImage(call, ready.sample, context, format, warnings, task.taskId, {
+      provider: id,
+      fetch: settings.fetch,
+      resultHosts,
+      allowHttp,
+      downloadTimeoutMs: timing.downloadTimeoutMs,
+      maxImageBytes: timing.maxImageBytes,
+    });
     const seed = ready.seed ?? call.seed;
     return {
       images: [{ ...picture, ...(seed === undefined ? {} : { seed }) }],
