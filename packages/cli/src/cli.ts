@@ -81,7 +81,7 @@ export function createProgram(
     .option('-H, --host <host>', 'interface to listen on (default: config, $HOST, else 127.0.0.1)')
     .addHelpText(
       'after',
-      '\nProviders: the config\'s "providers" section, else OPENAI_API_KEY, STABILITY_API_KEY and GEMINI_API_KEY\nenable those providers; the offline local provider is always on. Images and the audit log go to ./pixelgate-data.',
+      '\nProviders: the config\'s "providers" section, else OPENAI_API_KEY, STABILITY_API_KEY, GEMINI_API_KEY,\nBFL_API_KEY, FAL_KEY and AWS credentials (AWS_ACCESS_KEY_ID or AWS_PROFILE, for Bedrock) enable those providers; the offline local provider is always on. Images and the audit log go to ./pixelgate-data.',
     )
     .action(async (flags: { config?: string; port?: number; host?: string }) => {
       const config = await configFrom(flags.config, io);

@@ -33,6 +33,10 @@ export const providersConfigSchema = z.strictObject({
     })
     .optional(),
   stability: z.strictObject({ apiKey: apiKeySetting, baseURL: baseUrlSetting }).optional(),
+  bfl: z.strictObject({ apiKey: apiKeySetting, baseURL: baseUrlSetting }).optional(),
+  fal: z.strictObject({ apiKey: apiKeySetting }).optional(),
+  /** Credentials come from the AWS default chain (environment, profile, SSO, instance role), never from this file. */
+  bedrock: z.strictObject({ region: z.string().min(1).optional(), endpoint: baseUrlSetting }).optional(),
   google: z
     .strictObject({
       api: z.enum(['gemini', 'vertex']).optional(),
