@@ -6,7 +6,7 @@ import { validationError } from '@pixelgate/core/provider-utils';
 import { z } from 'zod';
 import type { BedrockProviderData } from './bedrock-catalog.ts';
 
-/** Every Bedrock option; which family takes which is checked in {@link parseBedrockOptions}. */
+/** Every Bedrock option; which family takes which is checked per call. */
 export const bedrockOptionsSchema = z.strictObject({
   /** Nova Canvas and Titan: how strictly to follow the prompt, 1.1-10 (defaults 6.5 and 8). */
   cfg_scale: z.number().min(1.1).max(10).optional(),
