@@ -292,6 +292,21 @@ describe('BFL outcomes and failures', () => {
     await gateway.close();
   });
 
+  it('answers 429 with retry-after beyond the active-task limit, mapped to rate_limited', async () => {
+    await server.close();
+    server = await startFakeBflServer({ maxActiveTasks: 1, processingMs: 1_000 });
+    const provider = providerFor(server);
+    const first = provider.generate(callFor(provider, 'flux-dev'), testCallContext());
+    await new Promise<void>((resolve) => {
+      const check = () => (server.tasks.size >= 1 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    const error = await gatewayErrorOf(provider.generate(callFor(provider, 'flux-dev'), testCallContext()));
+    expect(BackendError.isBackendError(error) && error.reason).toBe('rate_limited');
+    expect(error.retryAfterMs).toBe(1_000);
+    expect((await first).images).toHaveLength(1);
+  });
+
   it('names BFL_API_KEY when no key is configured', async () => {
     const saved = process.env.BFL_API_KEY;
     delete process.env.BFL_API_KEY;
