@@ -2,10 +2,10 @@ import { GatewayError } from '@pixelgate/core/provider-utils';
 import type { BudgetBucket, BudgetReservation, RateLimitEntry } from '@pixelgate/core/spec';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, hasRedisServer, PrivateRedis } from './private-redis.ts';
 import { createRedisBudgetStore, type RedisBudgetStore } from './redis-budget-store.ts';
 import { checkRedisPrefix, commonHashTag, hashTagOf } from './redis-keys.ts';
 import { createRedisRateLimitStore, type RedisRateLimitStore } from './redis-rate-limit-store.ts';
-import { freePort, hasRedisServer, PrivateRedis } from './test-support/redis-server.ts';
 import { deletePrefix, redisTestUrl, testPrefix } from './test-support/redis-test-env.ts';
 
 const url = redisTestUrl ?? '';

@@ -13,13 +13,26 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Options of {@link PrivateRedis}. */
+export interface PrivateRedisOptions {
+  /**
+   * Keep data across restarts in this directory with an append-only file synced on every write
+   * (`appendfsync always`), as a deployment that must not forget spend would. Default: no
+   * persistence, so a restart starts empty, like a lost cache node.
+   */
+  dataDir?: string;
+}
+
 /**
  * A private redis-server on its own port, for tests that stop and restart Redis without touching
- * the machine's shared one. No persistence: a restart starts empty, like a lost cache node.
+ * the machine's shared one.
  */
 export class PrivateRedis {
   #process: ChildProcess | undefined;
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    readonly options: PrivateRedisOptions = {},
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -29,7 +42,17 @@ export class PrivateRedis {
   async start(): Promise<void> {
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        ...(this.options.dataDir
+          ? ['--dir', this.options.dataDir, '--appendonly', 'yes', '--appendfsync', 'always']
+          : ['--appendonly', 'no']),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.#process = child;
