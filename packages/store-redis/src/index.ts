@@ -19,3 +19,4 @@ export {
   type RedisRateLimitStore,
   type RedisRateLimitStoreOptions,
 } from './redis-rate-limit-store.ts';
+export { createRedisStores, type RedisStores, type RedisStoresOptions } from './redis-stores.ts';

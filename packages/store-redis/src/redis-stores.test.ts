@@ -6,6 +6,7 @@ import { freePort, hasRedisServer, PrivateRedis } from './private-redis.ts';
 import { createRedisBudgetStore, type RedisBudgetStore } from './redis-budget-store.ts';
 import { checkRedisPrefix, commonHashTag, hashTagOf } from './redis-keys.ts';
 import { createRedisRateLimitStore, type RedisRateLimitStore } from './redis-rate-limit-store.ts';
+import { createRedisStores } from './redis-stores.ts';
 import { deletePrefix, redisTestUrl, testPrefix } from './test-support/redis-test-env.ts';
 
 const url = redisTestUrl ?? '';
@@ -158,5 +159,19 @@ describe.skipIf(!redisTestUrl)('Redis down and back (a private redis-server)', a
       })
       .toBe(4);
     expect(warnings[1]).toMatch(/enforced/);
+  });
+});
+
+describe.skipIf(!redisTestUrl)('createRedisStores', () => {
+  it('gives both stores one connection, closed once', async () => {
+    const p = testPrefix();
+    const stores = createRedisStores({ url, prefix: p, leaseMs: 60_000 });
+    expect(stores.budgetStore.client).toBe(stores.rateLimitStore.client);
+    const [decision] = await stores.rateLimitStore.consume([entry('acme', 1)], Date.now());
+    expect(decision!.allowed).toBe(true);
+    expect('id' in (await stores.budgetStore.reserve([bucket('acme', 1)], 0.5, 'rsv_1'))).toBe(true);
+    await stores.close();
+    await expect.poll(() => stores.budgetStore.client.status).toBe('end');
+    await deletePrefix(url, p);
   });
 });
