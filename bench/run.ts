@@ -19,6 +19,13 @@ const suites: Array<{ name: string; file: string; fn: string; title: string }> =
   },
   { name: 'audit', file: 'audit.ts', fn: 'runAuditBench', title: 'Audit file sink throughput' },
   {
+    name: 'stores',
+    file: 'stores.ts',
+    fn: 'runStoresBench',
+    title:
+      'Shared stores (Redis, PostgreSQL) vs in-process ones, concurrency 16; audit writers into PostgreSQL',
+  },
+  {
     name: 'http',
     file: 'http.ts',
     fn: 'runHttpBench',

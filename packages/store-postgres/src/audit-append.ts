@@ -105,17 +105,15 @@ export async function appendBatch(
   items: ReadonlyArray<AppendItem>,
   policy: CheckpointPolicy,
 ): Promise<void> {
-  await client.query('BEGIN');
   try {
-    const { rows: heads } = await client.query<{
-      seq: string;
-      hash: string;
-      checkpoints: string;
-      checkpoint_seq: string;
-    }>(
-      `SELECT seq, hash, checkpoints, checkpoint_seq FROM ${schema}.audit_chain_head WHERE id = 1 FOR UPDATE`,
-    );
-    const row = heads[0]!;
+    // One round trip opens the transaction and takes the chain head's row lock (no parameters,
+    // so both statements travel as one simple query).
+    const opened = (await client.query(
+      `BEGIN; SELECT seq, hash, checkpoints, checkpoint_seq FROM ${schema}.audit_chain_head WHERE id = 1 FOR UPDATE`,
+    )) as unknown as Array<
+      pg.QueryResult<{ seq: string; hash: string; checkpoints: string; checkpoint_seq: string }>
+    >;
+    const row = opened[1]!.rows[0]!;
     const head: Head = {
       seq: Number(row.seq),
       hash: row.hash,
