@@ -1,10 +1,12 @@
 import { join, resolve } from 'node:path';
 import {
   type AuditSink,
+  type BudgetStore,
   createFilesystemStorage,
   createGateway,
   type Gateway,
   type ImageProvider,
+  type RateLimitStore,
   type StorageAdapter,
 } from '@pixelgate/core';
 import { createBedrockProvider } from '@pixelgate/provider-bedrock';
@@ -107,6 +109,9 @@ export interface CliGatewayOptions {
   /** Replaces the filesystem store (tests). */
   storageAdapter?: StorageAdapter;
   auditSink?: AuditSink;
+  /** Shared stores (`redis` in the config). */
+  budgetStore?: BudgetStore;
+  rateLimitStore?: RateLimitStore;
   /** Extra providers (tests point them at fake servers). */
   providers?: ImageProvider[];
 }
@@ -127,6 +132,8 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
     server: _s,
     dataDir: _d,
     auditLog: _l,
+    redis: _r,
+    postgres: _pg,
     models,
     mediaSigningKeys,
     ...gatewayConfig
@@ -143,5 +150,7 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
       options.storageAdapter ??
       createFilesystemStorage({ root: join(dataDirectory(config, options.cwd), 'images') }),
     ...(options.auditSink ? { auditSink: options.auditSink } : {}),
+    ...(options.budgetStore ? { budgetStore: options.budgetStore } : {}),
+    ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
   });
 }

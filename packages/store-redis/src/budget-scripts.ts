@@ -20,7 +20,8 @@ local function purge(bucket, leases, now)
   for _, id in ipairs(expired) do
     local held = tonumber(redis.call('HGET', bucket, 'h:' .. id) or '0')
     redis.call('HDEL', bucket, 'h:' .. id)
-    redis.call('HINCRBY', bucket, 'reserved', -held)
+    -- Never negate zero: Lua would send "-0", which HINCRBY refuses.
+    if held > 0 then redis.call('HINCRBY', bucket, 'reserved', -held) end
   end
   if #expired > 0 then redis.call('ZREMRANGEBYSCORE', leases, '-inf', now) end
 end
@@ -82,7 +83,7 @@ for i = 1, n do
   local held = redis.call('HGET', bucket, 'h:' .. id)
   if held then
     redis.call('HDEL', bucket, 'h:' .. id)
-    redis.call('HINCRBY', bucket, 'reserved', -tonumber(held))
+    if tonumber(held) > 0 then redis.call('HINCRBY', bucket, 'reserved', -tonumber(held)) end
     redis.call('ZREM', leases, id)
   end
   if actual > 0 then

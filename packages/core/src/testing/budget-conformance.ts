@@ -144,10 +144,15 @@ export function describeBudgetStoreConformance(options: BudgetStoreConformanceOp
       expect(await store.used(month.key)).toBeCloseTo(0.4, 9);
     });
 
-    it('grants a zero-dollar reservation even on a full budget', async () => {
+    it('grants, settles and releases zero-dollar reservations, even on a full budget', async () => {
       const month = bucket('tenant', 0);
-      expect(isRefusal(await store.reserve([month], 0, rid()))).toBe(false);
+      const free = await store.reserve([month], 0, rid());
+      expect(isRefusal(free)).toBe(false);
       expect(isRefusal(await store.reserve([month], 0.000001, rid()))).toBe(true);
+      await store.settle(free as BudgetReservation, 0);
+      const another = (await store.reserve([month], 0, rid())) as BudgetReservation;
+      await store.release(another);
+      expect(await store.used(month.key)).toBe(0);
     });
 
     it('settles to the real cost, lower or higher than the hold', async () => {
