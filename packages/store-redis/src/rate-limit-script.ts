@@ -32,12 +32,17 @@ for i = 1, n do
     allowed, all = 0, false
     remaining = math.max(0, limit - used)
     if cost <= limit then
-      local hits = redis.call('ZRANGE', log, 0, -1, 'WITHSCORES')
-      local freed = 0
-      for j = 1, #hits, 2 do
-        freed = freed + cost_of(hits[j])
-        retry = tonumber(hits[j + 1]) + window - now
-        if used - freed + cost <= limit then break end
+      -- Walk the oldest hits in pages (a large limit means a long log) until the request fits.
+      local freed, start, fits = 0, 0, false
+      while not fits do
+        local hits = redis.call('ZRANGE', log, start, start + 99, 'WITHSCORES')
+        if #hits == 0 then break end
+        for j = 1, #hits, 2 do
+          freed = freed + cost_of(hits[j])
+          retry = tonumber(hits[j + 1]) + window - now
+          if used - freed + cost <= limit then fits = true break end
+        end
+        start = start + 100
       end
     end
   end

@@ -9,7 +9,7 @@ const url = redisTestUrl ?? '';
 const DEAD_URL = 'redis://127.0.0.1:1';
 const prefixes = new WeakMap<object, string>();
 
-function budgetStore(prefix = testPrefix(), leaseMs = 400): RedisBudgetStore {
+function budgetStore(prefix = testPrefix(), leaseMs = 600_000): RedisBudgetStore {
   const store = createRedisBudgetStore({ url, prefix, leaseMs });
   prefixes.set(store, prefix);
   return store;
@@ -33,7 +33,7 @@ describe.skipIf(!redisTestUrl)('Redis stores on a real Redis', () => {
     createStore: () => budgetStore(),
     createPeer: (store) => budgetStore(prefixes.get(store)),
     createUnavailableStore: () => createRedisBudgetStore({ url: DEAD_URL, commandTimeoutMs: 500 }),
-    capabilities: { leaseMs: 400 },
+    leases: { leaseMs: 400, createStore: () => budgetStore(testPrefix(), 400) },
     cleanup: (stores) => cleanup(stores as RedisBudgetStore[]),
   });
   describeRateLimitStoreConformance({

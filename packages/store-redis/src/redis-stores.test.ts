@@ -175,3 +175,18 @@ describe.skipIf(!redisTestUrl)('createRedisStores', () => {
     await deletePrefix(url, p);
   });
 });
+
+describe.skipIf(!redisTestUrl)('Redis rate limits with a long log', () => {
+  it('finds the exact wait past the first page of hits', async () => {
+    const p = testPrefix();
+    const store = createRedisRateLimitStore({ url, prefix: p });
+    const t0 = Date.now();
+    const limit: RateLimitEntry = { ...entry('acme', 250), cost: 1 };
+    for (let index = 0; index < 250; index++) await store.consume([limit], t0 + index);
+    const [refused] = await store.consume([{ ...limit, cost: 150 }], t0 + 1000);
+    // 150 of the oldest hits must leave: the 150th is at t0 + 149.
+    expect(refused).toMatchObject({ allowed: false, remaining: 0, retryAfterMs: 60_000 + 149 - 1000 });
+    await store.close();
+    await deletePrefix(url, p);
+  });
+});

@@ -3,14 +3,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BudgetBucket, BudgetRefusal, BudgetReservation, BudgetStore } from '../budget/budget-store.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 
-/** Optional behaviour a budget store declares; each flag switches a group of checks on. */
-export interface BudgetStoreConformanceCapabilities {
-  /**
-   * Reservations are leases: a hold that is neither settled nor released is given back by the
-   * store itself after this many milliseconds (the store `createStore` returns must use it). Keep
-   * it short (a few hundred ms): the kit waits for the hold to go.
-   */
-  leaseMs?: number;
+/**
+ * Leases: a hold that is neither settled nor released is given back by the store itself after
+ * `leaseMs`. The kit runs its lease checks on a store from `createStore` made with that (short)
+ * lease, and every other check on the ordinary store, so a slow machine never sees a hold expire
+ * in the middle of an unrelated check.
+ */
+export interface BudgetStoreLeaseOptions {
+  /** A few hundred milliseconds: the kit waits for a hold to go. */
+  leaseMs: number;
+  /** A store on the same kind of backend whose holds last `leaseMs`. */
+  createStore(): BudgetStore | Promise<BudgetStore>;
 }
 
 /** Options of {@link describeBudgetStoreConformance}. */
@@ -29,7 +32,8 @@ export interface BudgetStoreConformanceOptions {
    * every operation fails closed with a GatewayError instead of granting or hanging.
    */
   createUnavailableStore?(): BudgetStore | Promise<BudgetStore>;
-  capabilities?: BudgetStoreConformanceCapabilities;
+  /** When the store's reservations are leases: how to get a store with a short lease. */
+  leases?: BudgetStoreLeaseOptions;
   /** Called after each test with that test's stores (e.g. to delete keys or close clients). */
   cleanup?(stores: BudgetStore[]): void | Promise<void>;
 }
@@ -68,8 +72,6 @@ async function expectGatewayError(promise: Promise<unknown>): Promise<GatewayErr
  * the gateway's own (`budget:tenant:<id>:...`), so a shared backend is safe.
  */
 export function describeBudgetStoreConformance(options: BudgetStoreConformanceOptions): void {
-  const capabilities = options.capabilities ?? {};
-
   describe(`budget store conformance: ${options.name}`, () => {
     let store: BudgetStore;
     let stores: BudgetStore[];
@@ -285,10 +287,17 @@ export function describeBudgetStoreConformance(options: BudgetStoreConformanceOp
       },
     );
 
-    it.runIf(capabilities.leaseMs !== undefined)(
+    const leased = async (): Promise<BudgetStore> => {
+      const short = await options.leases!.createStore();
+      stores.push(short);
+      return short;
+    };
+
+    it.runIf(options.leases !== undefined)(
       'gives back a hold nobody settles once its lease ends (a crashed process)',
       async () => {
-        const leaseMs = capabilities.leaseMs!;
+        const leaseMs = options.leases!.leaseMs;
+        const store = await leased();
         const month = bucket('tenant', 1);
         await store.reserve([month], 0.9, rid());
         expect(isRefusal(await store.reserve([month], 0.2, rid()))).toBe(true);
@@ -297,10 +306,11 @@ export function describeBudgetStoreConformance(options: BudgetStoreConformanceOp
       },
     );
 
-    it.runIf(capabilities.leaseMs !== undefined)(
+    it.runIf(options.leases !== undefined)(
       'still counts the real cost when a request settles after its lease ended',
       async () => {
-        const leaseMs = capabilities.leaseMs!;
+        const leaseMs = options.leases!.leaseMs;
+        const store = await leased();
         const month = bucket('tenant', 1);
         const held = (await store.reserve([month], 0.4, rid())) as BudgetReservation;
         await eventually(async () => (await store.used(month.key)) === 0, leaseMs * 20 + 2000);
