@@ -174,12 +174,13 @@ export async function runStoresBench(): Promise<Row[]> {
       auditSink: new MemoryAuditSink(),
     });
     await redis.close();
+    const signed = (ms: number) => `${ms >= 0 ? '+' : ''}${ms.toFixed(2)} ms`;
     for (const row of [base, file, redisOnly, shared]) {
       const { p50, ...rest } = row;
       rows.push({
         ...rest,
-        'p50 vs memory': `+${(p50 - base.p50).toFixed(2)} ms`,
-        'p50 vs memory+file': `${p50 - file.p50 >= 0 ? '+' : ''}${(p50 - file.p50).toFixed(2)} ms`,
+        'p50 vs memory': signed(p50 - base.p50),
+        'p50 vs memory+file': signed(p50 - file.p50),
       });
     }
     const pgWriters = `bench_${randomBytes(6).toString('hex')}`;
