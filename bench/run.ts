@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const suites: Array<{ name: string; file: string; fn: string; title: string }> = [
   {
-    name: 'gateway',
-    file: 'gateway.ts',
-    fn: 'runGatewayBench',
-    title: 'Provider direct vs gateway.generate() (full pipeline)',
+    name: 'production',
+    file: 'production.ts',
+    fn: 'runProductionBench',
+    title: 'Raw fetch vs the openai SDK vs pixelgate (minimal, production, HTTP server + openai SDK)',
   },
   {
     name: 'storage',
