@@ -176,6 +176,9 @@ describe('generate', () => {
     const model = await run(['generate', 'x', '--model', 'nope/nothing']);
     expect(model.code).toBe(2);
     expect(model.stderr).toMatch(/^pixelgate: MODEL_NOT_FOUND/);
+    // The CLI user lists models with the CLI, not with an HTTP route they may not be serving.
+    expect(model.stderr).toContain('`pixelgate models`');
+    expect(model.stderr).not.toContain('/v1/models');
     const quality = await run(['generate', 'x', '--model', 'local/placeholder-single', '--quality', 'high']);
     expect(quality.code).toBe(2);
     expect(quality.stderr).toMatch(/\(quality\)/);

@@ -77,7 +77,7 @@ describe('docs/compliance.md samples', () => {
     const auditSink = createFileAuditSink({
       dir: auditDir,
       signingKey: key.privateKeyPem,
-      durability: { batchMs: 5, maxBatch: 256 },
+      durability: { maxBatch: 256 },
       rotate: { maxBytes: 64 * 1024 * 1024, daily: true },
       checkpointEvery: { records: 1000, ms: 60_000 },
     });

@@ -2,9 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { appendFile, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type AuditCheckpoint,
+  chainAuditLine,
   generateAuditSigningKey,
   hashAuditEntry,
   signCheckpoint,
@@ -98,6 +99,52 @@ describe('createFileAuditSink', () => {
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     const ids = all.filter((e) => e.type === undefined).map((e) => e.requestId);
     expect(ids).toEqual(Array.from({ length: 500 }, (_, i) => `req_${i + 1}`));
+  });
+
+  it('writes a lone record at once: no batch timer, even with an old batchMs setting', async () => {
+    // An hour-long batchMs would hold this write for an hour if the sink still waited on a timer.
+    const s = sink({ durability: { batchMs: 3_600_000, maxBatch: 256 } });
+    await s.write(record(1));
+    expect(s.stats()).toMatchObject({ seq: 1, commits: 1 });
+    await s.write(record(2));
+    expect(s.stats()).toMatchObject({ seq: 2, commits: 2 });
+  });
+
+  it('groups the records that arrive during a sync into the next write (durable mode)', async () => {
+    const s = sink({ durability: { maxBatch: 16 }, checkpointEvery: 1000 });
+    await s.open();
+    const writes = Array.from({ length: 200 }, (_, i) => s.write(record(i + 1)));
+    await Promise.all(writes);
+    const { seq, commits } = s.stats();
+    expect(seq).toBe(200);
+    // The records queued while a sync ran share the next one, capped at maxBatch a write.
+    expect(commits).toBeLessThan(200);
+    expect(commits).toBeGreaterThanOrEqual(Math.ceil(200 / 16));
+    await s.close();
+    expect(await verify()).toMatchObject({ ok: true, records: 200 });
+  });
+
+  it('never resolves a write before its record is on disk', async () => {
+    const s = sink({ durability: 'fsync', checkpointEvery: 1000 });
+    const writes = Array.from({ length: 50 }, (_, i) =>
+      s.write(record(i + 1)).then(async () => {
+        // At the moment a write resolves, its record is in the file.
+        const all = (await Promise.all((await files()).map(lines))).flat();
+        return all.some((line) => line.includes(`"requestId":"req_${i + 1}"`));
+      }),
+    );
+    expect(await Promise.all(writes)).toEqual(Array(50).fill(true));
+  });
+
+  it('checkpoints on a timer started by the first unsigned record, and says so in the checkpoint', async () => {
+    const s = sink({ checkpointEvery: { records: 1000, ms: 20 } });
+    await s.write(record(1));
+    await vi.waitFor(() => expect(s.stats().checkpoints).toBe(1), { timeout: 10_000, interval: 10 });
+    const [file] = await files();
+    const checkpoint = JSON.parse((await lines(file!)).at(-1)!) as Record<string, unknown>;
+    expect(checkpoint).toMatchObject({ type: 'checkpoint', seq: 1, reason: 'interval', nextWithinMs: 20 });
+    // Idle: no record unsigned, so no further checkpoint is written.
+    expect(await verify()).toMatchObject({ ok: true, records: 1, unsignedTail: 0 });
   });
 
   it('keeps concurrent writes ordered with fsync per record', async () => {
@@ -238,7 +285,7 @@ describe('createFileAuditSink', () => {
     expect(() => createFileAuditSink({ dir, signingKey: rsa })).toThrow(/Ed25519/);
     expect(() =>
       createFileAuditSink({ dir, signingKey: key.privateKey, durability: { batchMs: -1, maxBatch: 0 } }),
-    ).toThrow(/batchMs/);
+    ).toThrow(/maxBatch/);
   });
 });
 
@@ -455,5 +502,24 @@ describe('audit record safety', () => {
       }),
     ).toThrow(/configured secret/);
     expect(() => assertAuditSafe({ bytes: new Uint8Array(3) })).toThrow(/binary/);
+  });
+});
+
+describe('chainAuditLine', () => {
+  it('gives the bytes of canonicalJson with hashAuditEntry, whatever keys sort around "hash"', () => {
+    const shapes: Array<Record<string, unknown>> = [
+      { ...record(1) },
+      { a: 1, z: [1, { y: 'x', b: null }] },
+      { hasa: 'before', hat: 'after', h: true },
+      {},
+    ];
+    for (const shape of shapes) {
+      const entry = { ...shape, seq: 7, prevHash: 'f'.repeat(64) };
+      const hash = hashAuditEntry(entry);
+      expect(chainAuditLine(shape, 7, 'f'.repeat(64))).toEqual({
+        line: canonicalJson({ ...entry, hash }),
+        hash,
+      });
+    }
   });
 });
