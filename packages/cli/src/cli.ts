@@ -141,13 +141,18 @@ export function createProgram(
   const audit = program.command('audit').description('Check and export the tamper-evident audit log.');
   audit
     .command('verify')
-    .description('Verify the hash chain and signed checkpoints of an audit log directory.')
-    .argument('<dir>', 'audit log directory (for serve: ./pixelgate-data/audit)')
+    .description(
+      'Verify an audit log directory (hash chain, signed checkpoints) or an evidence bundle exported from one (offline).',
+    )
+    .argument('<dir>', 'audit log directory (for serve: ./pixelgate-data/audit) or evidence bundle folder')
     .option(
       '--public-key <file>',
-      'PEM public key checkpoints must be signed with (default: the one serve wrote into <dir>)',
+      "PEM public key checkpoints must be signed with (default: the one serve wrote into <dir>, or the bundle's own)",
     )
-    .option('--allow-unsigned-tail', 'accept records after the last checkpoint (a log still being written)')
+    .option(
+      '--allow-unsigned-tail',
+      'accept any records after the last checkpoint (a live tail within the checkpoint interval is accepted without it)',
+    )
     .action(async (dir: string, flags: { publicKey?: string; allowUnsignedTail?: boolean }) => {
       setExitCode(await runAuditVerify(dir, flags, io));
     });
@@ -165,8 +170,15 @@ export function createProgram(
       '--public-key <file>',
       'PEM public key checkpoints must be signed with (default: the one serve wrote into <auditDir>)',
     )
+    .option(
+      '--signing-key <file>',
+      "PEM private key that signs the bundle's manifest (default: serve's audit-signing-key.pem beside <auditDir>, if there)",
+    )
     .action(
-      async (auditDir: string, flags: { from: string; to: string; out: string; publicKey?: string }) => {
+      async (
+        auditDir: string,
+        flags: { from: string; to: string; out: string; publicKey?: string; signingKey?: string },
+      ) => {
         setExitCode(await runAuditExport(auditDir, flags, io));
       },
     );

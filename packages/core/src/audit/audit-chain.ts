@@ -28,7 +28,7 @@ export interface AuditChainFields {
 export type ChainedAuditRecord = AuditRecord & AuditChainFields;
 
 /** Why a checkpoint was written. */
-export type CheckpointReason = 'count' | 'interval' | 'rotation' | 'close' | 'recovery' | 'flush';
+export type CheckpointReason = 'open' | 'count' | 'interval' | 'rotation' | 'close' | 'recovery' | 'flush';
 
 /**
  * A signed statement "the log held `seq` records ending in `hash`", written as its own line.

@@ -94,7 +94,7 @@ export class AuditLogWriter {
   }
 
   /**
-   * Reads the chain head from the newest files. A clean log is continued in its last file (with a
+   * Reads the chain head from the newest files; a new log gets its opening checkpoint. A clean log is continued in its last file (with a
    * recovery checkpoint if records were left unsigned); a partial last line (a crash mid-write) is
    * left as evidence and a new file opens with a signed recovery checkpoint naming it.
    */
@@ -110,6 +110,11 @@ export class AuditLogWriter {
       if (this.unsigned > 0) await this.#writeOut(this.#checkpointLine('recovery'));
     } else if (partial || this.unsigned > 0) {
       await this.#writeOut(await this.#startFile('recovery', partial));
+    } else if (!lastFile) {
+      // A new log opens with a checkpoint over nothing (seq 0): from its first line it names the
+      // key that signs it and the checkpoint interval, so its very first records can be verified
+      // as a live tail.
+      await this.#writeOut(await this.#startFile('open'));
     }
   }
 
@@ -248,6 +253,6 @@ export class AuditLogWriter {
       }
     }
     this.#current = { name, handle, size: 0, day: dayOf(now) };
-    return this.tail.seq > 0 || recovery ? this.#checkpointLine(reason, recovery) : '';
+    return this.tail.seq > 0 || recovery || reason === 'open' ? this.#checkpointLine(reason, recovery) : '';
   }
 }
