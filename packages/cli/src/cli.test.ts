@@ -485,7 +485,7 @@ describe('serve and audit', () => {
   });
 
   it('fails an empty log folder and a folder without a log, even with --public-key: zero records is not ok', async () => {
-    const { generateAuditSigningKey } = await import('@pixelgate/core');
+    const { generateAuditSigningKey } = await import('@pixelgate/core/audit');
     await writeFile(join(temp.dir, 'key.pem'), generateAuditSigningKey().publicKeyPem);
     await mkdir(join(temp.dir, 'empty'));
     const empty = await run(['audit', 'verify', 'empty', '--public-key', 'key.pem']);

@@ -1,14 +1,14 @@
 import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { GatewayError } from '@pixelgate/core';
 import {
   type AuditVerification,
   describeSignedExtent,
   exportEvidence,
-  GatewayError,
   isEvidenceBundle,
   verifyAuditLog,
   verifyEvidenceBundle,
-} from '@pixelgate/core';
+} from '@pixelgate/core/audit';
 import { AUDIT_PUBLIC_KEY_FILE } from '../audit-log.ts';
 import { type CliIo, EXIT, UsageError } from '../io.ts';
 
