@@ -39,6 +39,54 @@ const configOption = () =>
     'JSON config file (default: $PIXELGATE_CONFIG, else built-in defaults and the environment)',
   );
 
+/** `pixelgate audit verify` and `pixelgate audit export`. */
+function registerAuditCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  const audit = program.command('audit').description('Check and export the tamper-evident audit log.');
+  audit
+    .command('verify')
+    .description(
+      'Verify an audit log directory (hash chain, signed checkpoints) or an evidence bundle exported from one (offline).',
+    )
+    .argument('<dir>', 'audit log directory (for serve: ./pixelgate-data/audit) or evidence bundle folder')
+    .option(
+      '--public-key <file>',
+      "PEM public key checkpoints must be signed with (default: the one serve wrote into <dir>, or the bundle's own)",
+    )
+    .option(
+      '--allow-unsigned-tail',
+      'accept any records after the last checkpoint (a live tail within the checkpoint interval is accepted without it)',
+    )
+    .action(async (dir: string, flags: { publicKey?: string; allowUnsignedTail?: boolean }) => {
+      setExitCode(await runAuditVerify(dir, flags, io));
+    });
+  audit
+    .command('export')
+    .description('Export the records of a time range, with the evidence to verify them, into a folder.')
+    .argument('<auditDir>', 'audit log directory')
+    .requiredOption(
+      '--from <time>',
+      'start of the period, inclusive (YYYY-MM-DD in UTC, or an ISO 8601 time)',
+    )
+    .requiredOption('--to <time>', 'end of the period, exclusive')
+    .requiredOption('--out <dir>', 'folder to write the evidence bundle to')
+    .option(
+      '--public-key <file>',
+      'PEM public key checkpoints must be signed with (default: the one serve wrote into <auditDir>)',
+    )
+    .option(
+      '--signing-key <file>',
+      "PEM private key that signs the bundle's manifest (default: serve's audit-signing-key.pem beside <auditDir>, if there)",
+    )
+    .action(
+      async (
+        auditDir: string,
+        flags: { from: string; to: string; out: string; publicKey?: string; signingKey?: string },
+      ) => {
+        setExitCode(await runAuditExport(auditDir, flags, io));
+      },
+    );
+}
+
 /**
  * Builds the `pixelgate` program. Commands run through `setExitCode`, since commander's actions
  * cannot return a value; output goes through `io`, so the whole CLI runs in-process in tests.
@@ -138,50 +186,7 @@ export function createProgram(
       setExitCode(await runModels(modelsOptions, await configFrom(path, io), io));
     });
 
-  const audit = program.command('audit').description('Check and export the tamper-evident audit log.');
-  audit
-    .command('verify')
-    .description(
-      'Verify an audit log directory (hash chain, signed checkpoints) or an evidence bundle exported from one (offline).',
-    )
-    .argument('<dir>', 'audit log directory (for serve: ./pixelgate-data/audit) or evidence bundle folder')
-    .option(
-      '--public-key <file>',
-      "PEM public key checkpoints must be signed with (default: the one serve wrote into <dir>, or the bundle's own)",
-    )
-    .option(
-      '--allow-unsigned-tail',
-      'accept any records after the last checkpoint (a live tail within the checkpoint interval is accepted without it)',
-    )
-    .action(async (dir: string, flags: { publicKey?: string; allowUnsignedTail?: boolean }) => {
-      setExitCode(await runAuditVerify(dir, flags, io));
-    });
-  audit
-    .command('export')
-    .description('Export the records of a time range, with the evidence to verify them, into a folder.')
-    .argument('<auditDir>', 'audit log directory')
-    .requiredOption(
-      '--from <time>',
-      'start of the period, inclusive (YYYY-MM-DD in UTC, or an ISO 8601 time)',
-    )
-    .requiredOption('--to <time>', 'end of the period, exclusive')
-    .requiredOption('--out <dir>', 'folder to write the evidence bundle to')
-    .option(
-      '--public-key <file>',
-      'PEM public key checkpoints must be signed with (default: the one serve wrote into <auditDir>)',
-    )
-    .option(
-      '--signing-key <file>',
-      "PEM private key that signs the bundle's manifest (default: serve's audit-signing-key.pem beside <auditDir>, if there)",
-    )
-    .action(
-      async (
-        auditDir: string,
-        flags: { from: string; to: string; out: string; publicKey?: string; signingKey?: string },
-      ) => {
-        setExitCode(await runAuditExport(auditDir, flags, io));
-      },
-    );
+  registerAuditCommands(program, io, setExitCode);
 
   program
     .command('demo')
