@@ -43,7 +43,8 @@ describe('npm start', () => {
       for (const id of Object.values(STACK_MODELS)) expect(ids).toContain(id);
       await access(printed.auditDir);
 
-      process.kill(-child.pid!, 'SIGTERM');
+      // SIGTERM to npm alone, as a process manager sends it: the server must stop with it.
+      process.kill(child.pid!, 'SIGTERM');
       await stdoutClosed;
       expect(output).toContain('pixelgate full stack stopped');
       await expect(access(printed.auditDir)).rejects.toMatchObject({ code: 'ENOENT' });

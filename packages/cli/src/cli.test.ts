@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { sniffImage } from '@pixelgate/core';
@@ -176,6 +176,9 @@ describe('generate', () => {
     const model = await run(['generate', 'x', '--model', 'nope/nothing']);
     expect(model.code).toBe(2);
     expect(model.stderr).toMatch(/^pixelgate: MODEL_NOT_FOUND/);
+    // The CLI user lists models with the CLI, not with an HTTP route they may not be serving.
+    expect(model.stderr).toContain('`pixelgate models`');
+    expect(model.stderr).not.toContain('/v1/models');
     const quality = await run(['generate', 'x', '--model', 'local/placeholder-single', '--quality', 'high']);
     expect(quality.code).toBe(2);
     expect(quality.stderr).toMatch(/\(quality\)/);
@@ -340,6 +343,13 @@ describe('serve and audit', () => {
       body: JSON.stringify({ prompt: 'x', size: '100x300' }),
     });
     expect(refused.status).toBe(400);
+    // The log of a running server verifies without --allow-unsigned-tail, saying what is not signed yet.
+    const running = await run(['audit', 'verify', join('pixelgate-data', 'audit')]);
+    expect(running.code).toBe(0);
+    expect(running.stdout).toMatch(/^ok: 2 records, 1 signed checkpoints/);
+    expect(running.stdout).toMatch(
+      /^log opened by a checkpoint signed at \S+Z; 2 later record\(s\) chained but not yet checkpointed$/m,
+    );
     expect(await server.stop()).toBe(0);
     expect(server.memory.stderr()).toContain('pixelgate: stopped');
     await expect(fetch(`${server.url}/v1/models`)).rejects.toThrow();
@@ -348,6 +358,7 @@ describe('serve and audit', () => {
     const verified = await run(['audit', 'verify', auditDir]);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/^ok: 2 records, \d+ signed checkpoints/);
+    expect(verified.stdout).toMatch(/^verified through record 2, signed at \d{4}-\d\d-\d\dT[\d:.]+Z$/m);
 
     const exported = await run([
       'audit',
@@ -363,8 +374,29 @@ describe('serve and audit', () => {
     expect(exported.code).toBe(0);
     expect(exported.stdout).toContain('2 records');
     expect(await readdir(join(temp.dir, 'evidence'))).toEqual(
-      expect.arrayContaining(['records.jsonl', 'manifest.json', 'report.html']),
+      expect.arrayContaining(['records.jsonl', 'chain.jsonl', 'manifest.json', 'report.html']),
     );
+    expect(exported.stdout).toContain('(manifest signed)');
+    // The bundle is verified as a bundle, offline, not as an (empty) log.
+    const bundle = await run([
+      'audit',
+      'verify',
+      'evidence',
+      '--public-key',
+      join(auditDir, 'audit-public-key.pem'),
+    ]);
+    expect(bundle.code).toBe(0);
+    expect(bundle.stdout).toMatch(
+      /^ok: evidence bundle for .*: 2 records of the period, 6 files match the manifest \(signed\)/,
+    );
+    const records = join(temp.dir, 'evidence', 'records.jsonl');
+    await writeFile(
+      records,
+      (await readFile(records, 'utf8')).replace('"outcome":"success"', '"outcome":"failed"'),
+    );
+    const forged = await run(['audit', 'verify', 'evidence']);
+    expect(forged.code).toBe(1);
+    expect(forged.stdout).toMatch(/^FAILED: evidence bundle .*records.jsonl does not match its SHA-256/);
     const again = await run([
       'audit',
       'export',
@@ -399,7 +431,7 @@ describe('serve and audit', () => {
     await writeFile(path, content.replace('"outcome":"success"', '"outcome":"failure"'));
     const tampered = await run(['audit', 'verify', auditDir]);
     expect(tampered.code).toBe(1);
-    expect(tampered.stdout).toMatch(/first break: .*:1/);
+    expect(tampered.stdout).toMatch(/first break: .*:2 \(seq 1\)/); // line 1 is the opening checkpoint
   });
 
   it('serves concurrent requests, each with its own request id and audit record', async () => {
@@ -450,6 +482,19 @@ describe('serve and audit', () => {
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
+  });
+
+  it('fails an empty log folder and a folder without a log, even with --public-key: zero records is not ok', async () => {
+    const { generateAuditSigningKey } = await import('@pixelgate/core/audit');
+    await writeFile(join(temp.dir, 'key.pem'), generateAuditSigningKey().publicKeyPem);
+    await mkdir(join(temp.dir, 'empty'));
+    const empty = await run(['audit', 'verify', 'empty', '--public-key', 'key.pem']);
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toMatch(/^FAILED after 0 records/);
+    expect(empty.stdout).toContain('no audit log files');
+    const missing = await run(['audit', 'verify', 'nowhere', '--public-key', 'key.pem']);
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toBe('');
   });
 
   it('refuses audit commands on a missing log or key with one line, exit 2', async () => {

@@ -45,6 +45,80 @@ const configOption = () =>
     'JSON config file (default: $PIXELGATE_CONFIG, else built-in defaults and the environment)',
   );
 
+/** `pixelgate audit verify` and `pixelgate audit export`, over files or (`--postgres`) the database. */
+function registerAuditCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  const audit = program.command('audit').description('Check and export the tamper-evident audit log.');
+  audit
+    .command('verify')
+    .description(
+      'Verify an audit log directory (hash chain, signed checkpoints), an evidence bundle exported from one (offline), or the PostgreSQL audit log.',
+    )
+    .argument('[dir]', 'audit log directory (for serve: ./pixelgate-data/audit) or evidence bundle folder')
+    .option('--postgres <url>', 'verify the PostgreSQL audit log instead (needs --public-key)')
+    .addOption(configOption())
+    .option(
+      '--public-key <file>',
+      "PEM public key checkpoints must be signed with (default: the one serve wrote into <dir>, or the bundle's own)",
+    )
+    .option(
+      '--allow-unsigned-tail',
+      'accept any records after the last checkpoint (a live tail within the checkpoint interval is accepted without it)',
+    )
+    .action(
+      async (
+        dir: string | undefined,
+        flags: { publicKey?: string; allowUnsignedTail?: boolean; postgres?: string; config?: string },
+      ) => {
+        const { config: path, postgres, ...rest } = flags;
+        if (postgres || dir === undefined) {
+          const options = { ...rest, ...(postgres ? { postgres } : {}) };
+          setExitCode(await runAuditVerifyPostgres(options, await configFrom(path, io), io));
+          return;
+        }
+        setExitCode(await runAuditVerify(dir, rest, io));
+      },
+    );
+  audit
+    .command('export')
+    .description('Export the records of a time range, with the evidence to verify them, into a folder.')
+    .argument('[auditDir]', 'audit log directory')
+    .option('--postgres <url>', 'export from the PostgreSQL audit log instead (needs --public-key)')
+    .addOption(configOption())
+    .requiredOption('--from <time>', 'start of the period, inclusive (YYYY-MM-DD in UTC, or an ISO 8601 time)')
+    .requiredOption('--to <time>', 'end of the period, exclusive')
+    .requiredOption('--out <dir>', 'folder to write the evidence bundle to')
+    .option(
+      '--public-key <file>',
+      'PEM public key checkpoints must be signed with (default: the one serve wrote into <auditDir>)',
+    )
+    .option(
+      '--signing-key <file>',
+      "PEM private key that signs the bundle's manifest (default: serve's audit-signing-key.pem beside <auditDir>, if there)",
+    )
+    .action(
+      async (
+        auditDir: string | undefined,
+        flags: {
+          from: string;
+          to: string;
+          out: string;
+          publicKey?: string;
+          signingKey?: string;
+          postgres?: string;
+          config?: string;
+        },
+      ) => {
+        const { config: path, postgres, ...rest } = flags;
+        if (postgres || auditDir === undefined) {
+          const options = { ...rest, ...(postgres ? { postgres } : {}) };
+          setExitCode(await runAuditExportPostgres(options, await configFrom(path, io), io));
+          return;
+        }
+        setExitCode(await runAuditExport(auditDir, rest, io));
+      },
+    );
+}
+
 /**
  * Builds the `pixelgate` program. Commands run through `setExitCode`, since commander's actions
  * cannot return a value; output goes through `io`, so the whole CLI runs in-process in tests.
@@ -144,79 +218,7 @@ export function createProgram(
       setExitCode(await runModels(modelsOptions, await configFrom(path, io), io));
     });
 
-  const audit = program.command('audit').description('Check and export the tamper-evident audit log.');
-  audit
-    .command('verify')
-    .description('Verify the hash chain and signed checkpoints of an audit log directory (or database).')
-    .argument('[dir]', 'audit log directory (for serve: ./pixelgate-data/audit)')
-    .option('--postgres <url>', 'verify the PostgreSQL audit log instead (needs --public-key)')
-    .addOption(configOption())
-    .option(
-      '--public-key <file>',
-      'PEM public key checkpoints must be signed with (default: the one serve wrote into <dir>)',
-    )
-    .option('--allow-unsigned-tail', 'accept records after the last checkpoint (a log still being written)')
-    .action(
-      async (
-        dir: string | undefined,
-        flags: { publicKey?: string; allowUnsignedTail?: boolean; postgres?: string; config?: string },
-      ) => {
-        const { config: path, postgres, ...rest } = flags;
-        if (postgres || dir === undefined) {
-          setExitCode(
-            await runAuditVerifyPostgres(
-              { ...rest, ...(postgres ? { postgres } : {}) },
-              await configFrom(path, io),
-              io,
-            ),
-          );
-          return;
-        }
-        setExitCode(await runAuditVerify(dir, rest, io));
-      },
-    );
-  audit
-    .command('export')
-    .description('Export the records of a time range, with the evidence to verify them, into a folder.')
-    .argument('[auditDir]', 'audit log directory')
-    .option('--postgres <url>', 'export from the PostgreSQL audit log instead (needs --public-key)')
-    .addOption(configOption())
-    .requiredOption(
-      '--from <time>',
-      'start of the period, inclusive (YYYY-MM-DD in UTC, or an ISO 8601 time)',
-    )
-    .requiredOption('--to <time>', 'end of the period, exclusive')
-    .requiredOption('--out <dir>', 'folder to write the evidence bundle to')
-    .option(
-      '--public-key <file>',
-      'PEM public key checkpoints must be signed with (default: the one serve wrote into <auditDir>)',
-    )
-    .action(
-      async (
-        auditDir: string | undefined,
-        flags: {
-          from: string;
-          to: string;
-          out: string;
-          publicKey?: string;
-          postgres?: string;
-          config?: string;
-        },
-      ) => {
-        const { config: path, postgres, ...rest } = flags;
-        if (postgres || auditDir === undefined) {
-          setExitCode(
-            await runAuditExportPostgres(
-              { ...rest, ...(postgres ? { postgres } : {}) },
-              await configFrom(path, io),
-              io,
-            ),
-          );
-          return;
-        }
-        setExitCode(await runAuditExport(auditDir, rest, io));
-      },
-    );
+  registerAuditCommands(program, io, setExitCode);
 
   program
     .command('db')

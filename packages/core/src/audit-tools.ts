@@ -14,6 +14,7 @@ export type {
 export {
   AUDIT_FILE_PATTERN,
   auditKeyId,
+  chainAuditLine,
   fileStamp,
   GENESIS_HASH,
   generateAuditSigningKey,
@@ -36,6 +37,7 @@ export {
 } from './audit/audit-safety.ts';
 export { canonicalJson } from './audit/canonical-json.ts';
 export { renderEvidenceHtml } from './audit/cli/evidence-html.ts';
+export { EVIDENCE_FORMAT, type EvidenceManifest } from './audit/cli/evidence-manifest.ts';
 export {
   type EvidenceGroup,
   type EvidenceSummary,
@@ -45,13 +47,23 @@ export {
   type EvidenceBundle,
   type ExportEvidenceOptions,
   exportEvidence,
+  signManifest,
 } from './audit/cli/export-evidence.ts';
 export {
   type AuditBreak,
   type AuditPublicKeys,
+  type AuditTail,
   type AuditVerification,
+  DEFAULT_TAIL_GRACE_MS,
+  describeSignedExtent,
   formatAuditVerification,
   readPublicKeyFiles,
   type VerifyAuditLogOptions,
   verifyAuditLog,
 } from './audit/cli/verify-audit-log.ts';
+export {
+  type EvidenceBundleVerification,
+  isEvidenceBundle,
+  type VerifyEvidenceBundleOptions,
+  verifyEvidenceBundle,
+} from './audit/cli/verify-evidence-bundle.ts';

@@ -32,10 +32,14 @@ export function exitCodeFor(error: GatewayError): number {
     : EXIT.failure;
 }
 
-/** The one line printed for a failed request: code, field, message; never a stack. */
+/**
+ * The one line printed for a failed request: code, field, message; never a stack. The gateway's
+ * messages point HTTP clients at `GET /v1/models`; a CLI user lists models with `pixelgate models`.
+ */
 export function formatGatewayError(error: GatewayError): string {
   const reason = typeof error.details?.reason === 'string' ? ` [${error.details.reason}]` : '';
-  return `pixelgate: ${error.code}${reason}${error.param ? ` (${error.param})` : ''}: ${error.message}\n`;
+  const message = error.message.replace(/GET \/v1\/models/g, '`pixelgate models`');
+  return `pixelgate: ${error.code}${reason}${error.param ? ` (${error.param})` : ''}: ${message}\n`;
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 } from 'node:crypto';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { AuditRecord } from './audit-record.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson, canonicalMembers } from './canonical-json.ts';
 
 /** The `prevHash` of the first record of a log. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -28,7 +28,7 @@ export interface AuditChainFields {
 export type ChainedAuditRecord = AuditRecord & AuditChainFields;
 
 /** Why a checkpoint was written. */
-export type CheckpointReason = 'count' | 'interval' | 'rotation' | 'close' | 'recovery' | 'flush';
+export type CheckpointReason = 'open' | 'count' | 'interval' | 'rotation' | 'close' | 'recovery' | 'flush';
 
 /**
  * A signed statement "the log held `seq` records ending in `hash`", written as its own line.
@@ -43,6 +43,12 @@ export interface AuditCheckpoint {
   keyId: string;
   timestamp: string;
   reason: CheckpointReason;
+  /**
+   * The writer's promise that every record is covered by a checkpoint within this many
+   * milliseconds of being written (its checkpoint timer). A verifier uses it to tell a live log's
+   * unsigned tail from one a stopped writer left behind.
+   */
+  nextWithinMs?: number;
   /** Set on the checkpoint a restarted sink writes after a crash that left a partial line. */
   recovery?: { file: string; partialBytes: number };
   /** Ed25519 signature (base64) over the canonical JSON of every other field. */
@@ -53,6 +59,33 @@ export interface AuditCheckpoint {
 export function hashAuditEntry(entry: Omit<ChainedAuditRecord, 'hash'> | Record<string, unknown>): string {
   const { hash: _ignored, ...rest } = entry as Record<string, unknown>;
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+/**
+ * A record's log line and hash at position `seq` after `prevHash`: the same bytes as
+ * `canonicalJson({ ...record, seq, prevHash, hash })` with `hash = hashAuditEntry(...)`, but each
+ * member is serialized once (the hash covers every member but `hash`, which is then slotted into
+ * its sorted place).
+ */
+export function chainAuditLine(
+  record: AuditRecord | Record<string, unknown>,
+  seq: number,
+  prevHash: string,
+): { line: string; hash: string } {
+  const members = canonicalMembers({
+    ...(record as Record<string, unknown>),
+    hash: undefined,
+    seq,
+    prevHash,
+  });
+  const texts = members.map(([, text]) => text);
+  const hash = createHash('sha256')
+    .update(`{${texts.join(',')}}`)
+    .digest('hex');
+  let at = members.findIndex(([key]) => key > 'hash');
+  if (at < 0) at = members.length;
+  texts.splice(at, 0, `"hash":"${hash}"`);
+  return { line: `{${texts.join(',')}}`, hash };
 }
 
 /** Accepts a KeyObject or PEM text; an Ed25519 key is required. */

@@ -36,6 +36,25 @@ function* strings(value: unknown, path: string): Generator<[string, string]> {
   }
 }
 
+/** Every string of a value (keys included), without building the paths: the fast check's input. */
+function collectTexts(value: unknown, out: string[]): void {
+  if (typeof value === 'string') {
+    out.push(value);
+  } else if (Array.isArray(value)) {
+    for (const item of value) collectTexts(item, out);
+  } else if (value !== null && typeof value === 'object') {
+    if (ArrayBuffer.isView(value)) {
+      out.push('\u0000binary');
+      return;
+    }
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      out.push(key);
+      collectTexts((value as Record<string, unknown>)[key], out);
+    }
+  }
+}
+
 /**
  * Throws when an audit record carries what must never be kept: raw bytes, a `data:` URL, a base64
  * run longer than `maxBase64Run` (an image or file smuggled in), a known secret format (cloud and
@@ -57,10 +76,12 @@ export function assertAuditSafe(
       `Audit record field "${path.replace(/#key$/, '')}" ${what}; it must not be kept in the audit log.`,
     );
   };
-  const all = [...strings(record, '')];
   // One pass over all the text first: records are almost always clean, and the secret patterns
-  // are cheaper on one string than on fifty small ones.
-  const joined = all.map(([, text]) => text).join('\n');
+  // are cheaper on one string than on fifty small ones. Field paths are only built for a record
+  // that fails this check.
+  const texts: string[] = [];
+  collectTexts(record, texts);
+  const joined = texts.join('\n');
   const suspicious =
     joined.includes('\u0000binary') ||
     /data:[\w.+-]+\/[\w.+-]+;base64,/i.test(joined) ||
@@ -73,7 +94,7 @@ export function assertAuditSafe(
     }) ||
     (options.secrets ?? []).some((secret) => secret.length >= 6 && joined.includes(secret));
   if (!suspicious) return;
-  for (const [path, text] of all) {
+  for (const [path, text] of strings(record, '')) {
     if (text === '\u0000binary') fail(path, 'holds binary data');
     if (/data:[\w.+-]+\/[\w.+-]+;base64,/i.test(text)) fail(path, 'holds a data URL');
     if (base64Run.test(text)) fail(path, `holds a base64-like run longer than ${maxRun} characters`);

@@ -42,3 +42,16 @@ function serialize(value: unknown, seen: Set<object>): string {
       throw new TypeError(`Canonical JSON cannot represent a ${typeof value}.`);
   }
 }
+
+/**
+ * The canonical members of a plain object (`"key":value` texts in canonical key order, `undefined`
+ * members left out), so a caller can hash the object and then insert one more member without
+ * serializing everything twice: `{${members.join(',')}}` is `canonicalJson(object)`.
+ */
+export function canonicalMembers(object: Record<string, unknown>): Array<[key: string, text: string]> {
+  const seen = new Set<object>([object]);
+  return Object.keys(object)
+    .filter((key) => object[key] !== undefined)
+    .sort()
+    .map((key) => [key, `${JSON.stringify(key)}:${serialize(object[key], seen)}`]);
+}

@@ -2,9 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { appendFile, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type AuditCheckpoint,
+  chainAuditLine,
   generateAuditSigningKey,
   hashAuditEntry,
   signCheckpoint,
@@ -73,10 +74,12 @@ describe('createFileAuditSink', () => {
     const content = await lines(file!);
     const entries = content.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(content.every((line, i) => canonicalJson(entries[i]) === line)).toBe(true);
+    // A new log opens with a checkpoint over nothing, which names the key from the first line.
     expect(entries.filter((e) => e.type === 'checkpoint').map((e) => [e.n, e.seq, e.reason])).toEqual([
-      [1, 5, 'count'],
-      [2, 10, 'count'],
-      [3, 12, 'close'],
+      [1, 0, 'open'],
+      [2, 5, 'count'],
+      [3, 10, 'count'],
+      [4, 12, 'close'],
     ]);
     const records = entries.filter((e) => e.type === undefined);
     expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
@@ -84,7 +87,7 @@ describe('createFileAuditSink', () => {
     expect(records[1]!.prevHash).toBe(records[0]!.hash);
     expect(records[3]!.hash).toBe(hashAuditEntry(records[3]!));
     const result = await verify();
-    expect(result).toMatchObject({ ok: true, records: 12, checkpoints: 3, lastSeq: 12, keyIds: [key.keyId] });
+    expect(result).toMatchObject({ ok: true, records: 12, checkpoints: 4, lastSeq: 12, keyIds: [key.keyId] });
   });
 
   it('keeps 500 concurrent writes ordered in one valid chain (batched)', async () => {
@@ -98,6 +101,52 @@ describe('createFileAuditSink', () => {
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     const ids = all.filter((e) => e.type === undefined).map((e) => e.requestId);
     expect(ids).toEqual(Array.from({ length: 500 }, (_, i) => `req_${i + 1}`));
+  });
+
+  it('writes a lone record at once: no batch timer, even with an old batchMs setting', async () => {
+    // An hour-long batchMs would hold this write for an hour if the sink still waited on a timer.
+    const s = sink({ durability: { batchMs: 3_600_000, maxBatch: 256 } });
+    await s.write(record(1));
+    expect(s.stats()).toMatchObject({ seq: 1, commits: 1 });
+    await s.write(record(2));
+    expect(s.stats()).toMatchObject({ seq: 2, commits: 2 });
+  });
+
+  it('groups the records that arrive during a sync into the next write (durable mode)', async () => {
+    const s = sink({ durability: { maxBatch: 16 }, checkpointEvery: 1000 });
+    await s.open();
+    const writes = Array.from({ length: 200 }, (_, i) => s.write(record(i + 1)));
+    await Promise.all(writes);
+    const { seq, commits } = s.stats();
+    expect(seq).toBe(200);
+    // The records queued while a sync ran share the next one, capped at maxBatch a write.
+    expect(commits).toBeLessThan(200);
+    expect(commits).toBeGreaterThanOrEqual(Math.ceil(200 / 16));
+    await s.close();
+    expect(await verify()).toMatchObject({ ok: true, records: 200 });
+  });
+
+  it('never resolves a write before its record is on disk', async () => {
+    const s = sink({ durability: 'fsync', checkpointEvery: 1000 });
+    const writes = Array.from({ length: 50 }, (_, i) =>
+      s.write(record(i + 1)).then(async () => {
+        // At the moment a write resolves, its record is in the file.
+        const all = (await Promise.all((await files()).map(lines))).flat();
+        return all.some((line) => line.includes(`"requestId":"req_${i + 1}"`));
+      }),
+    );
+    expect(await Promise.all(writes)).toEqual(Array(50).fill(true));
+  });
+
+  it('checkpoints on a timer started by the first unsigned record, and says so in the checkpoint', async () => {
+    const s = sink({ checkpointEvery: { records: 1000, ms: 20 } });
+    await s.write(record(1));
+    await vi.waitFor(() => expect(s.stats().checkpoints).toBe(2), { timeout: 10_000, interval: 10 });
+    const [file] = await files();
+    const checkpoint = JSON.parse((await lines(file!)).at(-1)!) as Record<string, unknown>;
+    expect(checkpoint).toMatchObject({ type: 'checkpoint', seq: 1, reason: 'interval', nextWithinMs: 20 });
+    // Idle: no record unsigned, so no further checkpoint is written.
+    expect(await verify()).toMatchObject({ ok: true, records: 1, unsignedTail: 0 });
   });
 
   it('keeps concurrent writes ordered with fsync per record', async () => {
@@ -167,7 +216,7 @@ describe('createFileAuditSink', () => {
     expect(before.ok).toBe(false);
     expect(before.firstBroken).toMatchObject({
       file,
-      line: 8,
+      line: 9,
       reason: expect.stringMatching(/partial last line/),
     });
     expect(before.records).toBe(7);
@@ -186,11 +235,13 @@ describe('createFileAuditSink', () => {
   it('covers an unsigned tail after a crash between checkpoints', async () => {
     const crashed = createFileAuditSink({ dir, signingKey: key.privateKey, checkpointEvery: 100 });
     for (let i = 1; i <= 4; i++) await crashed.write(record(i));
-    expect((await verify()).firstBroken?.reason).toMatch(/no signed checkpoint/);
+    expect((await verify()).firstBroken?.reason).toMatch(
+      /^4 record\(s\) after the last signed checkpoint, from a writer without a checkpoint timer/,
+    );
     expect(await verify({ allowUnsignedTail: true })).toMatchObject({ ok: true, unsignedTail: 4 });
     const restarted = sink();
     await restarted.open();
-    expect(await verify()).toMatchObject({ ok: true, records: 4, checkpoints: 1 });
+    expect(await verify()).toMatchObject({ ok: true, records: 4, checkpoints: 2 });
   });
 
   it('scrubs base64 and secrets from records by default and marks them', async () => {
@@ -238,7 +289,7 @@ describe('createFileAuditSink', () => {
     expect(() => createFileAuditSink({ dir, signingKey: rsa })).toThrow(/Ed25519/);
     expect(() =>
       createFileAuditSink({ dir, signingKey: key.privateKey, durability: { batchMs: -1, maxBatch: 0 } }),
-    ).toThrow(/batchMs/);
+    ).toThrow(/maxBatch/);
   });
 });
 
@@ -455,5 +506,24 @@ describe('audit record safety', () => {
       }),
     ).toThrow(/configured secret/);
     expect(() => assertAuditSafe({ bytes: new Uint8Array(3) })).toThrow(/binary/);
+  });
+});
+
+describe('chainAuditLine', () => {
+  it('gives the bytes of canonicalJson with hashAuditEntry, whatever keys sort around "hash"', () => {
+    const shapes: Array<Record<string, unknown>> = [
+      { ...record(1) },
+      { a: 1, z: [1, { y: 'x', b: null }] },
+      { hasa: 'before', hat: 'after', h: true },
+      {},
+    ];
+    for (const shape of shapes) {
+      const entry = { ...shape, seq: 7, prevHash: 'f'.repeat(64) };
+      const hash = hashAuditEntry(entry);
+      expect(chainAuditLine(shape, 7, 'f'.repeat(64))).toEqual({
+        line: canonicalJson({ ...entry, hash }),
+        hash,
+      });
+    }
   });
 });

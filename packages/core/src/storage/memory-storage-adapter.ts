@@ -65,8 +65,11 @@ function copyInfo(info: StoredObjectInfo): StoredObjectInfo {
 
 /**
  * Keeps objects in process memory: the zero-setup default for tests, demos and single-process
- * servers that only hand out base64. Bytes are copied on put, so a caller reusing its buffer
- * cannot change a stored object.
+ * servers that only hand out base64. Who owns the bytes: a `Uint8Array` given to `put` is kept as
+ * it is, not copied (the gateway stores every image it returns, and a copy per image doubled the
+ * memory an image costs), so it belongs to the store from then on and the caller must not change
+ * it (see `StorageAdapter.put`); a stream's chunks are copied, since a producer may reuse them.
+ * `get` hands out a copy, so a reader can never change a stored object.
  */
 export function createMemoryStorage(
   options: MemoryStorageOptions = {},
@@ -91,7 +94,7 @@ export function createMemoryStorage(
         throwIfAborted(putOptions.signal);
         if (body instanceof Uint8Array) {
           if (body.byteLength > maxObjectBytes) throw objectTooLarge(maxObjectBytes);
-          bytes = body.slice();
+          bytes = body; // handed over, see above: no copy
         } else {
           bytes = await collect(body, maxObjectBytes, putOptions.signal);
         }

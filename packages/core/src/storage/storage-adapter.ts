@@ -92,7 +92,12 @@ export interface StoredObject {
 export interface StorageAdapter {
   /** Adapter id for logs and audit records (`memory`, `filesystem`, `s3`). */
   readonly id: string;
-  /** Stores bytes or a stream under a key. Must not leave a partial object visible on failure. */
+  /**
+   * Stores bytes or a stream under a key. Must not leave a partial object visible on failure.
+   * A `Uint8Array` body is handed over: the adapter may keep it as it is (the memory adapter
+   * does, to avoid copying every image), so the caller must not change it after `put`; a caller
+   * that reuses its buffer passes a copy. Bytes read back through `get` are the caller's own.
+   */
   put(
     key: string,
     body: Uint8Array | ReadableStream<Uint8Array>,

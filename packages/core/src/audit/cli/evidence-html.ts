@@ -48,23 +48,36 @@ function barChart(title: string, data: Array<[string, number]>, color = '#1565c0
   return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg role="img" aria-label="${escapeHtml(title)}" width="${labelWidth + barWidth + 60}" height="${height}" viewBox="0 0 ${labelWidth + barWidth + 60} ${height}">${rows}</svg></figure>`;
 }
 
-/** A vertical bar chart of records per day. */
+/**
+ * A vertical bar chart of records per day, each bar labelled with its count; bars are at most 64 px
+ * wide, so a one-day period shows one labelled bar rather than a block across the chart.
+ */
 function dayChart(byDay: Record<string, number>): string {
   const days = Object.entries(byDay);
   if (days.length === 0) return '';
   const max = Math.max(...days.map(([, value]) => value), 1);
   const width = 640;
-  const height = 160;
+  const height = 180;
   const step = width / days.length;
+  const barWidth = Math.max(1, Math.min(64, step - 2));
   const bars = days
     .map(([day, value], index) => {
-      const h = Math.max(1, Math.round((value / max) * (height - 30)));
-      return `<rect x="${(index * step + 1).toFixed(1)}" y="${height - 20 - h}" width="${Math.max(1, step - 2).toFixed(1)}" height="${h}" fill="#1565c0"><title>${escapeHtml(day)}: ${value}</title></rect>`;
+      const h = Math.max(1, Math.round((value / max) * (height - 50)));
+      const x = index * step + (step - barWidth) / 2;
+      const label =
+        days.length <= 31
+          ? `<text x="${(x + barWidth / 2).toFixed(1)}" y="${height - 24 - h}" text-anchor="middle">${value}</text>`
+          : '';
+      return `<rect x="${x.toFixed(1)}" y="${height - 20 - h}" width="${barWidth.toFixed(1)}" height="${h}" fill="#1565c0"><title>${escapeHtml(day)}: ${value}</title></rect>${label}`;
     })
     .join('');
   const first = escapeHtml(days[0]![0]);
   const last = escapeHtml(days[days.length - 1]![0]);
-  return `<figure><figcaption>Requests per day</figcaption><svg role="img" aria-label="Requests per day" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${bars}<text x="0" y="${height - 4}">${first}</text><text x="${width}" y="${height - 4}" text-anchor="end">${last}</text></svg></figure>`;
+  const axis =
+    days.length === 1
+      ? `<text x="${width / 2}" y="${height - 4}" text-anchor="middle">${first}</text>`
+      : `<text x="0" y="${height - 4}">${first}</text><text x="${width}" y="${height - 4}" text-anchor="end">${last}</text>`;
+  return `<figure><figcaption>Requests per day</figcaption><svg role="img" aria-label="Requests per day" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${bars}${axis}</svg></figure>`;
 }
 
 function groupTable(title: string, groups: EvidenceSummary['byTenant']): string {
@@ -119,7 +132,7 @@ code{font-size:12px;word-break:break-all}dl{display:grid;grid-template-columns:m
 <dt>Signing keys</dt><dd>${escapeHtml(v.keyIds.join(', ') || 'none')}</dd>
 <dt>Requests</dt><dd>${summary.totals.records}</dd>
 <dt>Images</dt><dd>${summary.totals.images}</dd>
-<dt>Cost</dt><dd>$${summary.totals.costUsd.toFixed(4)}${summary.totals.unpriced ? ` (${summary.totals.unpriced} requests without a price)` : ''}</dd>
+<dt>Cost</dt><dd>$${summary.totals.costUsd.toFixed(4)}${summary.totals.unpriced ? ` (${summary.totals.unpriced} requests with images but without a price)` : ''}</dd>
 </dl>
 <h2>Integrity</h2>
 ${status}
@@ -138,17 +151,17 @@ ${groupTable('By model', summary.byModel)}
       .join('') || '<tr><td colspan="2">None</td></tr>'
   }</tbody></table>
 <h2>Blocked, rejected and failed requests</h2>
-<table><thead><tr><th>Time</th><th>Request</th><th>Tenant</th><th>Model</th><th>Outcome</th><th>Error</th><th>Labels</th></tr></thead><tbody>${
+<table><thead><tr><th>Time</th><th>Request</th><th>Tenant</th><th>Model</th><th>Outcome</th><th>Error</th><th>Field</th><th>Message</th><th>Labels</th></tr></thead><tbody>${
     summary.notable
       .map(
         (item) =>
-          `<tr><td>${escapeHtml(item.timestamp)}</td><td><code>${escapeHtml(item.requestId)}</code></td><td>${escapeHtml(item.tenantId)}</td><td>${escapeHtml(item.model)}</td><td>${escapeHtml(item.outcome)}</td><td>${escapeHtml(item.errorCode ?? '')}</td><td>${escapeHtml(item.labels.join(', '))}</td></tr>`,
+          `<tr><td>${escapeHtml(item.timestamp)}</td><td><code>${escapeHtml(item.requestId)}</code></td><td>${escapeHtml(item.tenantId)}</td><td>${escapeHtml(item.model)}</td><td>${escapeHtml(item.outcome)}</td><td>${escapeHtml(item.errorCode ?? '')}</td><td>${escapeHtml(item.errorParam ?? '')}</td><td>${escapeHtml(item.errorMessage ?? '')}</td><td>${escapeHtml(item.labels.join(', '))}</td></tr>`,
       )
-      .join('') || '<tr><td colspan="7">None</td></tr>'
+      .join('') || '<tr><td colspan="9">None</td></tr>'
   }</tbody></table>${summary.notableOmitted ? `<p>${summary.notableOmitted} more in records.jsonl.</p>` : ''}
 <h2>Bundle files (SHA-256)</h2>
 <table><thead><tr><th>File</th><th>SHA-256</th></tr></thead><tbody>${fileRows}</tbody></table>
-<p>Check this bundle with <code>pixelgate audit verify</code> against the original log directory and the public key(s) above; the records file holds the period's records with their chain fields.</p>
+<p>This bundle proves itself offline: <code>records.jsonl</code> holds the period's records, <code>chain.jsonl</code> the stretch of the log that links them to a signed checkpoint, and <code>manifest.json</code> the SHA-256 of every file (signed when the exporter had the signing key). Check it with <code>pixelgate audit verify &lt;this folder&gt; --public-key &lt;key.pem&gt;</code>, using a copy of the public key kept apart from the bundle.</p>
 </body>
 </html>
 `;

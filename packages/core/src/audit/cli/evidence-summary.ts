@@ -17,6 +17,10 @@ export interface EvidenceSummary {
     keyIds: string[];
     firstBroken?: { file: string; line: number; seq?: number; reason: string };
   };
+  /**
+   * `unpriced`: requests that produced images (success or partial) without a price; refused and
+   * failed requests without one cost nothing and are not counted.
+   */
   totals: { records: number; images: number; costUsd: number; unpriced: number };
   byTenant: Record<string, EvidenceGroup>;
   byModel: Record<string, EvidenceGroup>;
@@ -33,6 +37,9 @@ export interface EvidenceSummary {
     outcome: string;
     labels: string[];
     errorCode?: string;
+    /** The error's message and offending field, as recorded (plain words, never a value). */
+    errorMessage?: string;
+    errorParam?: string;
   }>;
   /** Notable requests beyond the first 500. */
   notableOmitted: number;
@@ -65,8 +72,9 @@ export class EvidenceSummaryBuilder {
     };
     this.totals.records++;
     this.totals.images += images;
-    if (usd === undefined) this.totals.unpriced++;
-    else this.totals.costUsd = Math.round((this.totals.costUsd + usd) * 1e6) / 1e6;
+    if (usd === undefined) {
+      if (outcome === 'success' || outcome === 'partial') this.totals.unpriced++;
+    } else this.totals.costUsd = Math.round((this.totals.costUsd + usd) * 1e6) / 1e6;
     const tenant = String(record.tenantId ?? '(none)');
     const model = String(record.model ?? record.requestedModel ?? '(none)');
     const tenantGroup = this.byTenant[tenant] ?? emptyGroup();
@@ -79,7 +87,7 @@ export class EvidenceSummaryBuilder {
     for (const label of Array.isArray(record.labels) ? record.labels : []) {
       this.byLabel[String(label)] = (this.byLabel[String(label)] ?? 0) + 1;
     }
-    const error = record.error as { code?: string } | undefined;
+    const error = record.error as { code?: string; message?: string; param?: string } | undefined;
     if (error?.code) this.byErrorCode[error.code] = (this.byErrorCode[error.code] ?? 0) + 1;
     if (outcome === 'blocked' || outcome === 'rejected' || outcome === 'failed') {
       if (this.notable.length < 500) {
@@ -91,6 +99,8 @@ export class EvidenceSummaryBuilder {
           outcome,
           labels: Array.isArray(record.labels) ? record.labels.map(String) : [],
           ...(error?.code ? { errorCode: error.code } : {}),
+          ...(typeof error?.message === 'string' ? { errorMessage: error.message } : {}),
+          ...(typeof error?.param === 'string' ? { errorParam: error.param } : {}),
         });
       } else {
         this.notableOmitted++;

@@ -6,9 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateAuditSigningKey } from '../audit-chain.ts';
 import { auditRecordSchema } from '../audit-record.ts';
 import { promptForAudit } from '../audit-safety.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import { createFileAuditSink } from '../file-audit-sink.ts';
 import { escapeHtml } from './evidence-html.ts';
 import { exportEvidence } from './export-evidence.ts';
+import { verifyEvidenceBundle } from './verify-evidence-bundle.ts';
 
 const key = generateAuditSigningKey();
 let root: string;
@@ -115,6 +117,7 @@ describe('exportEvidence', () => {
     expect(Object.keys(bundle.files).sort()).toEqual(
       [
         `public-keys/${key.keyId.replace(':', '_')}.pem`,
+        'chain.jsonl',
         'records.jsonl',
         'report.html',
         'summary.json',
@@ -130,7 +133,8 @@ describe('exportEvidence', () => {
 
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
     expect(summary.verification).toMatchObject({ ok: true, records: 6, keyIds: [key.keyId] });
-    expect(summary.totals).toEqual({ records: 4, images: 3, costUsd: 0.08, unpriced: 2 });
+    // The blocked and the failed request carry no price and produced nothing: they are not "unpriced".
+    expect(summary.totals).toEqual({ records: 4, images: 3, costUsd: 0.08, unpriced: 0 });
     expect(summary.byOutcome).toEqual({ blocked: 1, failed: 1, success: 2 });
     expect(summary.byLabel).toEqual({ 'blocklist:weapons': 1, 'pii:email': 2 });
     expect(summary.byTenant.acme).toEqual({ records: 1, images: 2, costUsd: 0.08, outcomes: { success: 1 } });
@@ -154,6 +158,7 @@ describe('exportEvidence', () => {
         outcome: 'failed',
         labels: [],
         errorCode: 'BACKEND_ERROR',
+        errorMessage: 'upstream failed',
       },
     ]);
 
@@ -216,7 +221,108 @@ describe('exportEvidence', () => {
     ).rejects.toMatchObject({ param: 'out' });
   });
 
+  it('renders a one-day chart with its value, and the message and field of refused requests', async () => {
+    const out = join(root, 'bundle');
+    await exportEvidence({ dir, from: '2026-11-21', to: '2026-11-22', out, publicKeys: [key.publicKeyPem] });
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    const chart = /<figcaption>Requests per day<\/figcaption>(<svg[\s\S]*?<\/svg>)/.exec(html)![1]!;
+    const bars = [...chart.matchAll(/<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)];
+    expect(bars).toHaveLength(1);
+    expect(Number(bars[0]![2])).toBeLessThanOrEqual(64);
+    expect(chart).toMatch(/>3<\/text>/);
+    expect(chart).toContain('>2026-11-21</text>');
+    expect(html).toContain('<th>Field</th><th>Message</th>');
+    expect(html).toContain('<td>BACKEND_ERROR</td><td></td><td>upstream failed</td>');
+    expect(html).not.toContain('without a price');
+  });
+
   it('escapes every HTML-significant character', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+});
+
+describe('verifyEvidenceBundle: the bundle proves itself offline', () => {
+  const out = () => join(root, 'bundle');
+  const exportSigned = () =>
+    exportEvidence({
+      dir,
+      from: '2026-11-21',
+      to: '2026-11-23',
+      out: out(),
+      publicKeys: [key.publicKeyPem],
+      signingKey: key.privateKeyPem,
+    });
+  const reseal = async (name: string, content: string) => {
+    // A forger who edits a file and fixes its hash in the manifest (but cannot sign).
+    await writeFile(join(out(), name), content);
+    const manifest = JSON.parse(await readFile(join(out(), 'manifest.json'), 'utf8'));
+    manifest.files[name] = createHash('sha256').update(content).digest('hex');
+    delete manifest.signature;
+    await writeFile(join(out(), 'manifest.json'), JSON.stringify(manifest));
+  };
+
+  it('verifies a signed bundle without the log: records proven by the checkpoints, every file by the manifest', async () => {
+    await exportSigned();
+    await rm(dir, { recursive: true, force: true });
+    const result = await verifyEvidenceBundle(out(), { publicKeys: [key.publicKeyPem] });
+    expect(result).toMatchObject({
+      ok: true,
+      records: 4,
+      chainRecords: 5,
+      manifestSigned: true,
+      keysFrom: 'given',
+      keyIds: [key.keyId],
+      signedThrough: { seq: 6 },
+    });
+    expect(result.files).toBe(6);
+    expect(await verifyEvidenceBundle(out())).toMatchObject({ ok: true, keysFrom: 'bundle' });
+  });
+
+  it('finds a changed file, an added file, a resealed record and a key it was not made with', async () => {
+    await exportSigned();
+    const records = await readFile(join(out(), 'records.jsonl'), 'utf8');
+    await writeFile(
+      join(out(), 'records.jsonl'),
+      records.replace('"tenantId":"globex"', '"tenantId":"gl0bex"'),
+    );
+    expect((await verifyEvidenceBundle(out())).problem).toMatch(/records.jsonl does not match its SHA-256/);
+    await writeFile(join(out(), 'records.jsonl'), records);
+    await writeFile(join(out(), 'extra.txt'), 'x');
+    expect((await verifyEvidenceBundle(out())).problem).toMatch(
+      /extra.txt is in the bundle but not in the manifest/,
+    );
+    await rm(join(out(), 'extra.txt'));
+
+    // Without the signature, a resealed manifest still cannot make a changed record verify.
+    await reseal('records.jsonl', records.replace('"tenantId":"globex"', '"tenantId":"gl0bex"'));
+    const resealed = await verifyEvidenceBundle(out());
+    expect(resealed).toMatchObject({ ok: false, manifestSigned: false });
+    expect(resealed.problem).toMatch(/records.jsonl line \d+ is not the chain's record/);
+
+    const chain = await readFile(join(out(), 'chain.jsonl'), 'utf8');
+    await reseal('chain.jsonl', chain.replace('"tenantId":"globex"', '"tenantId":"gl0bex"'));
+    expect((await verifyEvidenceBundle(out())).problem).toMatch(/chain.jsonl line \d+: hash does not match/);
+
+    const other = generateAuditSigningKey();
+    expect((await verifyEvidenceBundle(out(), { publicKeys: [other.publicKeyPem] })).ok).toBe(false);
+  });
+
+  it('refuses a summary that does not match the records, even with a resealed manifest', async () => {
+    await exportSigned();
+    const summary = JSON.parse(await readFile(join(out(), 'summary.json'), 'utf8'));
+    summary.totals.records = 3;
+    await reseal('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
+    expect((await verifyEvidenceBundle(out())).problem).toBe(
+      'summary.json does not match the records of the bundle',
+    );
+  });
+
+  it('refuses a manifest changed after signing', async () => {
+    await exportSigned();
+    const manifest = JSON.parse(await readFile(join(out(), 'manifest.json'), 'utf8'));
+    manifest.period.to = '2026-11-30T00:00:00.000Z';
+    await writeFile(join(out(), 'manifest.json'), JSON.stringify(manifest));
+    expect((await verifyEvidenceBundle(out())).problem).toMatch(/manifest signature is invalid/);
+    expect(canonicalJson(manifest.files)).toContain('chain.jsonl');
   });
 });

@@ -1,47 +1,55 @@
-import type { KeyObject } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GatewayError } from '../../errors/gateway-error.ts';
+import { GENESIS_HASH, sortAuditFiles } from '../audit-chain.ts';
 import {
-  type AuditCheckpoint,
-  auditKeyId,
-  GENESIS_HASH,
-  hashAuditEntry,
-  sortAuditFiles,
-  toPublicKey,
-  verifyCheckpointSignature,
-} from '../audit-chain.ts';
-import { auditRecordSchema } from '../audit-record.ts';
-import { canonicalJson } from '../canonical-json.ts';
+  type AuditBreak,
+  type AuditPublicKeys,
+  ChainVerifier,
+  isAuditBreak,
+  keyMap,
+} from './chain-verifier.ts';
 
-/** Public keys that may have signed checkpoints: PEM texts or KeyObjects, optionally keyed by id. */
-export type AuditPublicKeys =
-  | ReadonlyArray<KeyObject | string>
-  | Readonly<Record<string, KeyObject | string>>;
+export type { AuditBreak, AuditPublicKeys } from './chain-verifier.ts';
+
+/**
+ * How long after a record's timestamp its checkpoint may still be pending on a live log, on top of
+ * the writer's own promise (`nextWithinMs`): a record is stamped when its request starts and
+ * written when it ends, so this allows for slow requests.
+ */
+export const DEFAULT_TAIL_GRACE_MS = 5 * 60_000;
 
 /** Options of {@link verifyAuditLog}. */
 export interface VerifyAuditLogOptions {
   /** Keys whose checkpoints are trusted. */
   publicKeys: AuditPublicKeys;
   /**
-   * Accept records after the last checkpoint (a live log between checkpoints). Default false:
-   * every record must be covered by a signed checkpoint.
+   * Accept any records after the last checkpoint. Default false: a tail is accepted only while it
+   * is live, that is while the writer's checkpoint timer (`nextWithinMs` in its last checkpoint,
+   * plus `tailGraceMs`) has not run out since the first unsigned record; an older tail means the
+   * writer stopped without closing, or records were appended, and fails verification.
    */
   allowUnsignedTail?: boolean;
+  /** See {@link DEFAULT_TAIL_GRACE_MS}. */
+  tailGraceMs?: number;
   /** The log must reach at least this sequence number (an externally kept head), else truncation. */
   expectSeq?: number;
   /** Called for each record in order (the evidence export reads records this way). */
   onRecord?: (record: Record<string, unknown>, where: { file: string; line: number }) => void;
+  /** Called for each valid checkpoint line in order. */
+  onCheckpoint?: (line: string, where: { file: string; line: number }) => void;
+  /** The time a live tail is judged against (default `Date.now`). */
+  now?: () => number;
 }
 
-/** Where and why verification failed. */
-export interface AuditBreak {
-  file: string;
-  /** 1-based line in the file; 0 when the log as a whole is at fault (a missing tail, no checkpoint). */
-  line: number;
-  /** Sequence number of the record concerned, when known. */
-  seq?: number;
-  reason: string;
+/** The records after the last signed checkpoint. */
+export interface AuditTail {
+  records: number;
+  /** `seq` and `timestamp` of the first of them. */
+  firstSeq: number;
+  firstTimestamp?: string;
+  /** True while the writer's checkpoint timer can still cover them (see `allowUnsignedTail`). */
+  live: boolean;
 }
 
 /** The verdict on a log. */
@@ -55,56 +63,172 @@ export interface AuditVerification {
   /** Sequence number and hash of the last good record. */
   lastSeq: number;
   lastHash: string;
+  /** The last signed checkpoint: every record up to `seq` is proven by a signature made at `at`. */
+  signedThrough?: { seq: number; at: string };
   /** Key ids that signed the valid checkpoints. */
   keyIds: string[];
   /** Partial lines left by crashes and acknowledged by a signed recovery checkpoint. */
   recoveries: Array<{ file: string; partialBytes: number }>;
-  /** Records after the last checkpoint (only non-zero with `allowUnsignedTail`). */
+  /** Records after the last checkpoint (chained, not yet signed). */
   unsignedTail: number;
+  /** Details of that tail, when there is one. */
+  tail?: AuditTail;
   firstBroken?: AuditBreak;
 }
 
-function keyMap(keys: AuditPublicKeys): Map<string, KeyObject> {
-  const map = new Map<string, KeyObject>();
-  if (Array.isArray(keys)) {
-    for (const key of keys as ReadonlyArray<KeyObject | string>) map.set(auditKeyId(key), toPublicKey(key));
-  } else {
-    for (const [id, key] of Object.entries(keys as Record<string, KeyObject | string>)) {
-      const object = toPublicKey(key);
-      map.set(id, object);
-      map.set(auditKeyId(object), object);
-    }
+async function listAuditFiles(dir: string): Promise<string[]> {
+  try {
+    return sortAuditFiles(await readdir(dir));
+  } catch (error) {
+    throw new GatewayError(
+      'VALIDATION_ERROR',
+      `The audit log directory ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      { param: 'dir', cause: error },
+    );
   }
-  return map;
+}
+
+/** Checks the lines of one file; a partial last line is returned for a later recovery checkpoint. */
+async function verifyFile(
+  dir: string,
+  file: string,
+  opensWithCheckpoint: boolean,
+  chain: ChainVerifier,
+  state: {
+    pendingPartial?: { file: string; partialBytes: number; line: number };
+    recoveries: AuditVerification['recoveries'];
+  },
+  options: VerifyAuditLogOptions,
+): Promise<AuditBreak | undefined> {
+  const content = await readFile(join(dir, file));
+  const end = content.lastIndexOf(0x0a) + 1;
+  const lines = content.subarray(0, end).toString('utf8').split('\n').slice(0, -1);
+  if (opensWithCheckpoint && lines.length > 0 && !lines[0]!.includes('"type":"checkpoint"')) {
+    return {
+      file,
+      line: 1,
+      reason: 'file does not open with a checkpoint (a file is missing or was replaced)',
+    };
+  }
+  for (let index = 0; index < lines.length; index++) {
+    const where = { file, line: index + 1 };
+    const checked = chain.line(lines[index]!, file, index + 1);
+    if (isAuditBreak(checked)) return checked;
+    const partial = state.pendingPartial;
+    if (checked.checkpoint) {
+      const recovery = checked.checkpoint.recovery;
+      if (partial) {
+        if (recovery?.file !== partial.file || recovery.partialBytes !== partial.partialBytes)
+          return unacknowledged(partial);
+        state.recoveries.push({ file: partial.file, partialBytes: partial.partialBytes });
+        state.pendingPartial = undefined;
+      } else if (recovery && recovery.partialBytes > 0) {
+        return {
+          ...where,
+          seq: checked.checkpoint.seq,
+          reason: `recovery checkpoint names a partial line in ${recovery.file} that is not there`,
+        };
+      }
+      options.onCheckpoint?.(lines[index]!, where);
+      continue;
+    }
+    if (partial) return unacknowledged(partial);
+    options.onRecord?.(checked.entry, where);
+  }
+  if (end < content.length)
+    state.pendingPartial = { file, partialBytes: content.length - end, line: lines.length + 1 };
+  return undefined;
+}
+
+function unacknowledged(partial: { file: string; line: number }): AuditBreak {
+  return {
+    file: partial.file,
+    line: partial.line,
+    reason: 'partial last line (crash or truncation) not acknowledged by a recovery checkpoint',
+  };
+}
+
+/** The tail after the last checkpoint, and whether the writer's timer still covers it. */
+function describeTail(chain: ChainVerifier, options: VerifyAuditLogOptions): AuditTail | undefined {
+  if (chain.unsigned === 0 || !chain.firstUnsigned) return undefined;
+  const { seq, timestamp } = chain.firstUnsigned;
+  const promise = chain.lastCheckpoint?.nextWithinMs;
+  const stamped = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
+  const now = (options.now ?? Date.now)();
+  const live =
+    typeof promise === 'number' &&
+    Number.isFinite(stamped) &&
+    now - stamped <= promise + (options.tailGraceMs ?? DEFAULT_TAIL_GRACE_MS);
+  return {
+    records: chain.unsigned,
+    firstSeq: seq,
+    ...(timestamp ? { firstTimestamp: timestamp } : {}),
+    live,
+  };
+}
+
+/** The whole-log checks after the last line: partial lines, truncation, emptiness, the tail. */
+function finalBreak(
+  chain: ChainVerifier,
+  result: AuditVerification,
+  lastFile: string,
+  pendingPartial: { file: string; line: number } | undefined,
+  options: VerifyAuditLogOptions,
+): AuditBreak | undefined {
+  if (pendingPartial) {
+    return {
+      ...unacknowledged(pendingPartial),
+      reason: 'partial last line (crash or truncation); restart the sink to acknowledge it',
+      seq: chain.lastSeq + 1,
+    };
+  }
+  if (result.files === 0)
+    return {
+      file: '',
+      line: 0,
+      reason: 'no audit log files (audit-*.jsonl) in the directory: nothing to verify',
+    };
+  if (chain.records === 0) return { file: lastFile, line: 0, reason: 'the log holds no records' };
+  if (options.expectSeq !== undefined && chain.lastSeq < options.expectSeq) {
+    return {
+      file: lastFile,
+      line: 0,
+      seq: chain.lastSeq,
+      reason: `log ends at seq ${chain.lastSeq} but seq ${options.expectSeq} was expected (truncated)`,
+    };
+  }
+  if (options.allowUnsignedTail || !result.tail || result.tail.live) return undefined;
+  if (chain.checkpoints === 0)
+    return {
+      file: lastFile,
+      line: 0,
+      reason: 'no signed checkpoint in the log (rewritten without the key, or never checkpointed)',
+    };
+  const promise = chain.lastCheckpoint?.nextWithinMs;
+  return {
+    file: lastFile,
+    line: 0,
+    seq: result.tail.firstSeq,
+    reason: `${result.tail.records} record(s) after the last signed checkpoint, ${promise === undefined ? 'from a writer without a checkpoint timer' : `older than the writer's checkpoint interval (${promise} ms)`} (the sink stopped without closing, or records were appended or the log truncated); --allow-unsigned-tail accepts them as chained but unsigned`,
+  };
 }
 
 /**
- * Checks a file audit log end to end: files in order, every line canonical JSON, records numbered
- * without gaps, each `prevHash` equal to the previous `hash`, each `hash` recomputed, each record
- * valid against the record schema, checkpoints numbered without gaps, signed by a trusted key and
- * matching the chain head at their position, partial lines only where a signed recovery
- * checkpoint acknowledges them, and (unless `allowUnsignedTail`) no record after the last
- * checkpoint. So an edited, deleted, inserted or reordered record, a truncated file and a log
- * rewritten without the signing key are all reported, with the first broken place.
+ * Checks a file audit log end to end (see {@link ChainVerifier} for the per-line checks): files in
+ * order, each file after the first opening with a checkpoint, partial lines only where a signed
+ * recovery checkpoint acknowledges them, at least one record, and no records after the last
+ * checkpoint beyond a live tail (see `allowUnsignedTail`). So an edited, deleted, inserted or
+ * reordered record, a truncated file, a log rewritten without the signing key and an empty or
+ * missing log are all reported, with the first broken place.
  */
 export async function verifyAuditLog(
   dir: string,
   options: VerifyAuditLogOptions,
 ): Promise<AuditVerification> {
   const keys = keyMap(options.publicKeys);
-  let names: string[];
-  try {
-    names = sortAuditFiles(await readdir(dir));
-  } catch (error) {
-    throw new GatewayError(
-      'VALIDATION_ERROR',
-      `The audit log directory ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
-      {
-        param: 'dir',
-        cause: error,
-      },
-    );
-  }
+  const names = await listAuditFiles(dir);
+  const chain = new ChainVerifier(keys);
+  const state: Parameters<typeof verifyFile>[4] = { recoveries: [] };
   const result: AuditVerification = {
     ok: false,
     records: 0,
@@ -113,167 +237,28 @@ export async function verifyAuditLog(
     lastSeq: 0,
     lastHash: GENESIS_HASH,
     keyIds: [],
-    recoveries: [],
+    recoveries: state.recoveries,
     unsignedTail: 0,
   };
-  const keyIds = new Set<string>();
-  let checkpointN = 0;
-  let checkpointSeq = 0;
-  let pendingPartial: { file: string; partialBytes: number; line: number } | undefined;
-  const broken = (file: string, line: number, reason: string, seq?: number): AuditVerification => {
-    result.firstBroken = { file, line, reason, ...(seq === undefined ? {} : { seq }) };
-    result.keyIds = [...keyIds].sort();
-    return result;
-  };
-
-  for (let fileIndex = 0; fileIndex < names.length; fileIndex++) {
-    const file = names[fileIndex]!;
-    const content = await readFile(join(dir, file));
-    const end = content.lastIndexOf(0x0a) + 1;
-    const lines = content.subarray(0, end).toString('utf8').split('\n').slice(0, -1);
-    if (fileIndex > 0 && lines.length > 0 && result.lastSeq > 0) {
-      // A file after the first opens with a checkpoint over everything before it.
-      if (!lines[0]!.startsWith('{') || !lines[0]!.includes('"type":"checkpoint"')) {
-        return broken(file, 1, 'file does not open with a checkpoint (a file is missing or was replaced)');
-      }
-    }
-    for (let index = 0; index < lines.length; index++) {
-      const lineNumber = index + 1;
-      const text = lines[index]!;
-      let entry: Record<string, unknown>;
-      try {
-        entry = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        return broken(file, lineNumber, 'line is not valid JSON', result.lastSeq + 1);
-      }
-      if (!entry || typeof entry !== 'object' || Array.isArray(entry))
-        return broken(file, lineNumber, 'line is not a JSON object');
-      if (canonicalJson(entry) !== text)
-        return broken(file, lineNumber, 'line is not in canonical form (edited)', entry.seq as number);
-
-      if (entry.type === 'checkpoint') {
-        const checkpoint = entry as unknown as AuditCheckpoint;
-        const key = keys.get(String(checkpoint.keyId));
-        if (!key)
-          return broken(
-            file,
-            lineNumber,
-            `checkpoint signed by unknown key "${String(checkpoint.keyId)}"`,
-            checkpoint.seq,
-          );
-        if (!verifyCheckpointSignature(checkpoint, key))
-          return broken(file, lineNumber, 'checkpoint signature is invalid', checkpoint.seq);
-        if (checkpoint.n !== checkpointN + 1) {
-          return broken(
-            file,
-            lineNumber,
-            `checkpoint ${checkpoint.n} follows checkpoint ${checkpointN} (a checkpoint is missing or out of order)`,
-            checkpoint.seq,
-          );
-        }
-        if (checkpoint.seq !== result.lastSeq || checkpoint.hash !== result.lastHash) {
-          return broken(
-            file,
-            lineNumber,
-            `signed checkpoint does not match the chain (records before it were changed)`,
-            checkpoint.seq,
-          );
-        }
-        if (pendingPartial) {
-          if (
-            checkpoint.recovery?.file !== pendingPartial.file ||
-            checkpoint.recovery.partialBytes !== pendingPartial.partialBytes
-          ) {
-            return broken(
-              pendingPartial.file,
-              pendingPartial.line,
-              'partial last line (crash or truncation) not acknowledged by a recovery checkpoint',
-            );
-          }
-          result.recoveries.push({ file: pendingPartial.file, partialBytes: pendingPartial.partialBytes });
-          pendingPartial = undefined;
-        } else if (checkpoint.recovery && checkpoint.recovery.partialBytes > 0) {
-          return broken(
-            file,
-            lineNumber,
-            `recovery checkpoint names a partial line in ${checkpoint.recovery.file} that is not there`,
-            checkpoint.seq,
-          );
-        }
-        checkpointN = checkpoint.n;
-        checkpointSeq = checkpoint.seq;
-        result.checkpoints++;
-        keyIds.add(String(checkpoint.keyId));
-        continue;
-      }
-
-      const seq = entry.seq;
-      if (pendingPartial) {
-        return broken(
-          pendingPartial.file,
-          pendingPartial.line,
-          'partial last line (crash or truncation) not acknowledged by a recovery checkpoint',
-        );
-      }
-      if (typeof seq !== 'number' || seq !== result.lastSeq + 1) {
-        return broken(
-          file,
-          lineNumber,
-          `record seq ${String(seq)} where ${result.lastSeq + 1} was expected (a record is missing, inserted or out of order)`,
-          typeof seq === 'number' ? seq : undefined,
-        );
-      }
-      if (entry.prevHash !== result.lastHash)
-        return broken(file, lineNumber, 'prevHash does not match the previous record (chain broken)', seq);
-      if (entry.hash !== hashAuditEntry(entry))
-        return broken(file, lineNumber, 'hash does not match the record (edited)', seq);
-      const { seq: _seq, prevHash: _prev, hash: _hash, ...record } = entry;
-      if (!auditRecordSchema.safeParse(record).success)
-        return broken(file, lineNumber, 'record does not match the audit record schema', seq);
-      options.onRecord?.(entry, { file, line: lineNumber });
-      result.records++;
-      result.lastSeq = seq;
-      result.lastHash = entry.hash as string;
-    }
-    if (end < content.length) {
-      pendingPartial = { file, partialBytes: content.length - end, line: lines.length + 1 };
-    }
+  let broken: AuditBreak | undefined;
+  for (let index = 0; index < names.length && !broken; index++) {
+    broken = await verifyFile(dir, names[index]!, index > 0 && chain.lastSeq > 0, chain, state, options);
   }
-  if (pendingPartial) {
-    return broken(
-      pendingPartial.file,
-      pendingPartial.line,
-      'partial last line (crash or truncation); restart the sink to acknowledge it',
-      result.lastSeq + 1,
-    );
-  }
-  const lastFile = names[names.length - 1] ?? '';
-  if (options.expectSeq !== undefined && result.lastSeq < options.expectSeq) {
-    return broken(
-      lastFile,
-      0,
-      `log ends at seq ${result.lastSeq} but seq ${options.expectSeq} was expected (truncated)`,
-      result.lastSeq,
-    );
-  }
-  result.unsignedTail = result.lastSeq - checkpointSeq;
-  if (result.records > 0 && result.checkpoints === 0 && !options.allowUnsignedTail) {
-    return broken(
-      lastFile,
-      0,
-      'no signed checkpoint in the log (rewritten without the key, or never checkpointed)',
-    );
-  }
-  if (result.unsignedTail > 0 && !options.allowUnsignedTail) {
-    return broken(
-      lastFile,
-      0,
-      `${result.unsignedTail} record(s) after the last signed checkpoint (truncated, rewritten, or the sink did not close)`,
-      checkpointSeq + 1,
-    );
-  }
-  result.ok = true;
-  result.keyIds = [...keyIds].sort();
+  Object.assign(result, {
+    records: chain.records,
+    checkpoints: chain.checkpoints,
+    lastSeq: chain.lastSeq,
+    lastHash: chain.lastHash,
+    keyIds: [...chain.keyIds].sort(),
+    unsignedTail: chain.unsigned,
+  });
+  if (chain.lastCheckpoint)
+    result.signedThrough = { seq: chain.lastCheckpoint.seq, at: chain.lastCheckpoint.timestamp };
+  const tail = describeTail(chain, options);
+  if (tail) result.tail = tail;
+  broken ??= finalBreak(chain, result, names[names.length - 1] ?? '', state.pendingPartial, options);
+  if (broken) result.firstBroken = broken;
+  else result.ok = true;
   return result;
 }
 
@@ -301,6 +286,22 @@ export async function readPublicKeyFiles(paths: ReadonlyArray<string>): Promise<
 }
 
 /**
+ * What a verification proves, in one sentence: "verified through record N, signed at T; K later
+ * records chained but not yet checkpointed".
+ */
+export function describeSignedExtent(result: AuditVerification): string {
+  const through = result.signedThrough;
+  const signed = !through
+    ? 'no record is covered by a signed checkpoint'
+    : through.seq === 0
+      ? `log opened by a checkpoint signed at ${through.at}`
+      : `verified through record ${through.seq}, signed at ${through.at}`;
+  if (!result.tail) return signed;
+  const state = result.tail.live ? 'not yet checkpointed' : 'never checkpointed';
+  return `${signed}; ${result.tail.records} later record(s) chained but ${state}`;
+}
+
+/**
  * The human-readable report of `pixelgate audit verify`: one line saying whether the log is intact,
  * then the first broken place if any. The CLI exits 0 when `result.ok`, 1 otherwise.
  */
@@ -321,8 +322,7 @@ export function formatAuditVerification(result: AuditVerification): string {
       `Recovered crash: ${recovery.file} ends with a partial line of ${recovery.partialBytes} bytes (acknowledged by a signed checkpoint).`,
     );
   }
-  if (result.unsignedTail > 0)
-    lines.push(`${result.unsignedTail} record(s) after the last checkpoint (accepted: live log).`);
+  if (result.tail) lines.push(`${describeSignedExtent(result)}.`);
   if (result.keyIds.length > 0) lines.push(`Signed by: ${result.keyIds.join(', ')}.`);
   return lines.join('\n');
 }
