@@ -270,14 +270,17 @@ describe('BFL outcomes and failures', () => {
   it('stops mid-poll at the deadline (TIMEOUT)', async () => {
     server.enqueue({ type: 'slow', delayMs: 10_000 });
     const provider = providerFor(server);
-    const error = await gatewayErrorOf(
-      provider.generate(
-        callFor(provider, 'flux-pro-1.1'),
-        testCallContext({ signal: AbortSignal.timeout(200) }),
-      ),
+    // The deadline passes once the task is being polled (a readiness signal, not a timer).
+    const deadline = new AbortController();
+    const pending = gatewayErrorOf(
+      provider.generate(callFor(provider, 'flux-pro-1.1'), testCallContext({ signal: deadline.signal })),
     );
-    expect(error.code).toBe('TIMEOUT');
+    for (let wait = 0; wait < 2000 && polls().length === 0; wait++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     expect(polls().length).toBeGreaterThanOrEqual(1);
+    deadline.abort(new DOMException('The request deadline passed.', 'TimeoutError'));
+    const error = await pending;
+    expect(error.code).toBe('TIMEOUT');
   });
 
   it('runs concurrent tasks independently', async () => {

@@ -122,12 +122,14 @@ describe('fal queue', () => {
   it('cancels at the deadline too (TIMEOUT)', async () => {
     server.enqueue({ type: 'slow', delayMs: 10_000 });
     const provider = providerFor(server);
-    const error = await gatewayErrorOf(
-      provider.generate(
-        callFor(provider, 'fal-ai/flux/dev'),
-        testCallContext({ signal: AbortSignal.timeout(150) }),
-      ),
+    // The deadline passes once the request is queued and polled (a readiness signal, not a timer).
+    const deadline = new AbortController();
+    const pending = gatewayErrorOf(
+      provider.generate(callFor(provider, 'fal-ai/flux/dev'), testCallContext({ signal: deadline.signal })),
     );
+    await arrived(() => statusPolls().length >= 1);
+    deadline.abort(new DOMException('The request deadline passed.', 'TimeoutError'));
+    const error = await pending;
     expect(error.code).toBe('TIMEOUT');
     await arrived(() => on('queue').some((request) => request.method === 'PUT'));
   });
