@@ -25,3 +25,4 @@ export * from './registry/model-registry.ts';
 export * from './request/index.ts';
 export * from './shared/index.ts';
 export * from './storage/index.ts';
+export * from './openapi/index.ts';

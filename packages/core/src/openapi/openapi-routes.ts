@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { imageRequestSchema } from '../request/image-request.ts';
 import {
   modelListSchema,
@@ -132,5 +132,17 @@ export const ROUTE_DOCS: RouteDoc[] = [
       '416': { description: 'The range cannot be served.' },
     },
     errors: [],
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
+    summary: 'This document',
+    description: 'The OpenAPI 3.1 document of this server, generated from the schemas that validate its requests.',
+    tags: ['Service'],
+    style: 'openai',
+    authenticated: false,
+    responses: { '200': { description: 'The document.', schema: z.looseObject({ openapi: z.literal('3.1.0') }), headers: ['x-request-id'] } },
+    errors: [405],
   },
 ];

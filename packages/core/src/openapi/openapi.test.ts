@@ -132,6 +132,12 @@ describe('contract: real responses of every route match the document', () => {
     expect(status).toBe(429);
   });
 
+  it('serves the document itself at /openapi.json', async () => {
+    const response = await call('GET', '/openapi.json', { key: null });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { openapi: string }).openapi).toBe('3.1.0');
+  });
+
   it('every documented operation was exercised by a contract test', () => {
     const operations = new Set([...exercised].map((entry) => entry.split(':')[0]));
     for (const route of ROUTE_DOCS) expect(operations, route.operationId).toContain(route.operationId);
