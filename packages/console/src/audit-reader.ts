@@ -25,11 +25,16 @@ export interface AuditReader {
 export function memoryAuditReader(sink: { readonly records: readonly AuditRecord[] }): AuditReader {
   return {
     async recent({ tenantId, limit }) {
-      const matching = sink.records.filter((record) => tenantId === undefined || record.tenantId === tenantId);
+      const matching = sink.records.filter(
+        (record) => tenantId === undefined || record.tenantId === tenantId,
+      );
       return matching.slice(-limit).reverse();
     },
     async verify() {
-      return { state: 'unchained', detail: 'The memory audit sink keeps no hash chain; use the file or PostgreSQL sink in production.' };
+      return {
+        state: 'unchained',
+        detail: 'The memory audit sink keeps no hash chain; use the file or PostgreSQL sink in production.',
+      };
     },
   };
 }
@@ -61,14 +66,29 @@ export function fileAuditReader(options: FileAuditReaderOptions): AuditReader {
     },
     async verify() {
       try {
-        const result = await verifyAuditLog(options.directory, { publicKeys: options.publicKeys, allowUnsignedTail: true });
+        const result = await verifyAuditLog(options.directory, {
+          publicKeys: options.publicKeys,
+          allowUnsignedTail: true,
+        });
         if (!result.ok) {
           return { state: 'broken', detail: `The chain breaks after record ${result.lastSeq}.` };
         }
-        const tail = result.unsignedTail > 0 ? `; ${result.unsignedTail} later records chained, not yet checkpointed` : '';
-        return { state: 'verified', detail: `${result.records} records verified through record ${result.lastSeq}${tail}.` };
+        const signedThrough = result.lastSeq - result.unsignedTail;
+        const signed =
+          signedThrough > 0 ? `signed through record ${signedThrough}` : 'no signed checkpoint yet';
+        const tail =
+          result.unsignedTail > 0
+            ? `; ${result.unsignedTail} later record(s) chained, not yet checkpointed`
+            : '';
+        return {
+          state: 'verified',
+          detail: `${result.records} record(s) chained and verified through record ${result.lastSeq}, ${signed}${tail}.`,
+        };
       } catch (error) {
-        return { state: 'broken', detail: error instanceof Error ? error.message : 'The log could not be read.' };
+        return {
+          state: 'broken',
+          detail: error instanceof Error ? error.message : 'The log could not be read.',
+        };
       }
     },
   };

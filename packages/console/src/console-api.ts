@@ -1,10 +1,11 @@
 import {
+  type Authenticate,
   type BudgetStore,
   budgetBuckets,
   type Gateway,
   GatewayError,
-  TOKENS,
   type TenantContext,
+  TOKENS,
   toNativeErrorEnvelope,
 } from '@pixelgate/core';
 import type { AuditReader } from './audit-reader.ts';
@@ -13,7 +14,7 @@ import type { AuditReader } from './audit-reader.ts';
 export interface ConsoleApiParts {
   gateway: Gateway;
   /** The same authenticator as the API routes: the console signs in with an API key. */
-  authenticate: (request: Request) => Promise<TenantContext | null> | TenantContext | null;
+  authenticate: Authenticate;
   auditReader?: AuditReader;
   /** Tenants whose keys see every tenant's records in the audit view. */
   isAdmin: (tenant: TenantContext) => boolean;
@@ -26,15 +27,24 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache
  * rate-limit rules that apply. `GET /v1/console/audit?limit=N`: the caller's newest audit records
  * (every tenant's for an admin key) and whether the chain verifies.
  */
-export async function handleConsoleApi(parts: ConsoleApiParts, request: Request, path: string): Promise<Response> {
+export async function handleConsoleApi(
+  parts: ConsoleApiParts,
+  request: Request,
+  path: string,
+): Promise<Response> {
   const requestId = request.headers.get('x-request-id') ?? crypto.randomUUID();
   try {
     if (request.method !== 'GET') {
-      throw new GatewayError('VALIDATION_ERROR', `${request.method} is not allowed on ${path}; use GET.`, { status: 405 });
+      throw new GatewayError('VALIDATION_ERROR', `${request.method} is not allowed on ${path}; use GET.`, {
+        status: 405,
+      });
     }
     const tenant = await parts.authenticate(request);
     if (!tenant) {
-      throw new GatewayError('AUTHENTICATION_ERROR', 'Sign in with an API key (Authorization: Bearer <key>).');
+      throw new GatewayError(
+        'AUTHENTICATION_ERROR',
+        'Sign in with an API key (Authorization: Bearer <key>).',
+      );
     }
     if (path === '/v1/console/usage') return json(200, await usageOf(parts, tenant), requestId);
     if (path === '/v1/console/audit') return json(200, await auditOf(parts, tenant, request), requestId);
@@ -76,12 +86,20 @@ async function auditOf(parts: ConsoleApiParts, tenant: TenantContext, request: R
   const limitText = new URL(request.url).searchParams.get('limit') ?? '50';
   const limit = Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-    throw new GatewayError('VALIDATION_ERROR', `limit must be a whole number from 1 to 500; got '${limitText}'.`, {
-      param: 'limit',
-    });
+    throw new GatewayError(
+      'VALIDATION_ERROR',
+      `limit must be a whole number from 1 to 500; got '${limitText}'.`,
+      {
+        param: 'limit',
+      },
+    );
   }
   if (!parts.auditReader) {
-    return { admin: false, records: [], chain: { state: 'unavailable', detail: 'This server does not expose its audit log to the console.' } };
+    return {
+      admin: false,
+      records: [],
+      chain: { state: 'unavailable', detail: 'This server does not expose its audit log to the console.' },
+    };
   }
   const admin = parts.isAdmin(tenant);
   const [records, chain] = await Promise.all([
@@ -92,7 +110,10 @@ async function auditOf(parts: ConsoleApiParts, tenant: TenantContext, request: R
 }
 
 function json(status: number, body: unknown, requestId: string): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, 'x-request-id': requestId } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...JSON_HEADERS, 'x-request-id': requestId },
+  });
 }
 
 function round(usd: number): number {

@@ -1,4 +1,4 @@
-import { GatewayError, type Gateway, type TenantContext } from '@pixelgate/core';
+import { type Authenticate, type Gateway, GatewayError, type TenantContext } from '@pixelgate/core';
 import type { AuditReader } from './audit-reader.ts';
 import { handleConsoleApi } from './console-api.ts';
 import { inlineScriptHashes, loadStaticAssets, type StaticAsset } from './static-assets.ts';
@@ -7,7 +7,7 @@ import { inlineScriptHashes, loadStaticAssets, type StaticAsset } from './static
 export interface ConsoleHandlerOptions {
   gateway: Gateway;
   /** The API routes' authenticator, so the console signs in with the same keys. */
-  authenticate: (request: Request) => Promise<TenantContext | null> | TenantContext | null;
+  authenticate: Authenticate;
   /** Where the audit view reads records; without it the view says the log is not exposed. */
   auditReader?: AuditReader;
   /** Tenant ids whose keys see every tenant in the audit view (default none). */

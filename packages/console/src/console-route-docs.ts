@@ -1,5 +1,5 @@
-import { auditRecordSchema } from '@pixelgate/core/spec';
 import type { RouteDoc } from '@pixelgate/core';
+import { auditRecordSchema } from '@pixelgate/core/spec';
 import { z } from 'zod';
 
 /** `GET /v1/console/usage`. */
@@ -33,7 +33,8 @@ export const CONSOLE_ROUTE_DOCS: RouteDoc[] = [
     path: '/v1/console/usage',
     operationId: 'consoleUsage',
     summary: "The caller's budgets and rate limits",
-    description: 'Each budget bucket that applies to the caller with its limit, spend and remainder, and the rate-limit rules.',
+    description:
+      'Each budget bucket that applies to the caller with its limit, spend and remainder, and the rate-limit rules.',
     tags: ['Console'],
     style: 'native',
     authenticated: true,
@@ -49,7 +50,14 @@ export const CONSOLE_ROUTE_DOCS: RouteDoc[] = [
     tags: ['Console'],
     style: 'native',
     authenticated: true,
-    parameters: [{ name: 'limit', in: 'query', description: 'How many records, 1 to 500 (default 50).', required: false }],
+    parameters: [
+      {
+        name: 'limit',
+        in: 'query',
+        description: 'How many records, 1 to 500 (default 50).',
+        required: false,
+      },
+    ],
     responses: { '200': { description: 'Records.', schema: consoleAuditSchema, headers: ['x-request-id'] } },
     errors: [400, 401, 405, 500],
   },

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** One file the console serves: its bytes, type and how long a browser may cache it. */
@@ -48,14 +49,28 @@ function assetFiles(): Map<string, string> {
   ]) {
     files.set(name, join(STATIC_DIR, name));
   }
-  const preact = dirname(require.resolve('preact/package.json'));
+  const preact = packageRoot('preact');
   files.set('vendor/preact.mjs', join(preact, 'dist', 'preact.mjs'));
   files.set('vendor/hooks.mjs', join(preact, 'hooks', 'dist', 'hooks.mjs'));
-  files.set('vendor/htm.mjs', join(dirname(require.resolve('htm/package.json')), 'dist', 'htm.mjs'));
-  const swagger = dirname(require.resolve('swagger-ui-dist/package.json'));
+  files.set('vendor/htm.mjs', join(packageRoot('htm'), 'dist', 'htm.mjs'));
+  const swagger = packageRoot('swagger-ui-dist');
   files.set('vendor/swagger-ui.css', join(swagger, 'swagger-ui.css'));
   files.set('vendor/swagger-ui-bundle.js', join(swagger, 'swagger-ui-bundle.js'));
   return files;
+}
+
+/**
+ * The installed folder of a dependency, found from its main entry (some packages do not export
+ * their package.json), so the files served are exactly the pinned version's.
+ */
+function packageRoot(name: string): string {
+  let dir = dirname(require.resolve(name));
+  while (!existsSync(join(dir, 'package.json')) || basename(dir) !== basename(name)) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the installed folder of ${name}`);
+    dir = parent;
+  }
+  return dir;
 }
 
 /** Loads every asset once, so serving is a map lookup and a missing file fails at start, not mid-session. */

@@ -14,7 +14,7 @@ export class ApiError extends Error {
 /** The API base: the console lives at {base}/console/, the API at {base}/v1/. */
 export function apiBase(location = window.location) {
   const at = location.pathname.indexOf('/console/');
-  return location.pathname.slice(0, at < 0 ? 0 : at);
+  return location.pathname.slice(0, Math.max(at, 0));
 }
 
 /** The x-ratelimit-* headers of the newest response, for the usage view. */
@@ -41,11 +41,21 @@ export function createApi(key, base = apiBase()) {
     try {
       json = text ? JSON.parse(text) : {};
     } catch {
-      throw new ApiError(response.status, 'INVALID_RESPONSE', `The server answered ${response.status} with a body that is not JSON.`);
+      throw new ApiError(
+        response.status,
+        'INVALID_RESPONSE',
+        `The server answered ${response.status} with a body that is not JSON.`,
+      );
     }
     if (!response.ok) {
       const error = json.error ?? {};
-      throw new ApiError(response.status, error.code ?? `HTTP_${response.status}`, error.message ?? response.statusText, error.param ?? undefined);
+      // OpenAI-style routes send the code in lower case; the console shows every code one way.
+      throw new ApiError(
+        response.status,
+        String(error.code ?? `HTTP_${response.status}`).toUpperCase(),
+        error.message ?? response.statusText,
+        error.param ?? undefined,
+      );
     }
     return json;
   };

@@ -44,10 +44,16 @@ function App() {
       <nav aria-label="Console sections"><ul>
         ${TABS.map(([id, label]) => html`<li><button type="button" aria-current=${tab === id ? 'page' : undefined} onClick=${() => setTab(id)}>${label}</button></li>`)}
       </ul></nav>
-      <button type="button" onClick=${() => { storeKey(''); setModels(undefined); setKey(''); }}>Sign out</button>
+      <button type="button" onClick=${() => {
+        storeKey('');
+        setModels(undefined);
+        setKey('');
+      }}>Sign out</button>
     </header>
     <main><${View} api=${api} models=${models} /></main>
   </div>`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.replaceChildren();
+render(html`<${App} />`, root);

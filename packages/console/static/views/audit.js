@@ -27,13 +27,15 @@ export function AuditView({ api }) {
     <div class="table-wrap"><table>
       <caption class="visually-hidden">Newest audit records first</caption>
       <thead><tr><th scope="col">Time</th><th scope="col">Request</th>${audit.admin ? html`<th scope="col">Tenant</th>` : ''}<th scope="col">Model</th><th scope="col">Outcome</th><th scope="col">Error</th><th scope="col">Images</th><th scope="col">Cost</th></tr></thead>
-      <tbody>${audit.records.map((record) => html`<tr>
+      <tbody>${audit.records.map(
+        (record) => html`<tr>
         <td>${formatTime(record.timestamp)}</td><td><code>${record.requestId}</code></td>
         ${audit.admin ? html`<td>${record.tenantId}</td>` : ''}
         <td>${record.model ?? record.requestedModel ?? ''}</td><td>${record.outcome}</td>
         <td>${record.error ? `${record.error.code}${record.error.param ? ` (${record.error.param})` : ''}` : ''}</td>
         <td>${record.images?.length ?? 0}</td><td>${formatUsd(record.cost?.actualUsd ?? record.cost?.estimatedUsd)}</td>
-      </tr>`)}</tbody>
+      </tr>`,
+      )}</tbody>
     </table></div>
   </section>`;
 }

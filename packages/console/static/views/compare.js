@@ -10,7 +10,9 @@ export function CompareView({ api, models }) {
   const [columns, setColumns] = useState([]);
   const [problem, setProblem] = useState('');
   const toggle = (id) =>
-    setChosen((current) => (current.includes(id) ? current.filter((entry) => entry !== id) : [...current, id]));
+    setChosen((current) =>
+      current.includes(id) ? current.filter((entry) => entry !== id) : [...current, id],
+    );
   const submit = async (event) => {
     event.preventDefault();
     if (chosen.length < 2 || chosen.length > 4) {
@@ -45,37 +47,46 @@ export function CompareView({ api, models }) {
       </label>
       <fieldset class="wide">
         <legend>Models (two to four)</legend>
-        ${models.map((model) => html`<label style="flex-direction:row;gap:0.4rem;font-weight:400">
+        ${models.map(
+          (model) => html`<label style="flex-direction:row;gap:0.4rem;font-weight:400">
           <input type="checkbox" name="models" value=${model.id} checked=${chosen.includes(model.id)} onChange=${() => toggle(model.id)} />
           ${model.pixelgate.display_name ?? model.id}
-        </label>`)}
+        </label>`,
+        )}
       </fieldset>
-      <div><button class="primary" type="submit" disabled=${busy}>${busy ? 'Comparing…' : 'Compare'}</button></div>
+      <div><button class="primary" type="submit" disabled=${busy}>${busy ? 'Comparing…' : 'Run comparison'}</button></div>
     </form>
     ${problem ? html`<p class="error" role="alert">${problem}</p>` : ''}
     <div class="columns" aria-live="polite">
-      ${columns.map((column) => html`<article aria-label=${`Result of ${column.id}`}>
+      ${columns.map(
+        (column) => html`<article aria-label=${`Result of ${column.id}`}>
         <h3>${column.id}</h3>
         ${column.pending ? html`<p>Working…</p>` : ''}
         ${column.elapsedMs === undefined ? '' : html`<p>Time: ${(column.elapsedMs / 1000).toFixed(2)} s · Cost: ${formatUsd(column.response?.cost?.actual_usd ?? column.response?.cost?.estimated_usd)}</p>`}
         <${ErrorBox} error=${column.error} />
-        ${column.response
-          ? html`<${Warnings} warnings=${column.response.warnings} />
-            ${column.response.data.map((image) => html`<${ImageCard} image=${{
-              model: column.response.model,
-              prompt: column.request.prompt,
-              requestId: column.response.request_id,
-              url: image.url,
-              urlExpiresAt: image.url_expires_at,
-              seed: image.seed,
-              revisedPrompt: image.revised_prompt,
-              width: image.width,
-              height: image.height,
-              mediaType: image.media_type,
-              costUsd: column.response.cost?.actual_usd ?? column.response.cost?.estimated_usd,
-            }} />`)}`
-          : ''}
-      </article>`)}
+        ${
+          column.response
+            ? html`<${Warnings} warnings=${column.response.warnings} />
+            ${column.response.data.map(
+              (image) =>
+                html`<${ImageCard} image=${{
+                  model: column.response.model,
+                  prompt: column.request.prompt,
+                  requestId: column.response.request_id,
+                  url: image.url,
+                  urlExpiresAt: image.url_expires_at,
+                  seed: image.seed,
+                  revisedPrompt: image.revised_prompt,
+                  width: image.width,
+                  height: image.height,
+                  mediaType: image.media_type,
+                  costUsd: column.response.cost?.actual_usd ?? column.response.cost?.estimated_usd,
+                }} />`,
+            )}`
+            : ''
+        }
+      </article>`,
+      )}
     </div>
   </section>`;
 }

@@ -5,8 +5,10 @@ import { html, ImageCard } from './shared.js';
 export function GalleryView() {
   return html`<section class="panel" aria-labelledby="gallery-title">
     <h2 id="gallery-title">Gallery</h2>
-    ${gallery.length === 0
-      ? html`<p>No images yet in this session. Generate or compare to fill it.</p>`
-      : html`<div class="images">${gallery.map((image) => html`<${ImageCard} image=${image} />`)}</div>`}
+    ${
+      gallery.length === 0
+        ? html`<p>No images yet in this session. Generate or compare to fill it.</p>`
+        : html`<div class="images">${gallery.map((image) => html`<${ImageCard} image=${image} />`)}</div>`
+    }
   </section>`;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { nativeErrorEnvelopeSchema, openAIErrorEnvelopeSchema } from './response-schemas.ts';
 import { ROUTE_DOCS, type RouteDoc, type RouteResponseDoc } from './openapi-routes.ts';
+import { nativeErrorEnvelopeSchema, openAIErrorEnvelopeSchema } from './response-schemas.ts';
 
 /** Options of {@link buildOpenApiDocument}. */
 export interface OpenApiDocumentOptions {
@@ -19,21 +19,44 @@ export type OpenApiDocument = Record<string, unknown>;
 
 const HEADER_DOCS: Record<string, { description: string; schema: Record<string, unknown> }> = {
   'x-request-id': {
-    description: 'The request id, also in the audit record. A caller may send its own (1-128 of A-Z a-z 0-9 . _ : -).',
+    description:
+      'The request id, also in the audit record. A caller may send its own (1-128 of A-Z a-z 0-9 . _ : -).',
     schema: { type: 'string' },
   },
-  'x-ratelimit-limit-requests': { description: 'The tightest request limit that applies.', schema: { type: 'string' } },
-  'x-ratelimit-remaining-requests': { description: 'Requests left in the window.', schema: { type: 'string' } },
-  'x-ratelimit-reset-requests': { description: 'Time until the window frees room, like 1s or 6m0s.', schema: { type: 'string' } },
-  'x-ratelimit-limit-images': { description: 'The tightest image limit that applies.', schema: { type: 'string' } },
+  'x-ratelimit-limit-requests': {
+    description: 'The tightest request limit that applies.',
+    schema: { type: 'string' },
+  },
+  'x-ratelimit-remaining-requests': {
+    description: 'Requests left in the window.',
+    schema: { type: 'string' },
+  },
+  'x-ratelimit-reset-requests': {
+    description: 'Time until the window frees room, like 1s or 6m0s.',
+    schema: { type: 'string' },
+  },
+  'x-ratelimit-limit-images': {
+    description: 'The tightest image limit that applies.',
+    schema: { type: 'string' },
+  },
   'x-ratelimit-remaining-images': { description: 'Images left in the window.', schema: { type: 'string' } },
-  'x-ratelimit-reset-images': { description: 'Time until the image window frees room.', schema: { type: 'string' } },
-  'x-pixelgate-model': { description: 'The model that really answered (provider/id), after any fallback.', schema: { type: 'string' } },
-  'x-pixelgate-warnings': {
-    description: 'Every warning (coercions, fallbacks, partial results) as a URI-encoded JSON array of messages.',
+  'x-ratelimit-reset-images': {
+    description: 'Time until the image window frees room.',
     schema: { type: 'string' },
   },
-  'Retry-After': { description: 'Seconds to wait before retrying (429, and retryable 5xx).', schema: { type: 'string' } },
+  'x-pixelgate-model': {
+    description: 'The model that really answered (provider/id), after any fallback.',
+    schema: { type: 'string' },
+  },
+  'x-pixelgate-warnings': {
+    description:
+      'Every warning (coercions, fallbacks, partial results) as a URI-encoded JSON array of messages.',
+    schema: { type: 'string' },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before retrying (429, and retryable 5xx).',
+    schema: { type: 'string' },
+  },
   'retry-after-ms': { description: 'The same wait in milliseconds.', schema: { type: 'string' } },
 };
 
@@ -91,7 +114,11 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Open
       schemas,
       headers: Object.fromEntries(Object.entries(HEADER_DOCS).map(([name, doc]) => [headerKey(name), doc])),
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key> (what OpenAI SDKs send).' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Authorization: Bearer <API key> (what OpenAI SDKs send).',
+        },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
       },
     },
@@ -107,7 +134,9 @@ function operationOf(route: RouteDoc, schemas: Record<string, unknown>): Record<
   for (const status of route.errors) {
     responses[String(status)] = {
       description: ERROR_DESCRIPTIONS[status] ?? 'An error.',
-      headers: headerRefs(status === 429 ? ['x-request-id', 'Retry-After', 'retry-after-ms'] : ['x-request-id']),
+      headers: headerRefs(
+        status === 429 ? ['x-request-id', 'Retry-After', 'retry-after-ms'] : ['x-request-id'],
+      ),
       content: { 'application/json': { schema: { $ref: `#/components/schemas/${errorSchema}` } } },
     };
   }
@@ -133,7 +162,14 @@ function operationOf(route: RouteDoc, schemas: Record<string, unknown>): Record<
             required: true,
             description: route.requestBody.description,
             content: {
-              'application/json': { schema: schemaRef(`${capitalize(route.operationId)}Request`, route.requestBody.schema, 'input', schemas) },
+              'application/json': {
+                schema: schemaRef(
+                  `${capitalize(route.operationId)}Request`,
+                  route.requestBody.schema,
+                  'input',
+                  schemas,
+                ),
+              },
             },
           },
         }
@@ -151,10 +187,16 @@ function responseOf(
   const content: Record<string, unknown> = {};
   if (response.schema) {
     content['application/json'] = {
-      schema: schemaRef(`${capitalize(route.operationId)}Response${status === '200' ? '' : status}`, response.schema, 'output', schemas),
+      schema: schemaRef(
+        `${capitalize(route.operationId)}Response${status === '200' ? '' : status}`,
+        response.schema,
+        'output',
+        schemas,
+      ),
     };
   }
-  for (const type of response.contentTypes ?? []) content[type] = { schema: { type: 'string', contentMediaType: type } };
+  for (const type of response.contentTypes ?? [])
+    content[type] = { schema: { type: 'string', contentMediaType: type } };
   return {
     description: response.description,
     ...(response.headers ? { headers: headerRefs(response.headers) } : {}),
@@ -162,13 +204,21 @@ function responseOf(
   };
 }
 
-function schemaRef(name: string, schema: z.ZodType, io: 'input' | 'output', schemas: Record<string, unknown>) {
+function schemaRef(
+  name: string,
+  schema: z.ZodType,
+  io: 'input' | 'output',
+  schemas: Record<string, unknown>,
+) {
   schemas[name] ??= toSchema(schema, io);
   return { $ref: `#/components/schemas/${name}` };
 }
 
 function toSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return json;
 }
 

@@ -36,7 +36,12 @@ export interface RouteDoc {
   style: RouteStyle;
   /** Whether an API key is required. */
   authenticated: boolean;
-  parameters?: Array<{ name: string; in: 'path' | 'query' | 'header'; description: string; required: boolean }>;
+  parameters?: Array<{
+    name: string;
+    in: 'path' | 'query' | 'header';
+    description: string;
+    required: boolean;
+  }>;
   requestBody?: { schema: z.ZodType; description: string };
   /** Success responses by status. */
   responses: Record<string, RouteResponseDoc>;
@@ -44,7 +49,12 @@ export interface RouteDoc {
   errors: number[];
 }
 
-const RATE_LIMITED = ['x-request-id', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'];
+const RATE_LIMITED = [
+  'x-request-id',
+  'x-ratelimit-limit-requests',
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-reset-requests',
+];
 
 /** The routes `createHttpHandler` serves, as data. */
 export const ROUTE_DOCS: RouteDoc[] = [
@@ -78,7 +88,10 @@ export const ROUTE_DOCS: RouteDoc[] = [
     tags: ['Images'],
     style: 'native',
     authenticated: true,
-    requestBody: { schema: imageRequestSchema, description: 'The generation request; `model` must be provider/model.' },
+    requestBody: {
+      schema: imageRequestSchema,
+      description: 'The generation request; `model` must be provider/model.',
+    },
     responses: {
       '200': {
         description: 'The images with everything pixelgate knows about them.',
@@ -93,7 +106,8 @@ export const ROUTE_DOCS: RouteDoc[] = [
     path: '/v1/models',
     operationId: 'listModels',
     summary: 'List the models this caller may use',
-    description: "OpenAI's model list, with each model's capabilities, defaults, lifecycle and prices under `pixelgate`.",
+    description:
+      "OpenAI's model list, with each model's capabilities, defaults, lifecycle and prices under `pixelgate`.",
     tags: ['Models'],
     style: 'openai',
     authenticated: true,
@@ -123,10 +137,19 @@ export const ROUTE_DOCS: RouteDoc[] = [
     tags: ['Media'],
     style: 'none',
     authenticated: false,
-    parameters: [{ name: 'token', in: 'path', description: 'The token from a url response.', required: true }],
+    parameters: [
+      { name: 'token', in: 'path', description: 'The token from a url response.', required: true },
+    ],
     responses: {
-      '200': { description: 'The image.', contentTypes: ['image/png', 'image/jpeg', 'image/webp'], headers: ['x-request-id'] },
-      '206': { description: 'A byte range of the image.', contentTypes: ['image/png', 'image/jpeg', 'image/webp'] },
+      '200': {
+        description: 'The image.',
+        contentTypes: ['image/png', 'image/jpeg', 'image/webp'],
+        headers: ['x-request-id'],
+      },
+      '206': {
+        description: 'A byte range of the image.',
+        contentTypes: ['image/png', 'image/jpeg', 'image/webp'],
+      },
       '304': { description: 'Not modified (If-None-Match matched).' },
       '404': { description: 'Invalid, expired or unknown token (always the same answer).' },
       '416': { description: 'The range cannot be served.' },
@@ -138,11 +161,18 @@ export const ROUTE_DOCS: RouteDoc[] = [
     path: '/openapi.json',
     operationId: 'getOpenApiDocument',
     summary: 'This document',
-    description: 'The OpenAPI 3.1 document of this server, generated from the schemas that validate its requests.',
+    description:
+      'The OpenAPI 3.1 document of this server, generated from the schemas that validate its requests.',
     tags: ['Service'],
     style: 'openai',
     authenticated: false,
-    responses: { '200': { description: 'The document.', schema: z.looseObject({ openapi: z.literal('3.1.0') }), headers: ['x-request-id'] } },
+    responses: {
+      '200': {
+        description: 'The document.',
+        schema: z.looseObject({ openapi: z.literal('3.1.0') }),
+        headers: ['x-request-id'],
+      },
+    },
     errors: [405],
   },
 ];

@@ -29,11 +29,15 @@ describe('the OpenAPI document', () => {
 
   it('describes the request with the request schema: unknown fields refused, the fields documented', () => {
     const document = buildOpenApiDocument() as {
-      components: { schemas: Record<string, { properties: Record<string, unknown>; additionalProperties: unknown }> };
+      components: {
+        schemas: Record<string, { properties: Record<string, unknown>; additionalProperties: unknown }>;
+      };
     };
     const request = document.components.schemas.CreateImageRequest!;
     expect(request.additionalProperties).toBe(false);
-    expect(Object.keys(request.properties)).toEqual(expect.arrayContaining(['prompt', 'model', 'size', 'n', 'response_format']));
+    expect(Object.keys(request.properties)).toEqual(
+      expect.arrayContaining(['prompt', 'model', 'size', 'n', 'response_format']),
+    );
   });
 });
 
@@ -46,12 +50,20 @@ describe('the contract checker', () => {
     });
 
   it('reports a body that drifted from the schema, an undocumented status and a missing header', async () => {
-    const drifted = await check('POST', '/v1/images/generations', json(200, { created: 'yesterday', data: [], extra: 1 }));
+    const drifted = await check(
+      'POST',
+      '/v1/images/generations',
+      json(200, { created: 'yesterday', data: [], extra: 1 }),
+    );
     expect(drifted.problems).toEqual(
       expect.arrayContaining([expect.stringContaining('/created'), expect.stringContaining('additional')]),
     );
-    expect((await check('GET', '/v1/models', json(418, {}))).problems).toEqual(['status 418 is not documented']);
-    const bare = new Response('{"object":"list","data":[]}', { headers: { 'content-type': 'application/json' } });
+    expect((await check('GET', '/v1/models', json(418, {}))).problems).toEqual([
+      'status 418 is not documented',
+    ]);
+    const bare = new Response('{"object":"list","data":[]}', {
+      headers: { 'content-type': 'application/json' },
+    });
     expect((await check('GET', '/v1/models', bare)).problems).toEqual(['header x-request-id is missing']);
     expect((await check('GET', '/v1/nowhere', json(404, {}))).problems).toEqual(['route is not documented']);
   });
@@ -88,22 +100,41 @@ describe('contract: real responses of every route match the document', () => {
     });
 
   it('generations: 200 with b64_json and with url, and the errors', async () => {
-    expect((await postJson('/v1/images/generations', { prompt: 'a lighthouse', model: 'mock' })).status).toBe(200);
-    const withUrl = await postJson('/v1/images/generations', { prompt: 'a lighthouse', response_format: 'url', model: 'mock' });
+    expect((await postJson('/v1/images/generations', { prompt: 'a lighthouse', model: 'mock' })).status).toBe(
+      200,
+    );
+    const withUrl = await postJson('/v1/images/generations', {
+      prompt: 'a lighthouse',
+      response_format: 'url',
+      model: 'mock',
+    });
     expect(withUrl.status).toBe(200);
-    expect((await postJson('/v1/images/generations', { prompt: 'x', size: '7x7', model: 'mock' })).status).toBe(400);
-    expect((await postJson('/v1/images/generations', { prompt: 'x' }, { key: 'wrong-key-0123456789' })).status).toBe(401);
+    expect(
+      (await postJson('/v1/images/generations', { prompt: 'x', size: '7x7', model: 'mock' })).status,
+    ).toBe(400);
+    expect(
+      (await postJson('/v1/images/generations', { prompt: 'x' }, { key: 'wrong-key-0123456789' })).status,
+    ).toBe(401);
     expect((await postJson('/v1/images/generations', { prompt: 'x', model: 'nope/none' })).status).toBe(404);
     expect((await call('GET', '/v1/images/generations')).status).toBe(405);
     expect((await postJson('/v1/images/generations', { prompt: 'x'.repeat(5000) })).status).toBe(413);
-    const form = await call('POST', '/v1/images/generations', { body: 'prompt=x', headers: { 'content-type': 'text/plain' } });
+    const form = await call('POST', '/v1/images/generations', {
+      body: 'prompt=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(form.status).toBe(415);
   });
 
   it('native generate: 200 with metadata, 400 for an unqualified model, provider failures', async () => {
-    const ok = await postJson('/v1/inference/images/generate', { prompt: 'a lighthouse', model: 'mock/mock-image', metadata: { order: '7' } });
+    const ok = await postJson('/v1/inference/images/generate', {
+      prompt: 'a lighthouse',
+      model: 'mock/mock-image',
+      metadata: { order: '7' },
+    });
     expect(ok.status).toBe(200);
-    expect((await postJson('/v1/inference/images/generate', { prompt: 'x', model: 'mock-image' })).status).toBe(400);
+    expect(
+      (await postJson('/v1/inference/images/generate', { prompt: 'x', model: 'mock-image' })).status,
+    ).toBe(400);
   });
 
   it('models: the list, one model, and an unknown one', async () => {
@@ -114,13 +145,21 @@ describe('contract: real responses of every route match the document', () => {
   });
 
   it('media: the image, a range, not modified, and an unknown token', async () => {
-    const generated = await postJson('/v1/images/generations', { prompt: 'a lighthouse', response_format: 'url', model: 'mock' });
+    const generated = await postJson('/v1/images/generations', {
+      prompt: 'a lighthouse',
+      response_format: 'url',
+      model: 'mock',
+    });
     const url = new URL(((await generated.json()) as { data: Array<{ url: string }> }).data[0]!.url);
     const media = await call('GET', url.pathname, { key: null });
     expect(media.status).toBe(200);
     const etag = media.headers.get('etag')!;
-    expect((await call('GET', url.pathname, { key: null, headers: { range: 'bytes=0-9' } })).status).toBe(206);
-    expect((await call('GET', url.pathname, { key: null, headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect((await call('GET', url.pathname, { key: null, headers: { range: 'bytes=0-9' } })).status).toBe(
+      206,
+    );
+    expect((await call('GET', url.pathname, { key: null, headers: { 'if-none-match': etag } })).status).toBe(
+      304,
+    );
     expect((await call('GET', '/v1/media/not-a-token', { key: null })).status).toBe(404);
   });
 

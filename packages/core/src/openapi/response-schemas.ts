@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors/error-codes.ts';
-import { modelCapabilitiesSchema, modelLifecycleSchema, modelPricingSchema } from '../models/model-descriptor.ts';
+import {
+  modelCapabilitiesSchema,
+  modelLifecycleSchema,
+  modelPricingSchema,
+} from '../models/model-descriptor.ts';
 import { generationWarningSchema } from '../provider/warning.ts';
 
 /**
@@ -92,7 +96,9 @@ export const openAIErrorEnvelopeSchema = z.object({
     message: z.string(),
     type: z.string(),
     param: z.string().nullable(),
-    code: z.string().describe("pixelgate's error code in lower case (content_policy_violation for content blocks)."),
+    code: z
+      .string()
+      .describe("pixelgate's error code in lower case (content_policy_violation for content blocks)."),
   }),
 });
 

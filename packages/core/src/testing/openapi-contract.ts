@@ -21,7 +21,8 @@ export function createContractChecker(document: OpenApiDocument) {
     const template = matchTemplate(Object.keys(paths), path);
     const operation = template ? paths[template]?.[method.toLowerCase()] : undefined;
     if (template && !operation) return checkMethodNotAllowed(paths[template]!, method, response);
-    if (!template || !operation) return { operation: `${method} ${path}`, problems: ['route is not documented'] };
+    if (!template || !operation)
+      return { operation: `${method} ${path}`, problems: ['route is not documented'] };
     const problems: string[] = [];
     const documented = operation.responses[String(response.status)];
     if (!documented) {
@@ -38,11 +39,13 @@ export function createContractChecker(document: OpenApiDocument) {
       const validate = ajv.compile({ $ref: `doc${schema.$ref}` });
       const body: unknown = await response.clone().json();
       if (!validate(body)) {
-        for (const error of validate.errors ?? []) problems.push(`body${error.instancePath} ${error.message}`);
+        for (const error of validate.errors ?? [])
+          problems.push(`body${error.instancePath} ${error.message}`);
       }
     }
     for (const name of Object.keys(documented.headers ?? {})) {
-      if (name.startsWith('x-ratelimit') || name === 'x-pixelgate-warnings' || name.startsWith('retry-after')) continue;
+      if (name.startsWith('x-ratelimit') || name === 'x-pixelgate-warnings' || name.startsWith('retry-after'))
+        continue;
       if (!response.headers.has(name)) problems.push(`header ${name} is missing`);
     }
     return { operation: operation.operationId, problems };
@@ -50,11 +53,16 @@ export function createContractChecker(document: OpenApiDocument) {
 }
 
 /** A method the document does not list on a documented path must be a 405 naming the allowed ones. */
-function checkMethodNotAllowed(item: Record<string, Operation>, method: string, response: Response): ContractCheck {
+function checkMethodNotAllowed(
+  item: Record<string, Operation>,
+  method: string,
+  response: Response,
+): ContractCheck {
   const allowed = Object.keys(item).map((name) => name.toUpperCase());
   const first = Object.values(item)[0]!;
   const problems: string[] = [];
-  if (response.status !== 405) problems.push(`${method} is not documented here, yet the answer was ${response.status}`);
+  if (response.status !== 405)
+    problems.push(`${method} is not documented here, yet the answer was ${response.status}`);
   const allow = response.headers.get('allow') ?? '';
   for (const name of allowed) if (!allow.includes(name)) problems.push(`Allow does not list ${name}`);
   return { operation: first.operationId, problems };
@@ -62,14 +70,19 @@ function checkMethodNotAllowed(item: Record<string, Operation>, method: string, 
 
 interface Operation {
   operationId: string;
-  responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema?: { $ref: string } }> }>;
+  responses: Record<
+    string,
+    { headers?: Record<string, unknown>; content?: Record<string, { schema?: { $ref: string } }> }
+  >;
 }
 
 function matchTemplate(templates: string[], path: string): string | undefined {
   const exact = templates.find((template) => template === path);
   if (exact) return exact;
   return templates.find((template) => {
-    const pattern = new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    const pattern = new RegExp(
+      `^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`,
+    );
     return pattern.test(path);
   });
 }
