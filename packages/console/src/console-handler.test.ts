@@ -1,3 +1,4 @@
+import { createContractChecker } from '@pixelgate/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, type ConsoleServer, startConsoleServer, TENANT_KEY } from '../test/console-server.ts';
 
@@ -79,6 +80,18 @@ describe('the console handler', () => {
     const all = (await (await get('/v1/console/audit', ADMIN_KEY)).json()) as Audit;
     expect(all.admin).toBe(true);
     expect(new Set(all.records.map((record) => record.tenantId))).toEqual(new Set(['studio', 'operators']));
+    const check = createContractChecker(
+      (await (await get('/openapi.json')).json()) as Record<string, unknown>,
+    );
+    for (const [path, key] of [
+      ['/v1/console/usage', TENANT_KEY],
+      ['/v1/console/audit', ADMIN_KEY],
+      ['/v1/console/audit?limit=x', TENANT_KEY],
+      ['/v1/console/usage', undefined],
+    ] as const) {
+      const response = await get(path, key);
+      expect((await check('GET', path.split('?')[0]!, response)).problems, path).toEqual([]);
+    }
     const bad = await get('/v1/console/audit?limit=0', TENANT_KEY);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { param: string } }).error.param).toBe('limit');

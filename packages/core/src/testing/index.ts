@@ -5,6 +5,7 @@
  */
 export * from './guardrail-conformance.ts';
 export * from './mock-image-provider.ts';
+export { type ContractCheck, createContractChecker } from './openapi-contract.ts';
 export * from './provider-conformance.ts';
 export * from './provider-test-helpers.ts';
 export * from './solid-png.ts';
