@@ -16,6 +16,7 @@ export * from './guardrails/index.ts';
 export * from './http/index.ts';
 export * from './media/index.ts';
 export * from './models/index.ts';
+export * from './openapi/index.ts';
 export * from './pipeline/dispatch.ts';
 export * from './pipeline/generation-result.ts';
 export * from './pipeline/image-pipeline.ts';

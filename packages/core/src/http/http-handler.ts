@@ -7,6 +7,8 @@ import type { Gateway } from '../gateway/create-gateway.ts';
 import { createMediaHandler, type MediaHandler } from '../media/media-handler.ts';
 import type { MediaSigner } from '../media/media-signer.ts';
 import { type ModelDescriptor, qualifiedModelId } from '../models/model-descriptor.ts';
+import { buildOpenApiDocument } from '../openapi/openapi-document.ts';
+import type { RouteDoc } from '../openapi/openapi-routes.ts';
 import { type GenerationResult, toOpenAIImagesResponse } from '../pipeline/generation-result.ts';
 import { type Logger, silentLogger } from '../provider/logger.ts';
 import { rateLimitHeaders } from '../rate-limit/rate-limit-helpers.ts';
@@ -53,6 +55,8 @@ export interface HttpHandlerOptions {
   acceptRequestId?: boolean;
   /** Where handler-level failures (a throwing authenticator, a bug) are logged; default: the gateway's logger. */
   logger?: Logger;
+  /** Routes served next to this handler (a console's), listed in `GET {prefix}/openapi.json` too. */
+  extraRouteDocs?: RouteDoc[];
 }
 
 /** Envelope style of a route. */
@@ -171,6 +175,9 @@ export function createHttpHandler(gateway: Gateway, options: HttpHandlerOptions 
       ];
     }
   });
+
+  // Built on first request: most servers are never asked for their document.
+  let openApiBody: string | undefined;
 
   const issueRequestId = (request: Request): string => {
     const given = request.headers.get('x-request-id');
@@ -365,6 +372,13 @@ export function createHttpHandler(gateway: Gateway, options: HttpHandlerOptions 
         id = '';
       }
       return listModels(context, tenant, id);
+    }
+    if (path === '/openapi.json') {
+      if (method !== 'GET' && method !== 'HEAD') return allow('GET, HEAD');
+      openApiBody ??= JSON.stringify(
+        buildOpenApiDocument({ pathPrefix: prefix, extraRoutes: options.extraRouteDocs ?? [] }),
+      );
+      return json(context, 200, JSON.parse(openApiBody));
     }
     if (path.startsWith('/v1/media/')) {
       if (method !== 'GET' && method !== 'HEAD') return allow('GET, HEAD');

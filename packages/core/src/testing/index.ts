@@ -8,6 +8,7 @@ export * from './audit-sink-conformance.ts';
 export * from './budget-conformance.ts';
 export * from './guardrail-conformance.ts';
 export * from './mock-image-provider.ts';
+export { type ContractCheck, createContractChecker } from './openapi-contract.ts';
 export * from './provider-conformance.ts';
 export * from './provider-test-helpers.ts';
 export * from './rate-limit-conformance.ts';

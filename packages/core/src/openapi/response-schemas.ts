@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { ERROR_CODES } from '../errors/error-codes.ts';
+import {
+  modelCapabilitiesSchema,
+  modelLifecycleSchema,
+  modelPricingSchema,
+} from '../models/model-descriptor.ts';
+import { generationWarningSchema } from '../provider/warning.ts';
+
+/**
+ * The response bodies of the HTTP surface as zod schemas. The OpenAPI document is generated from
+ * these and from the request schemas, and the contract tests check real responses against that
+ * document, so the prose, the schema and the wire cannot drift apart.
+ */
+
+/** One image of OpenAI's `ImagesResponse.data`. */
+export const openAIImageDataSchema = z.object({
+  b64_json: z.string().optional().describe('The image, base64-encoded (response_format b64_json).'),
+  url: z.string().optional().describe('A signed, short-lived URL of the stored image (response_format url).'),
+  revised_prompt: z.string().optional().describe('The prompt the model really used, when it rewrote it.'),
+});
+
+/** OpenAI's `ImagesResponse`. */
+export const openAIImagesResponseSchema = z.object({
+  created: z.number().int().describe('Unix time (seconds) of the response.'),
+  data: z.array(openAIImageDataSchema),
+  usage: z
+    .object({
+      input_tokens: z.number().int(),
+      output_tokens: z.number().int(),
+      total_tokens: z.number().int(),
+      input_tokens_details: z.object({ text_tokens: z.number().int(), image_tokens: z.number().int() }),
+    })
+    .optional()
+    .describe('Token usage, when the provider reports it.'),
+});
+
+/** One image of the native generation response. */
+export const nativeImageSchema = z.object({
+  b64_json: z.string().optional(),
+  url: z.string().optional(),
+  url_expires_at: z.string().optional().describe('ISO 8601 time at which the URL stops working.'),
+  revised_prompt: z.string().optional(),
+  media_type: z.string(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+  seed: z.number().int().optional(),
+  sha256: z.string().describe('sha256 of the delivered bytes, as written in the audit record.'),
+  size_bytes: z.number().int(),
+  labels: z.array(z.string()),
+});
+
+/** The native generation response. */
+export const nativeGenerationResponseSchema = z.object({
+  request_id: z.string(),
+  created: z.number().int(),
+  model: z.string().describe('The model that answered (provider/id), after any fallback.'),
+  provider: z.string(),
+  data: z.array(nativeImageSchema),
+  warnings: z.array(generationWarningSchema),
+  labels: z.array(z.string()),
+  cost: z.object({
+    estimated_usd: z.number().optional(),
+    actual_usd: z.number().optional(),
+    basis: z.string(),
+  }),
+  usage: z.record(z.string(), z.number()).optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+});
+
+/** One model in OpenAI's list shape, with pixelgate's facts under `pixelgate`. */
+export const modelObjectSchema = z.object({
+  id: z.string().describe('provider/model'),
+  object: z.literal('model'),
+  created: z.number().int(),
+  owned_by: z.string(),
+  pixelgate: z.object({
+    provider: z.string(),
+    model: z.string(),
+    aliases: z.array(z.string()),
+    display_name: z.string().optional(),
+    description: z.string().optional(),
+    capabilities: modelCapabilitiesSchema,
+    defaults: z.record(z.string(), z.unknown()),
+    lifecycle: modelLifecycleSchema,
+    pricing: modelPricingSchema.optional(),
+  }),
+});
+
+/** `GET /v1/models`. */
+export const modelListSchema = z.object({ object: z.literal('list'), data: z.array(modelObjectSchema) });
+
+/** OpenAI's error body, on the OpenAI-compatible routes. */
+export const openAIErrorEnvelopeSchema = z.object({
+  error: z.object({
+    message: z.string(),
+    type: z.string(),
+    param: z.string().nullable(),
+    code: z
+      .string()
+      .describe("pixelgate's error code in lower case (content_policy_violation for content blocks)."),
+  }),
+});
+
+/** pixelgate's native error body, on the native routes. */
+export const nativeErrorEnvelopeSchema = z.object({
+  error: z.object({
+    code: z.enum(ERROR_CODES),
+    message: z.string().describe('What was wrong and what is accepted, in plain words.'),
+    param: z.string().nullable().describe('The offending field, when one field is at fault.'),
+    details: z.record(z.string(), z.unknown()).nullable(),
+    request_id: z.string().nullable(),
+  }),
+});
