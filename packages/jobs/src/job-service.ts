@@ -102,9 +102,12 @@ export function createJobService(options: JobServiceOptions) {
   };
 
   const get = async (tenant: TenantContext, id: string): Promise<JobView | undefined> => {
-    const job = await find(tenant, id);
+    let job = await find(tenant, id);
     if (!job) return undefined;
-    const view = viewOf(job, await statusOf(job));
+    const status = await statusOf(job);
+    // The job may have finished between reading it and reading its state: read it again for its result.
+    if (status === 'succeeded' && job.returnvalue == null) job = (await queue.getJob(id)) ?? job;
+    const view = viewOf(job, status);
     if (job.data.webhookUrl && options.webhooks)
       view.webhook_deliveries = await options.webhooks.deliveries(id);
     return view;
