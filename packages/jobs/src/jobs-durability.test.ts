@@ -2,18 +2,34 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSlowProvider, type JobsFixture, KEY_A, startJobsFixture, waitForJob } from '../test/jobs-fixture.ts';
+import {
+  createSlowProvider,
+  type JobsFixture,
+  KEY_A,
+  startJobsFixture,
+  waitForJob,
+} from '../test/jobs-fixture.ts';
 import { connectTestRedis, REDIS_URL, type TestRedis } from '../test/redis.ts';
 
 /** Starts the worker child and resolves once it says it is ready (never on a timer). */
 async function startWorkerChild(redisUrl: string, prefix: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--conditions=@pixelgate/source', join(import.meta.dirname, '..', 'test', 'worker-child.ts'), redisUrl, prefix],
+    [
+      '--import',
+      'tsx',
+      '--conditions=@pixelgate/source',
+      join(import.meta.dirname, '..', 'test', 'worker-child.ts'),
+      redisUrl,
+      prefix,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       // tsx reads decorator settings from the workspace's base config (core uses parameter decorators).
-      env: { ...process.env, TSX_TSCONFIG_PATH: join(import.meta.dirname, '..', '..', '..', 'tsconfig.base.json') },
+      env: {
+        ...process.env,
+        TSX_TSCONFIG_PATH: join(import.meta.dirname, '..', '..', '..', 'tsconfig.base.json'),
+      },
     },
   );
   let output = '';
@@ -42,7 +58,12 @@ describe.skipIf(!REDIS_URL)('a job survives the SIGKILL of its worker', () => {
     child = await startWorkerChild(REDIS_URL!, testRedis.prefix);
     // This process accepts jobs but runs no worker until the child is dead.
     const { provider } = createSlowProvider();
-    fixture = await startJobsFixture({ redisUrl: REDIS_URL!, prefix: testRedis.prefix, provider, workers: false });
+    fixture = await startJobsFixture({
+      redisUrl: REDIS_URL!,
+      prefix: testRedis.prefix,
+      provider,
+      workers: false,
+    });
     const accepted = await fixture.handler(
       new Request('http://gateway.test/v1/inference/images/jobs', {
         method: 'POST',
@@ -55,7 +76,10 @@ describe.skipIf(!REDIS_URL)('a job survives the SIGKILL of its worker', () => {
     child.kill('SIGKILL');
     await once(child, 'exit');
     await fixture.jobs.startWorkers();
-    const done = (await waitForJob(fixture.handler, id, ['succeeded', 'failed'])) as { status: string; result: { data: unknown[] } };
+    const done = (await waitForJob(fixture.handler, id, ['succeeded', 'failed'])) as {
+      status: string;
+      result: { data: unknown[] };
+    };
     expect(done.status, JSON.stringify(done)).toBe('succeeded');
     expect(done.result?.data, JSON.stringify(done)).toHaveLength(1);
     expect(provider.calls).toHaveLength(1);

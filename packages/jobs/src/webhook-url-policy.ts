@@ -39,7 +39,6 @@ for (const [network, prefix] of [
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
-  ['::ffff:0:0', 96],
 ] as const) {
   SPECIAL.addSubnet(network, prefix, 'ipv6');
 }
@@ -72,7 +71,11 @@ export async function checkWebhookUrl(text: string, policy: WebhookUrlPolicy = {
   }
   if (policy.allowPrivateNetworks) return url;
   const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host, refuse);
-  for (const { address, family } of addresses) {
+  for (const { address: raw, family: rawFamily } of addresses) {
+    // An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is judged as the IPv4 address it carries.
+    const mapped = mappedIpv4(raw);
+    const address = mapped ?? raw;
+    const family = mapped ? 4 : rawFamily;
     if (SPECIAL.check(address, family === 6 ? 'ipv6' : 'ipv4')) {
       throw refuse(
         `resolves to ${address}, a loopback, private or reserved address this server does not post to.`,
@@ -88,4 +91,14 @@ async function resolve(host: string, refuse: (why: string) => GatewayError) {
   } catch {
     throw refuse(`host ${host} does not resolve.`);
   }
+}
+
+/** The IPv4 address inside an IPv4-mapped IPv6 address, in dotted or (as URL parsing writes it) hex form. */
+function mappedIpv4(address: string): string | undefined {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (dotted) return dotted;
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (!hex) return undefined;
+  const [high, low] = [Number.parseInt(hex[1]!, 16), Number.parseInt(hex[2]!, 16)];
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
 }

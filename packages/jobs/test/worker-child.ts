@@ -7,6 +7,12 @@ import { createSlowProvider } from './jobs-fixture.ts';
 const [redisUrl, prefix] = process.argv.slice(2);
 const { provider } = createSlowProvider({ hold: new Promise(() => {}) });
 const gateway = createGateway({ providers: [provider] });
-const jobs = createJobService({ gateway, redisUrl: redisUrl!, prefix: prefix!, lockDurationMs: 2000, stalledIntervalMs: 500 });
+const jobs = createJobService({
+  gateway,
+  redisUrl: redisUrl!,
+  prefix: prefix!,
+  lockDurationMs: 2000,
+  stalledIntervalMs: 500,
+});
 await jobs.startWorkers();
 process.stdout.write('ready\n');
