@@ -3,6 +3,7 @@
  * `Idempotency-Key` for POST routes, on the Redis the deployment already runs.
  * @packageDocumentation
  */
+export { type BatchService, type BatchServiceOptions, createBatchService } from './batch-service.ts';
 export { createIdempotency, type IdempotencyOptions } from './idempotency.ts';
 export { type JobData, type JobEvent, type JobStatus, type JobView, jobViewSchema } from './job-schemas.ts';
 export { createJobService, type JobService, type JobServiceOptions } from './job-service.ts';

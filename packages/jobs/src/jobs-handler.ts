@@ -6,11 +6,14 @@ import {
   toNativeErrorEnvelope,
   toOpenAIErrorEnvelope,
 } from '@pixelgate/core';
+import type { BatchService } from './batch-service.ts';
 import type { JobService } from './job-service.ts';
 
 /** Options of {@link createJobsHandler}. */
 export interface JobsHandlerOptions {
   jobs: JobService;
+  /** Batches; without it the batch routes answer 404. */
+  batches?: BatchService;
   authenticate: Authenticate;
   /** The API handler's path prefix (default ''). */
   pathPrefix?: string;
@@ -19,6 +22,7 @@ export interface JobsHandlerOptions {
 }
 
 const JOBS = '/v1/inference/images/jobs';
+const BATCHES = '/v1/inference/images/batches';
 const GENERATION_ROUTES = new Set(['/v1/images/generations', '/v1/inference/images/generate']);
 
 /**
@@ -36,6 +40,8 @@ export function createJobsHandler(options: JobsHandlerOptions) {
     const local = path.slice(prefix.length);
     const async = /\brespond-async\b/i.test(request.headers.get('prefer') ?? '');
     const isJobs = local === JOBS || local.startsWith(`${JOBS}/`);
+    const isBatches = options.batches !== undefined && (local === BATCHES || local.startsWith(`${BATCHES}/`));
+    if (isBatches) return handleBatches(options, options.batches!, prefix, local, request, maxBodyBytes);
     if (!isJobs && !(async && request.method === 'POST' && GENERATION_ROUTES.has(local))) return undefined;
     const native = local.startsWith('/v1/inference/');
     try {
@@ -65,6 +71,77 @@ export function createJobsHandler(options: JobsHandlerOptions) {
       );
     }
   };
+}
+
+async function handleBatches(
+  options: JobsHandlerOptions,
+  batches: BatchService,
+  prefix: string,
+  local: string,
+  request: Request,
+  maxBodyBytes: number,
+): Promise<Response> {
+  try {
+    const tenant = await authenticate(options.authenticate, request);
+    if (local === BATCHES) {
+      if (request.method !== 'POST') throw notAllowed(request.method, 'POST');
+      const requests = await readBatch(request, maxBodyBytes * batches.maxItems);
+      const batch = await batches.submit(tenant, requests);
+      return json(202, batch, { location: `${prefix}${BATCHES}/${batch.id}` });
+    }
+    if (request.method !== 'GET') throw notAllowed(request.method, 'GET');
+    const rest = local.slice(BATCHES.length + 1);
+    if (rest.endsWith('/results')) {
+      const object = await batches.results(tenant, rest.slice(0, -'/results'.length));
+      if (!object)
+        throw new GatewayError('NOT_FOUND', 'No such batch, or it has not finished yet.', { status: 404 });
+      return new Response(object.body, {
+        status: 200,
+        headers: { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' },
+      });
+    }
+    return found(await batches.get(tenant, rest), 200);
+  } catch (thrown) {
+    const error = toGatewayError(thrown);
+    return json(error.status, toNativeErrorEnvelope(error));
+  }
+}
+
+/** A batch body: `{ "requests": [...] }` as JSON, or one request per line as JSONL. */
+async function readBatch(request: Request, maxBytes: number): Promise<unknown[]> {
+  const type = (request.headers.get('content-type') ?? '').toLowerCase();
+  if (type.startsWith('application/x-ndjson') || type.startsWith('application/jsonl')) {
+    const text = await request.text();
+    if (Buffer.byteLength(text) > maxBytes)
+      throw new GatewayError('PAYLOAD_TOO_LARGE', `The body is over ${maxBytes} bytes.`, { status: 413 });
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line, index) => {
+        try {
+          return JSON.parse(line) as unknown;
+        } catch {
+          throw new GatewayError(
+            'VALIDATION_ERROR',
+            `Line ${index + 1} of the JSONL body is not valid JSON.`,
+            {
+              param: `requests[${index}]`,
+            },
+          );
+        }
+      });
+  }
+  const body = await readJson(request, maxBytes);
+  if (!Array.isArray(body.requests)) {
+    throw new GatewayError(
+      'VALIDATION_ERROR',
+      'A batch is { "requests": [ ...generation requests ] } or a JSONL upload.',
+      {
+        param: 'requests',
+      },
+    );
+  }
+  return body.requests;
 }
 
 async function submit(
