@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const suites: Array<{ name: string; file: string; fn: string; title: string }> = [
   {
-    name: 'gateway',
-    file: 'gateway.ts',
-    fn: 'runGatewayBench',
-    title: 'Provider direct vs gateway.generate() (full pipeline)',
+    name: 'production',
+    file: 'production.ts',
+    fn: 'runProductionBench',
+    title: 'Raw fetch vs the openai SDK vs pixelgate (minimal, production, HTTP server + openai SDK)',
   },
   {
     name: 'storage',
@@ -18,6 +18,13 @@ const suites: Array<{ name: string; file: string; fn: string; title: string }> =
     title: 'Storage adapters and the media handler',
   },
   { name: 'audit', file: 'audit.ts', fn: 'runAuditBench', title: 'Audit file sink throughput' },
+  {
+    name: 'stores',
+    file: 'stores.ts',
+    fn: 'runStoresBench',
+    title:
+      'Shared stores (Redis, PostgreSQL) vs in-process ones, concurrency 16; audit writers into PostgreSQL',
+  },
   {
     name: 'http',
     file: 'http.ts',

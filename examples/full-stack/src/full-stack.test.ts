@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AUDIT_FILE_PATTERN, sniffImage, verifyAuditLog } from '@pixelgate/core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STACK_MODELS, type Stack, startStack } from './stack.ts';
+import { MORE_STACK_MODELS, STACK_MODELS, type Stack, startStack } from './stack.ts';
 
 interface NativeImage {
   url?: string;
@@ -230,6 +230,23 @@ describe('full-stack example', () => {
     expect(results.map(({ response }) => response.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(new Set(results.map(({ body }) => body.request_id)).size).toBe(6);
     expect(results.map(({ body }) => body.model)).toEqual([...models, ...models]);
+  });
+
+  it('routes to BFL (submit and poll), fal (queue) and Bedrock (SigV4 InvokeModel)', async () => {
+    const results = await Promise.all(
+      Object.values(MORE_STACK_MODELS).map((model) =>
+        native({ model, prompt: 'a lighthouse at dusk', size: '1024x1024', response_format: 'b64_json' }),
+      ),
+    );
+    expect(results.map(({ response }) => response.status)).toEqual([200, 200, 200]);
+    for (const { body } of results) {
+      const bytes = Buffer.from(body.data[0]!.b64_json!, 'base64');
+      expect(sniffImage(bytes)).toMatchObject({ width: 1024, height: 1024 });
+    }
+    // The BFL and fal result images came from their CDN hosts, without the key.
+    expect(stack.fakes.bfl.requests.filter((request) => request.server === 'cdn')).toHaveLength(1);
+    expect(stack.fakes.fal.requests.filter((request) => request.server === 'cdn')).toHaveLength(1);
+    expect(stack.fakes.bedrock.requests[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
   });
 
   it('refuses with 402 BUDGET_EXCEEDED once the trial tenant’s budget is spent', async () => {

@@ -24,6 +24,16 @@ import {
   type RateLimitRuleInput,
 } from '@pixelgate/core';
 import { listen } from '@pixelgate/node';
+import { createBedrockProvider } from '@pixelgate/provider-bedrock';
+import {
+  FAKE_BEDROCK_CREDENTIALS,
+  type FakeBedrockServer,
+  startFakeBedrockServer,
+} from '@pixelgate/provider-bedrock/testing';
+import { createBflProvider } from '@pixelgate/provider-bfl';
+import { type FakeBflServer, startFakeBflServer } from '@pixelgate/provider-bfl/testing';
+import { createFalProvider } from '@pixelgate/provider-fal';
+import { type FakeFalServer, startFakeFalServer } from '@pixelgate/provider-fal/testing';
 import { createGoogleImageProvider } from '@pixelgate/provider-imagen';
 import { createFakeGoogleServer, type FakeGoogleServer } from '@pixelgate/provider-imagen/testing';
 import { createOpenAIProvider } from '@pixelgate/provider-openai';
@@ -43,6 +53,17 @@ export const STACK_MODELS = Object.freeze({
   stability: 'stability/sd3.5-large',
   google: 'google/gemini-3-pro-image',
 });
+
+/** Submit-and-poll and AWS providers the stack also routes to (kept apart from the three above). */
+export const MORE_STACK_MODELS = Object.freeze({
+  bfl: 'bfl/flux-pro-1.1',
+  fal: 'fal/fal-ai/flux/dev',
+  bedrock: 'bedrock/amazon.nova-canvas-v1:0',
+});
+
+/** The keys the fake BFL and fal servers accept (their defaults). */
+const FAKE_BFL_API_KEY = 'bfl-test-key';
+const FAKE_FAL_KEY = 'fal-test-key';
 
 /** The key the fake Stability server accepts (its default). */
 const FAKE_STABILITY_API_KEY = 'sk-test-stability-fake-key';
@@ -83,7 +104,14 @@ export interface Stack {
   apiKey: string;
   keys: StackKeys;
   /** The fake upstream servers, so tests can queue failures. */
-  fakes: { openai: FakeOpenAIServer; stability: FakeStabilityServer; google: FakeGoogleServer };
+  fakes: {
+    openai: FakeOpenAIServer;
+    stability: FakeStabilityServer;
+    google: FakeGoogleServer;
+    bfl: FakeBflServer;
+    fal: FakeFalServer;
+    bedrock: FakeBedrockServer;
+  };
   /**
    * The hash-chained log: its directory (with `audit-public-key.pem` beside the records, where
    * `pixelgate audit verify <dir>` looks), the key that verifies it, and a flush that signs a checkpoint.
@@ -168,6 +196,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cleanups.push(() => stabilityFake.close());
     const googleFake = await createFakeGoogleServer();
     cleanups.push(() => googleFake.close());
+    const bflFake = await startFakeBflServer();
+    cleanups.push(() => bflFake.close());
+    const falFake = await startFakeFalServer();
+    cleanups.push(() => falFake.close());
+    const bedrockFake = await startFakeBedrockServer();
+    cleanups.push(() => bedrockFake.close());
 
     // Storage: s3rver, a real S3-protocol server, on a random port with its own directory.
     const s3rver = new S3rver({
@@ -235,6 +269,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         createOpenAIProvider({ apiKey: FAKE_OPENAI_API_KEY, baseURL: openaiFake.baseURL }),
         createStabilityProvider({ apiKey: FAKE_STABILITY_API_KEY, baseURL: stabilityFake.url }),
         createGoogleImageProvider({ api: 'gemini', apiKey: googleFake.apiKey, baseURL: googleFake.url }),
+        // Result images come from each fake's second server (its CDN), allowed by host:port.
+        createBflProvider({
+          apiKey: FAKE_BFL_API_KEY,
+          baseURL: bflFake.url,
+          resultHosts: [bflFake.cdnHost],
+          pollIntervalMs: 50,
+        }),
+        createFalProvider({
+          apiKey: FAKE_FAL_KEY,
+          queueBaseURL: falFake.queueUrl,
+          syncBaseURL: falFake.syncUrl,
+          resultHosts: [falFake.cdnHost],
+          pollIntervalMs: 50,
+        }),
+        createBedrockProvider({
+          region: bedrockFake.region,
+          endpoint: bedrockFake.url,
+          credentials: { ...FAKE_BEDROCK_CREDENTIALS },
+        }),
       ],
       defaultModel: STACK_MODELS.openai,
       storageAdapter: storage,
@@ -278,7 +331,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       url: server.url,
       apiKey: keys.main,
       keys,
-      fakes: { openai: openaiFake, stability: stabilityFake, google: googleFake },
+      fakes: {
+        openai: openaiFake,
+        stability: stabilityFake,
+        google: googleFake,
+        bfl: bflFake,
+        fal: falFake,
+        bedrock: bedrockFake,
+      },
       audit: {
         dir: auditDir,
         publicKeyPem,
@@ -291,6 +351,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         FAKE_OPENAI_API_KEY,
         FAKE_STABILITY_API_KEY,
         googleFake.apiKey,
+        FAKE_BFL_API_KEY,
+        FAKE_FAL_KEY,
+        FAKE_BEDROCK_CREDENTIALS.secretAccessKey,
         mediaSecret,
       ],
       close,

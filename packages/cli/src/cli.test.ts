@@ -266,6 +266,22 @@ describe('models', () => {
     expect(none.stderr).toBe('pixelgate: no models from provider openai\n');
   });
 
+  it('lists BFL, fal and Bedrock models from BFL_API_KEY, FAL_KEY and the AWS chain', async () => {
+    const result = await run(['models'], {
+      BFL_API_KEY: 'bfl-env-0123456789',
+      FAL_KEY: 'fal-env-0123456789',
+      AWS_ACCESS_KEY_ID: 'AKIAENVEXAMPLE000000',
+      AWS_REGION: 'us-west-2',
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('bfl/flux-pro-1.1 ');
+    expect(result.stdout).toContain('fal/fal-ai/flux/dev ');
+    // us-west-2 serves the Stability models on Bedrock, not Nova Canvas (per the catalog's region data).
+    expect(result.stdout).toContain('bedrock/stability.sd3-5-large-v1:0 ');
+    expect(result.stdout).not.toContain('bedrock/amazon.nova-canvas-v1:0');
+    expect(result.stdout).not.toMatch(/bfl-env|fal-env/);
+  });
+
   it('follows the config’s provider list and prints JSON descriptors with --json', async () => {
     await writeFile(
       join(temp.dir, 'c.json'),

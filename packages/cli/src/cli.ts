@@ -5,6 +5,12 @@ import { runDemo } from './commands/demo.ts';
 import { runGenerate } from './commands/generate.ts';
 import { runModels } from './commands/models.ts';
 import { processShutdownSignal, runServe } from './commands/serve.ts';
+import {
+  runAuditExportPostgres,
+  runAuditVerifyPostgres,
+  runBudgetReconcile,
+  runDbMigrate,
+} from './commands/shared-stores.ts';
 import { type CliConfig, EMBEDDED_DEFAULTS, loadCliConfig } from './config.ts';
 import { createProviders, resolveProviders } from './gateway-from-config.ts';
 import { type CliIo, EXIT, UsageError } from './io.ts';
@@ -81,7 +87,7 @@ export function createProgram(
     .option('-H, --host <host>', 'interface to listen on (default: config, $HOST, else 127.0.0.1)')
     .addHelpText(
       'after',
-      '\nProviders: the config\'s "providers" section, else OPENAI_API_KEY, STABILITY_API_KEY and GEMINI_API_KEY\nenable those providers; the offline local provider is always on. Images and the audit log go to ./pixelgate-data.',
+      '\nProviders: the config\'s "providers" section, else OPENAI_API_KEY, STABILITY_API_KEY, GEMINI_API_KEY,\nBFL_API_KEY, FAL_KEY and AWS credentials (AWS_ACCESS_KEY_ID or AWS_PROFILE, for Bedrock) enable those providers; the offline local provider is always on. Images and the audit log go to ./pixelgate-data.',
     )
     .action(async (flags: { config?: string; port?: number; host?: string }) => {
       const config = await configFrom(flags.config, io);
@@ -141,20 +147,40 @@ export function createProgram(
   const audit = program.command('audit').description('Check and export the tamper-evident audit log.');
   audit
     .command('verify')
-    .description('Verify the hash chain and signed checkpoints of an audit log directory.')
-    .argument('<dir>', 'audit log directory (for serve: ./pixelgate-data/audit)')
+    .description('Verify the hash chain and signed checkpoints of an audit log directory (or database).')
+    .argument('[dir]', 'audit log directory (for serve: ./pixelgate-data/audit)')
+    .option('--postgres <url>', 'verify the PostgreSQL audit log instead (needs --public-key)')
+    .addOption(configOption())
     .option(
       '--public-key <file>',
       'PEM public key checkpoints must be signed with (default: the one serve wrote into <dir>)',
     )
     .option('--allow-unsigned-tail', 'accept records after the last checkpoint (a log still being written)')
-    .action(async (dir: string, flags: { publicKey?: string; allowUnsignedTail?: boolean }) => {
-      setExitCode(await runAuditVerify(dir, flags, io));
-    });
+    .action(
+      async (
+        dir: string | undefined,
+        flags: { publicKey?: string; allowUnsignedTail?: boolean; postgres?: string; config?: string },
+      ) => {
+        const { config: path, postgres, ...rest } = flags;
+        if (postgres || dir === undefined) {
+          setExitCode(
+            await runAuditVerifyPostgres(
+              { ...rest, ...(postgres ? { postgres } : {}) },
+              await configFrom(path, io),
+              io,
+            ),
+          );
+          return;
+        }
+        setExitCode(await runAuditVerify(dir, rest, io));
+      },
+    );
   audit
     .command('export')
     .description('Export the records of a time range, with the evidence to verify them, into a folder.')
-    .argument('<auditDir>', 'audit log directory')
+    .argument('[auditDir]', 'audit log directory')
+    .option('--postgres <url>', 'export from the PostgreSQL audit log instead (needs --public-key)')
+    .addOption(configOption())
     .requiredOption(
       '--from <time>',
       'start of the period, inclusive (YYYY-MM-DD in UTC, or an ISO 8601 time)',
@@ -166,10 +192,58 @@ export function createProgram(
       'PEM public key checkpoints must be signed with (default: the one serve wrote into <auditDir>)',
     )
     .action(
-      async (auditDir: string, flags: { from: string; to: string; out: string; publicKey?: string }) => {
-        setExitCode(await runAuditExport(auditDir, flags, io));
+      async (
+        auditDir: string | undefined,
+        flags: {
+          from: string;
+          to: string;
+          out: string;
+          publicKey?: string;
+          postgres?: string;
+          config?: string;
+        },
+      ) => {
+        const { config: path, postgres, ...rest } = flags;
+        if (postgres || auditDir === undefined) {
+          setExitCode(
+            await runAuditExportPostgres(
+              { ...rest, ...(postgres ? { postgres } : {}) },
+              await configFrom(path, io),
+              io,
+            ),
+          );
+          return;
+        }
+        setExitCode(await runAuditExport(auditDir, rest, io));
       },
     );
+
+  program
+    .command('db')
+    .description('The PostgreSQL database of a shared deployment.')
+    .command('migrate')
+    .description('Apply pending schema migrations (safe while other replicas start).')
+    .option('--postgres <url>', 'database URL (default: postgres.url in the config)')
+    .addOption(configOption())
+    .action(async (flags: { postgres?: string; config?: string }) => {
+      const { config: path, ...rest } = flags;
+      setExitCode(await runDbMigrate(rest, await configFrom(path, io), io));
+    });
+
+  program
+    .command('budget')
+    .description('Budgets of a shared deployment.')
+    .command('reconcile')
+    .description(
+      "Compare the spend ledger (PostgreSQL) with the budget counters (Redis) for the config's budget rules.",
+    )
+    .option('--postgres <url>', 'database URL (default: postgres.url in the config)')
+    .option('--redis <url>', 'Redis URL (default: redis.url in the config)')
+    .addOption(configOption())
+    .action(async (flags: { postgres?: string; redis?: string; config?: string }) => {
+      const { config: path, ...rest } = flags;
+      setExitCode(await runBudgetReconcile(rest, await configFrom(path, io), io));
+    });
 
   program
     .command('demo')

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { apiKeyEntrySchema, gatewayConfigSchema, modelOverrideSchema } from '@pixelgate/core';
 import { z } from 'zod';
 import { UsageError } from './io.ts';
+import { postgresConfigSchema, redisConfigSchema } from './shared-stores.ts';
 
 const apiKeySetting = z
   .string()
@@ -33,6 +34,10 @@ export const providersConfigSchema = z.strictObject({
     })
     .optional(),
   stability: z.strictObject({ apiKey: apiKeySetting, baseURL: baseUrlSetting }).optional(),
+  bfl: z.strictObject({ apiKey: apiKeySetting, baseURL: baseUrlSetting }).optional(),
+  fal: z.strictObject({ apiKey: apiKeySetting }).optional(),
+  /** Credentials come from the AWS default chain (environment, profile, SSO, instance role), never from this file. */
+  bedrock: z.strictObject({ region: z.string().min(1).optional(), endpoint: baseUrlSetting }).optional(),
   google: z
     .strictObject({
       api: z.enum(['gemini', 'vertex']).optional(),
@@ -71,6 +76,10 @@ export const cliConfigSchema = gatewayConfigSchema.extend({
       signingKeyFile: z.string().min(1).optional(),
     })
     .optional(),
+  /** Budgets and rate limits shared by every replica, in Redis (see docs/deploying.md). */
+  redis: redisConfigSchema.optional(),
+  /** The audit log and spend ledger shared by every replica, in PostgreSQL. */
+  postgres: postgresConfigSchema.optional(),
   /** Folder for stored images and the audit log (default `./pixelgate-data`). */
   dataDir: z.string().min(1).optional(),
   /** Keys that sign media URLs; without them URLs stop working when the process restarts. */

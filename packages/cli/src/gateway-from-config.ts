@@ -1,12 +1,17 @@
 import { join, resolve } from 'node:path';
 import {
   type AuditSink,
+  type BudgetStore,
   createFilesystemStorage,
   createGateway,
   type Gateway,
   type ImageProvider,
+  type RateLimitStore,
   type StorageAdapter,
 } from '@pixelgate/core';
+import { createBedrockProvider } from '@pixelgate/provider-bedrock';
+import { createBflProvider } from '@pixelgate/provider-bfl';
+import { createFalProvider } from '@pixelgate/provider-fal';
 import { createGoogleImageProvider } from '@pixelgate/provider-imagen';
 import { createLocalProvider } from '@pixelgate/provider-local';
 import { createOpenAIProvider } from '@pixelgate/provider-openai';
@@ -18,6 +23,8 @@ export const PROVIDER_ENVIRONMENT = {
   openai: 'OPENAI_API_KEY',
   stability: 'STABILITY_API_KEY',
   google: 'GEMINI_API_KEY',
+  bfl: 'BFL_API_KEY',
+  fal: 'FAL_KEY',
 } as const;
 
 /**
@@ -35,6 +42,13 @@ export function resolveProviders(
   if (env.OPENAI_API_KEY) fromEnv.openai = { apiKey: env.OPENAI_API_KEY };
   if (env.STABILITY_API_KEY) fromEnv.stability = { apiKey: env.STABILITY_API_KEY };
   if (env.GEMINI_API_KEY) fromEnv.google = { api: 'gemini', apiKey: env.GEMINI_API_KEY };
+  if (env.BFL_API_KEY) fromEnv.bfl = { apiKey: env.BFL_API_KEY };
+  if (env.FAL_KEY) fromEnv.fal = { apiKey: env.FAL_KEY };
+  // Bedrock signs with the AWS default chain; explicit AWS credentials or a profile switch it on.
+  if (env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE) {
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    fromEnv.bedrock = region ? { region } : {};
+  }
   return fromEnv;
 }
 
@@ -60,6 +74,16 @@ export function createProviders(
     const key = apiKey ?? env.GEMINI_API_KEY;
     list.push(createGoogleImageProvider({ ...rest, ...(key ? { apiKey: key } : {}) }));
   }
+  if (providers.bfl) {
+    const { apiKey, ...rest } = providers.bfl;
+    const key = apiKey ?? env.BFL_API_KEY;
+    list.push(createBflProvider({ ...rest, ...(key ? { apiKey: key } : {}) }));
+  }
+  if (providers.fal) {
+    const key = providers.fal.apiKey ?? env.FAL_KEY;
+    list.push(createFalProvider(key ? { apiKey: key } : {}));
+  }
+  if (providers.bedrock) list.push(createBedrockProvider(providers.bedrock));
   return list;
 }
 
@@ -72,6 +96,8 @@ export function defaultModelFor(providers: ProvidersConfig): string | undefined 
   if (providers.openai) return 'openai/gpt-image-1.5';
   if (providers.stability) return 'stability/stable-image-core';
   if (providers.google) return 'google/gemini-3-pro-image';
+  if (providers.bfl) return 'bfl/flux-pro-1.1';
+  if (providers.fal) return 'fal/fal-ai/flux/dev';
   return providers.local === false ? undefined : 'local/placeholder';
 }
 
@@ -83,6 +109,9 @@ export interface CliGatewayOptions {
   /** Replaces the filesystem store (tests). */
   storageAdapter?: StorageAdapter;
   auditSink?: AuditSink;
+  /** Shared stores (`redis` in the config). */
+  budgetStore?: BudgetStore;
+  rateLimitStore?: RateLimitStore;
   /** Extra providers (tests point them at fake servers). */
   providers?: ImageProvider[];
 }
@@ -103,6 +132,8 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
     server: _s,
     dataDir: _d,
     auditLog: _l,
+    redis: _r,
+    postgres: _pg,
     models,
     mediaSigningKeys,
     ...gatewayConfig
@@ -119,5 +150,7 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
       options.storageAdapter ??
       createFilesystemStorage({ root: join(dataDirectory(config, options.cwd), 'images') }),
     ...(options.auditSink ? { auditSink: options.auditSink } : {}),
+    ...(options.budgetStore ? { budgetStore: options.budgetStore } : {}),
+    ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
   });
 }

@@ -12,6 +12,7 @@ import { auditLogLocation, openAuditLog } from '../audit-log.ts';
 import type { CliConfig } from '../config.ts';
 import { type CliGatewayOptions, createCliGateway, dataDirectory } from '../gateway-from-config.ts';
 import { type CliIo, EXIT, UsageError } from '../io.ts';
+import { openSharedStores } from '../shared-stores.ts';
 
 /** Flags of `pixelgate serve` (they win over the config file and the environment). */
 export interface ServeCommandOptions {
@@ -74,7 +75,9 @@ export async function startServer(
   const port = options.port ?? config.server?.port ?? (io.env.PORT ? parsePort(io.env.PORT, 'PORT') : 8787);
   const auth = authentication(config, io);
   const dataDir = dataDirectory(config, io.cwd);
-  let auditSink: AuditSink | undefined = seams.auditSink;
+  // Shared stores (config `redis`/`postgres`): several replicas, one truth.
+  const shared = await openSharedStores(config, io.cwd);
+  let auditSink: AuditSink | undefined = seams.auditSink ?? shared.auditSink;
   if (!auditSink && config.auditLog?.enabled !== false) {
     const keyFile = config.auditLog?.signingKeyFile;
     auditSink = await openAuditLog(auditLogLocation(dataDir, keyFile, io.cwd), keyFile === undefined);
@@ -86,9 +89,12 @@ export async function startServer(
       env: io.env,
       ...seams,
       ...(auditSink ? { auditSink } : {}),
+      ...(shared.budgetStore ? { budgetStore: shared.budgetStore } : {}),
+      ...(shared.rateLimitStore ? { rateLimitStore: shared.rateLimitStore } : {}),
     });
   } catch (error) {
     await auditSink?.close?.();
+    await shared.close();
     throw error;
   }
   let server: ListeningServer;
@@ -97,6 +103,7 @@ export async function startServer(
     server = await listen(createHttpHandler(gateway, auth), { port, host });
   } catch (error) {
     await gateway.close();
+    await shared.close();
     const code = (error as NodeJS.ErrnoException).code;
     // The environment's fault, not the invocation's: exit 1 with one line.
     if (code === 'EADDRINUSE') throw new Error(`cannot listen on ${host}:${port}: the port is in use`);
@@ -110,7 +117,10 @@ export async function startServer(
     gateway,
     close() {
       // Drain requests in flight (the adapter's grace period), then flush the audit log.
-      closing ??= server.close().then(() => gateway.close());
+      closing ??= server
+        .close()
+        .then(() => gateway.close())
+        .then(() => shared.close());
       return closing;
     },
   };
