@@ -1,0 +1,18 @@
+/**
+ * @pixelgate/jobs: durable image jobs on BullMQ, signed webhooks (Standard Webhooks) and
+ * `Idempotency-Key` for POST routes, on the Redis the deployment already runs.
+ * @packageDocumentation
+ */
+export { type BatchService, type BatchServiceOptions, createBatchService } from './batch-service.ts';
+export { createIdempotency, type IdempotencyOptions } from './idempotency.ts';
+export { type JobData, type JobEvent, type JobStatus, type JobView, jobViewSchema } from './job-schemas.ts';
+export { createJobService, type JobService, type JobServiceOptions } from './job-service.ts';
+export { createJobsHandler, type JobsHandlerOptions } from './jobs-handler.ts';
+export {
+  checkWebhookUrl,
+  createWebhookDispatcher,
+  type WebhookDelivery,
+  type WebhookDispatcher,
+  type WebhookDispatcherOptions,
+  type WebhookUrlPolicy,
+} from './webhooks.ts';

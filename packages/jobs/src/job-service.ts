@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type Gateway,
+  GatewayError,
+  type GenerationResult,
+  type TenantContext,
+  toGatewayError,
+  toOpenAIImagesResponse,
+} from '@pixelgate/core';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { precheckJob } from './job-precheck.ts';
+import type { JobData, JobEvent, JobStatus, JobView } from './job-schemas.ts';
+import { checkWebhookUrl, type WebhookDispatcher } from './webhooks.ts';
+
+/** Options of {@link createJobService}. */
+export interface JobServiceOptions {
+  gateway: Gateway;
+  /** Redis URL (redis://host:port/db) shared by every gateway and worker process. */
+  redisUrl: string;
+  /** Key prefix per deployment (BullMQ's prefix; default `pixelgate`). */
+  prefix?: string;
+  /** Jobs one worker process runs at once (default 4). */
+  concurrency?: number;
+  /** How long a worker's hold on a job lasts without renewal; a killed worker's jobs move on after it (default 30 s). */
+  lockDurationMs?: number;
+  /** How often workers look for jobs whose worker died (default: lockDurationMs). */
+  stalledIntervalMs?: number;
+  /** How long finished jobs stay readable (default 24 h). */
+  retentionSeconds?: number;
+  /** Signed webhook delivery; without it `webhook_url` is refused. */
+  webhooks?: WebhookDispatcher;
+}
+
+const QUEUE = 'images';
+
+/**
+ * Durable image jobs on BullMQ. A job is accepted (202) only after the request passed validation,
+ * model access and the capability check; a worker runs it through the gateway with the job id as
+ * the request id (so the job has exactly one audit record), and a job whose worker was killed is
+ * picked up by another worker after the lock expires.
+ */
+export function createJobService(options: JobServiceOptions) {
+  const prefix = options.prefix ?? 'pixelgate';
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue<JobData>(QUEUE, { connection, prefix });
+  const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const cancelChannel = `${prefix}:jobs:cancel`;
+  const cancelledKey = (id: string) => `${prefix}:jobs:cancelled:${id}`;
+  const running = new Map<string, AbortController>();
+  const retention = options.retentionSeconds ?? 86_400;
+  let workers: Worker[] = [];
+  let subscribed: Promise<unknown> | undefined;
+
+  const submit = async (
+    tenant: TenantContext,
+    body: Record<string, unknown>,
+    submitOptions: { style: 'openai' | 'native'; webhookUrl?: string; source?: string },
+  ): Promise<JobView> => {
+    if (submitOptions.webhookUrl !== undefined) {
+      if (!options.webhooks) {
+        throw new GatewayError(
+          'VALIDATION_ERROR',
+          'This server does not deliver webhooks; leave webhook_url out.',
+          {
+            param: 'webhook_url',
+          },
+        );
+      }
+      options.webhooks.secretOf(tenant.tenantId);
+      await checkWebhookUrl(submitOptions.webhookUrl, options.webhooks.policy);
+    }
+    if (!precheckJob(options.gateway, tenant, body)) {
+      // Refused: let the gateway refuse it in its own words and audit it, exactly once.
+      await options.gateway.generate(body, { tenant, source: submitOptions.source ?? 'job' });
+      throw new GatewayError('INTERNAL_ERROR', 'The job pre-check refused a request the gateway accepted.');
+    }
+    const id = `job_${randomBytes(16).toString('hex')}`;
+    const data: JobData = {
+      tenantId: tenant.tenantId,
+      ...(tenant.userId ? { userId: tenant.userId } : {}),
+      ...(tenant.keyId ? { keyId: tenant.keyId } : {}),
+      body,
+      style: submitOptions.style,
+      ...(submitOptions.webhookUrl ? { webhookUrl: submitOptions.webhookUrl } : {}),
+      createdAt: new Date().toISOString(),
+    };
+    const job = await queue.add('generate', data, {
+      jobId: id,
+      removeOnComplete: { age: retention },
+      removeOnFail: { age: retention },
+    });
+    await options.webhooks?.enqueue(data, id, { type: 'job.queued', at: data.createdAt });
+    return viewOf(job, 'queued');
+  };
+
+  const find = async (tenant: TenantContext, id: string): Promise<Job<JobData> | undefined> => {
+    if (!/^job_[0-9a-f]{32}$/.test(id)) return undefined;
+    const job = await queue.getJob(id);
+    // Another tenant's job is as missing as one that never existed.
+    return job && job.data.tenantId === tenant.tenantId ? job : undefined;
+  };
+
+  const get = async (tenant: TenantContext, id: string): Promise<JobView | undefined> => {
+    let job = await find(tenant, id);
+    if (!job) return undefined;
+    const status = await statusOf(job);
+    // The job may have finished between reading it and reading its state: read it again for its result.
+    if (status === 'succeeded' && job.returnvalue == null) job = (await queue.getJob(id)) ?? job;
+    const view = viewOf(job, status);
+    if (job.data.webhookUrl && options.webhooks)
+      view.webhook_deliveries = await options.webhooks.deliveries(id);
+    return view;
+  };
+
+  const cancel = async (tenant: TenantContext, id: string): Promise<JobView | undefined> => {
+    const job = await find(tenant, id);
+    if (!job) return undefined;
+    const status = await statusOf(job);
+    if (status === 'queued' || status === 'running') {
+      await connection.set(cancelledKey(id), '1', 'EX', retention);
+      await connection.publish(cancelChannel, id);
+    }
+    return viewOf(job, await statusOf(job));
+  };
+
+  const statusOf = async (job: Job<JobData>): Promise<JobStatus> => {
+    const state = await job.getState();
+    if (state === 'completed') return 'succeeded';
+    if ((await connection.exists(cancelledKey(job.id!))) === 1) return 'cancelled';
+    if (state === 'active') return 'running';
+    if (state === 'failed') return 'failed';
+    return 'queued';
+  };
+
+  const process = async (job: Job<JobData>): Promise<Record<string, unknown>> => {
+    const controller = new AbortController();
+    running.set(job.id!, controller);
+    if ((await connection.exists(cancelledKey(job.id!))) === 1) controller.abort();
+    const started: JobEvent = { type: 'job.started', at: new Date().toISOString() };
+    await job.updateProgress({ events: [started] });
+    await options.webhooks?.enqueue(job.data, job.id!, started);
+    const tenant: TenantContext = {
+      tenantId: job.data.tenantId,
+      ...(job.data.userId ? { userId: job.data.userId } : {}),
+      ...(job.data.keyId ? { keyId: job.data.keyId } : {}),
+    };
+    try {
+      const result = await options.gateway.generate(job.data.body, {
+        tenant,
+        signal: controller.signal,
+        source: 'job',
+        requestId: job.id!,
+      });
+      const body = job.data.style === 'openai' ? toOpenAIImagesResponse(result) : nativeBody(result);
+      await options.webhooks?.enqueue(
+        job.data,
+        job.id!,
+        { type: 'job.completed', at: new Date().toISOString() },
+        body,
+      );
+      return body;
+    } catch (thrown) {
+      const error = toGatewayError(thrown);
+      const cancelled = (await connection.exists(cancelledKey(job.id!))) === 1;
+      const type = cancelled ? 'job.cancelled' : 'job.failed';
+      await options.webhooks?.enqueue(
+        job.data,
+        job.id!,
+        { type, at: new Date().toISOString() },
+        { error: errorOf(error) },
+      );
+      // The gateway already retried what was safe to retry; a failed job is final.
+      throw new UnrecoverableError(JSON.stringify(errorOf(error)));
+    } finally {
+      running.delete(job.id!);
+    }
+  };
+
+  /** Starts workers in this process (`pixelgate serve` does by default; `pixelgate worker` only this). */
+  const startWorkers = async (): Promise<void> => {
+    subscribed ??= subscriber.subscribe(cancelChannel).then(() => {
+      subscriber.on('message', (_channel, id: string) => running.get(id)?.abort());
+    });
+    await subscribed;
+    const lockDuration = options.lockDurationMs ?? 30_000;
+    const worker = new Worker<JobData>(QUEUE, process, {
+      connection: new Redis(options.redisUrl, { maxRetriesPerRequest: null }),
+      prefix,
+      concurrency: options.concurrency ?? 4,
+      lockDuration,
+      stalledInterval: options.stalledIntervalMs ?? lockDuration,
+      maxStalledCount: 1,
+    });
+    await worker.waitUntilReady();
+    workers.push(worker);
+  };
+
+  const close = async (): Promise<void> => {
+    await Promise.all(workers.map((worker) => worker.close()));
+    workers = [];
+    await queue.close();
+    subscriber.disconnect();
+    connection.disconnect();
+  };
+
+  return { submit, get, cancel, startWorkers, close, queue };
+}
+
+/** A job service, as {@link createJobService} returns it. */
+export type JobService = ReturnType<typeof createJobService>;
+
+function viewOf(job: Job<JobData>, status: JobStatus): JobView {
+  const progress = job.progress as { events?: JobEvent[] } | number;
+  const events: JobEvent[] = [
+    { type: 'job.queued', at: job.data.createdAt },
+    ...(typeof progress === 'object' && progress?.events ? progress.events : []),
+  ];
+  const view: JobView = { id: job.id!, object: 'image.job', status, created_at: job.data.createdAt, events };
+  if (status === 'succeeded' && job.returnvalue) {
+    view.events.push({ type: 'job.completed', at: new Date(job.finishedOn ?? Date.now()).toISOString() });
+    view.result = job.returnvalue as Record<string, unknown>;
+  }
+  if ((status === 'failed' || status === 'cancelled') && job.failedReason) {
+    view.events.push({
+      type: status === 'failed' ? 'job.failed' : 'job.cancelled',
+      at: new Date(job.finishedOn ?? Date.now()).toISOString(),
+    });
+    view.error = parseError(job.failedReason);
+  }
+  return view;
+}
+
+function errorOf(error: GatewayError) {
+  return { code: error.code, message: error.message, param: error.param ?? null };
+}
+
+function parseError(reason: string): JobView['error'] {
+  try {
+    return JSON.parse(reason) as JobView['error'];
+  } catch {
+    return { code: 'INTERNAL_ERROR', message: 'The job failed; see the server logs.', param: null };
+  }
+}
+
+/** The native route's body for a job's result: OpenAI's fields plus what pixelgate knows. */
+function nativeBody(result: GenerationResult): Record<string, unknown> {
+  return {
+    ...toOpenAIImagesResponse(result),
+    request_id: result.requestId,
+    model: result.model,
+    provider: result.provider,
+    warnings: result.warnings,
+    labels: result.labels,
+    cost: result.cost,
+  };
+}

@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createSlowProvider,
+  type JobsFixture,
+  KEY_A,
+  startJobsFixture,
+  waitForJob,
+} from '../test/jobs-fixture.ts';
+import { connectTestRedis, REDIS_URL, type TestRedis } from '../test/redis.ts';
+
+/** Starts the worker child and resolves once it says it is ready (never on a timer). */
+async function startWorkerChild(redisUrl: string, prefix: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=@pixelgate/source',
+      join(import.meta.dirname, '..', 'test', 'worker-child.ts'),
+      redisUrl,
+      prefix,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      // tsx reads decorator settings from the workspace's base config (core uses parameter decorators).
+      env: {
+        ...process.env,
+        TSX_TSCONFIG_PATH: join(import.meta.dirname, '..', '..', '..', 'tsconfig.base.json'),
+      },
+    },
+  );
+  let output = '';
+  for await (const chunk of child.stdout!) {
+    output += String(chunk);
+    if (output.includes('ready')) return child;
+  }
+  throw new Error(`the worker child exited before it was ready: ${output}`);
+}
+
+describe.skipIf(!REDIS_URL)('a job survives the SIGKILL of its worker', () => {
+  let testRedis: TestRedis | undefined;
+  let fixture: JobsFixture | undefined;
+  let child: ChildProcess | undefined;
+  afterEach(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    await fixture?.close();
+    await testRedis?.cleanup();
+  });
+
+  it('is picked up by another worker after the lock expires and finishes once, with one audit record', { timeout: 90_000 }, async () => {
+    testRedis = connectTestRedis();
+    child = await startWorkerChild(REDIS_URL!, testRedis.prefix);
+    // This process accepts jobs but runs no worker until the child is dead.
+    const { provider } = createSlowProvider();
+    fixture = await startJobsFixture({
+      redisUrl: REDIS_URL!,
+      prefix: testRedis.prefix,
+      provider,
+      workers: false,
+    });
+    const accepted = await fixture.handler(
+      new Request('http://gateway.test/v1/inference/images/jobs', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY_A}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock/mock-image', prompt: 'survive' }),
+      }),
+    );
+    const { id } = (await accepted.json()) as { id: string };
+    await waitForJob(fixture.handler, id, ['running']);
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    await fixture.jobs.startWorkers();
+    const done = (await waitForJob(fixture.handler, id, ['succeeded', 'failed'])) as {
+      status: string;
+      result: { data: unknown[] };
+    };
+    expect(done.status, JSON.stringify(done)).toBe('succeeded');
+    expect(done.result?.data, JSON.stringify(done)).toHaveLength(1);
+    expect(provider.calls).toHaveLength(1);
+    expect(fixture.audit.records.filter((record) => record.requestId === id)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,212 @@
+import {
+  type Authenticate,
+  GatewayError,
+  type TenantContext,
+  toGatewayError,
+  toNativeErrorEnvelope,
+  toOpenAIErrorEnvelope,
+} from '@pixelgate/core';
+import type { BatchService } from './batch-service.ts';
+import type { JobService } from './job-service.ts';
+
+/** Options of {@link createJobsHandler}. */
+export interface JobsHandlerOptions {
+  jobs: JobService;
+  /** Batches; without it the batch routes answer 404. */
+  batches?: BatchService;
+  authenticate: Authenticate;
+  /** The API handler's path prefix (default ''). */
+  pathPrefix?: string;
+  /** Largest JSON body accepted (default 1 MiB, as the API's). */
+  maxBodyBytes?: number;
+}
+
+const JOBS = '/v1/inference/images/jobs';
+const BATCHES = '/v1/inference/images/batches';
+const GENERATION_ROUTES = new Set(['/v1/images/generations', '/v1/inference/images/generate']);
+
+/**
+ * The job routes: `POST {prefix}/v1/inference/images/jobs` (a generation body plus an optional
+ * `webhook_url`), `GET` and `DELETE {prefix}/v1/inference/images/jobs/{id}`, and `Prefer:
+ * respond-async` on the two generation routes. Each answers `202` with the job and a `Location`.
+ * Answers `undefined` for every other request, so it mounts in front of the API handler.
+ */
+export function createJobsHandler(options: JobsHandlerOptions) {
+  const prefix = options.pathPrefix ?? '';
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  return async (request: Request): Promise<Response | undefined> => {
+    const path = new URL(request.url).pathname;
+    if (!path.startsWith(`${prefix}/`)) return undefined;
+    const local = path.slice(prefix.length);
+    const async = /\brespond-async\b/i.test(request.headers.get('prefer') ?? '');
+    const isJobs = local === JOBS || local.startsWith(`${JOBS}/`);
+    const isBatches = options.batches !== undefined && (local === BATCHES || local.startsWith(`${BATCHES}/`));
+    if (isBatches) return handleBatches(options, options.batches!, prefix, local, request, maxBodyBytes);
+    if (!isJobs && !(async && request.method === 'POST' && GENERATION_ROUTES.has(local))) return undefined;
+    const native = local.startsWith('/v1/inference/');
+    try {
+      const tenant = await authenticate(options.authenticate, request);
+      if (local === JOBS || GENERATION_ROUTES.has(local)) {
+        if (request.method !== 'POST') throw notAllowed(request.method, 'POST');
+        return await submit(
+          options,
+          prefix,
+          tenant,
+          request,
+          local === '/v1/images/generations' ? 'openai' : 'native',
+          maxBodyBytes,
+        );
+      }
+      const id = local.slice(JOBS.length + 1);
+      if (request.method === 'GET') return found(await options.jobs.get(tenant, id), 200);
+      if (request.method === 'DELETE') return found(await options.jobs.cancel(tenant, id), 200);
+      throw notAllowed(request.method, 'GET, DELETE');
+    } catch (thrown) {
+      const error = toGatewayError(thrown);
+      const body = native ? toNativeErrorEnvelope(error) : toOpenAIErrorEnvelope(error);
+      return json(
+        error.status,
+        body,
+        error.status === 401 ? { 'www-authenticate': 'Bearer realm="pixelgate"' } : {},
+      );
+    }
+  };
+}
+
+async function handleBatches(
+  options: JobsHandlerOptions,
+  batches: BatchService,
+  prefix: string,
+  local: string,
+  request: Request,
+  maxBodyBytes: number,
+): Promise<Response> {
+  try {
+    const tenant = await authenticate(options.authenticate, request);
+    if (local === BATCHES) {
+      if (request.method !== 'POST') throw notAllowed(request.method, 'POST');
+      const requests = await readBatch(request, maxBodyBytes * batches.maxItems);
+      const batch = await batches.submit(tenant, requests);
+      return json(202, batch, { location: `${prefix}${BATCHES}/${batch.id}` });
+    }
+    if (request.method !== 'GET') throw notAllowed(request.method, 'GET');
+    const rest = local.slice(BATCHES.length + 1);
+    if (rest.endsWith('/results')) {
+      const object = await batches.results(tenant, rest.slice(0, -'/results'.length));
+      if (!object)
+        throw new GatewayError('NOT_FOUND', 'No such batch, or it has not finished yet.', { status: 404 });
+      return new Response(object.body, {
+        status: 200,
+        headers: { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' },
+      });
+    }
+    return found(await batches.get(tenant, rest), 200);
+  } catch (thrown) {
+    const error = toGatewayError(thrown);
+    return json(error.status, toNativeErrorEnvelope(error));
+  }
+}
+
+/** A batch body: `{ "requests": [...] }` as JSON, or one request per line as JSONL. */
+async function readBatch(request: Request, maxBytes: number): Promise<unknown[]> {
+  const type = (request.headers.get('content-type') ?? '').toLowerCase();
+  if (type.startsWith('application/x-ndjson') || type.startsWith('application/jsonl')) {
+    const text = await request.text();
+    if (Buffer.byteLength(text) > maxBytes)
+      throw new GatewayError('PAYLOAD_TOO_LARGE', `The body is over ${maxBytes} bytes.`, { status: 413 });
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line, index) => {
+        try {
+          return JSON.parse(line) as unknown;
+        } catch {
+          throw new GatewayError(
+            'VALIDATION_ERROR',
+            `Line ${index + 1} of the JSONL body is not valid JSON.`,
+            {
+              param: `requests[${index}]`,
+            },
+          );
+        }
+      });
+  }
+  const body = await readJson(request, maxBytes);
+  if (!Array.isArray(body.requests)) {
+    throw new GatewayError(
+      'VALIDATION_ERROR',
+      'A batch is { "requests": [ ...generation requests ] } or a JSONL upload.',
+      {
+        param: 'requests',
+      },
+    );
+  }
+  return body.requests;
+}
+
+async function submit(
+  options: JobsHandlerOptions,
+  prefix: string,
+  tenant: TenantContext,
+  request: Request,
+  style: 'openai' | 'native',
+  maxBodyBytes: number,
+): Promise<Response> {
+  const { webhook_url: webhookUrl, ...body } = await readJson(request, maxBodyBytes);
+  if (webhookUrl !== undefined && typeof webhookUrl !== 'string') {
+    throw new GatewayError('VALIDATION_ERROR', 'webhook_url must be a string (an https URL).', {
+      param: 'webhook_url',
+    });
+  }
+  const view = await options.jobs.submit(tenant, body, {
+    style,
+    ...(webhookUrl ? { webhookUrl } : {}),
+    source: style === 'openai' ? 'http:openai' : 'http:native',
+  });
+  return json(202, view, { location: `${prefix}${JOBS}/${view.id}` });
+}
+
+async function authenticate(authenticator: Authenticate, request: Request): Promise<TenantContext> {
+  const tenant = await authenticator(request);
+  if (!tenant)
+    throw new GatewayError('AUTHENTICATION_ERROR', 'Send a valid API key as "Authorization: Bearer <key>".');
+  return tenant;
+}
+
+async function readJson(request: Request, maxBodyBytes: number): Promise<Record<string, unknown>> {
+  if (!(request.headers.get('content-type') ?? '').toLowerCase().startsWith('application/json')) {
+    throw new GatewayError('VALIDATION_ERROR', 'Send the job as application/json.', { status: 415 });
+  }
+  const text = await request.text();
+  if (Buffer.byteLength(text) > maxBodyBytes) {
+    throw new GatewayError('PAYLOAD_TOO_LARGE', `The body is over ${maxBodyBytes} bytes.`, { status: 413 });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new GatewayError('VALIDATION_ERROR', 'The body is not valid JSON.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new GatewayError('VALIDATION_ERROR', 'The body must be a JSON object (a generation request).');
+  }
+  return value as Record<string, unknown>;
+}
+
+function found(view: unknown, status: number): Response {
+  if (!view) throw new GatewayError('NOT_FOUND', 'No such job.', { status: 404 });
+  return json(status, view);
+}
+
+function notAllowed(method: string, allowed: string): GatewayError {
+  return new GatewayError('VALIDATION_ERROR', `${method} is not allowed here; use ${allowed}.`, {
+    status: 405,
+  });
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  });
+}
