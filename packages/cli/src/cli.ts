@@ -84,7 +84,10 @@ function registerAuditCommands(program: Command, io: CliIo, setExitCode: (code: 
     .argument('[auditDir]', 'audit log directory')
     .option('--postgres <url>', 'export from the PostgreSQL audit log instead (needs --public-key)')
     .addOption(configOption())
-    .requiredOption('--from <time>', 'start of the period, inclusive (YYYY-MM-DD in UTC, or an ISO 8601 time)')
+    .requiredOption(
+      '--from <time>',
+      'start of the period, inclusive (YYYY-MM-DD in UTC, or an ISO 8601 time)',
+    )
     .requiredOption('--to <time>', 'end of the period, exclusive')
     .requiredOption('--out <dir>', 'folder to write the evidence bundle to')
     .option(

@@ -20,7 +20,7 @@ const KEY = 'pg-batch-tenant-0123456789';
 describe.skipIf(!REDIS_URL)('batches on the real Redis', () => {
   let testRedis: TestRedis | undefined;
   const services: JobService[] = [];
-  const closers: Array<() => Promise<unknown> | void> = [];
+  const closers: Array<() => unknown> = [];
   afterEach(async () => {
     await Promise.all(services.splice(0).map((service) => service.close()));
     for (const close of closers.splice(0)) await close();

@@ -53,7 +53,9 @@ describe.skipIf(!REDIS_URL)('a job survives the SIGKILL of its worker', () => {
     await testRedis?.cleanup();
   });
 
-  it('is picked up by another worker after the lock expires and finishes once, with one audit record', { timeout: 90_000 }, async () => {
+  it('is picked up by another worker after the lock expires and finishes once, with one audit record', {
+    timeout: 90_000,
+  }, async () => {
     testRedis = connectTestRedis();
     child = await startWorkerChild(REDIS_URL!, testRedis.prefix);
     // This process accepts jobs but runs no worker until the child is dead.

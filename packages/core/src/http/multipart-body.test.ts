@@ -9,7 +9,8 @@ function formRequest(build: (form: FormData) => void, headers: Record<string, st
   build(form);
   return new Request('http://gateway.test/v1/images/edits', { method: 'POST', body: form, headers });
 }
-const png = (side: number) => new File([new Uint8Array(solidPng(side, side))], `i${side}.png`, { type: 'image/png' });
+const png = (side: number) =>
+  new File([new Uint8Array(solidPng(side, side))], `i${side}.png`, { type: 'image/png' });
 
 describe('readMultipartBody', () => {
   it('reads repeated image[] files, the mask and the text fields as the OpenAI SDKs send them', async () => {
