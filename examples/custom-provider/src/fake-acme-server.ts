@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { renderImage } from '@pixelgate/provider-local';
+import { drawTestImage } from '@pixelgate/core';
 import { z } from 'zod';
 import { ACME_MODELS } from './acme-models.ts';
 
@@ -96,7 +96,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
 /**
  * A local acme-images server on 127.0.0.1 (random port) that validates requests like the real API,
  * checks the bearer key, and answers with real images of the requested pixel size and format
- * (drawn by provider-local's renderer). Tests and the example app run against it offline.
+ * (drawn by core's dependency-free `drawTestImage`). Tests and the example app run against it offline.
  */
 export async function startFakeAcmeServer(options: FakeAcmeServerOptions = {}): Promise<FakeAcmeServer> {
   const apiKey = options.apiKey ?? 'acme-test-key-0123456789';
@@ -200,7 +200,7 @@ export async function startFakeAcmeServer(options: FakeAcmeServerOptions = {}): 
     const images = [];
     for (let index = 0; index < call.count - blocked; index++) {
       const seed = baseSeed + index;
-      const bytes = await renderImage({
+      const bytes = drawTestImage({
         width: call.width,
         height: call.height,
         format: call.format,

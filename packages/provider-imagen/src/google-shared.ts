@@ -9,7 +9,7 @@ import {
   validationError,
 } from '@pixelgate/core';
 import type { GoogleModelData } from './google-model-data.ts';
-import { type GoogleImageOptions, googleImageOptionsSchema } from './google-options.ts';
+import { type GoogleImageOptions, googleImageOptionsSchema } from './imagen-options.ts';
 
 /** The aspect ratio and (optional) size tier one call asks for. */
 export interface ResolvedShape {

@@ -8,7 +8,6 @@ import {
   stripBase64,
   truncateText,
 } from '@pixelgate/core';
-import { z } from 'zod';
 import type { GoogleApi, GoogleModelData } from './google-model-data.ts';
 import {
   decodeImage,
@@ -18,6 +17,7 @@ import {
   resolveShape,
   userWarning,
 } from './google-shared.ts';
+import { predictResponseSchema } from './imagen-api.ts';
 
 /** The body of `:predict` as Imagen takes it; written once here as the wire contract. */
 export interface ImagenPredictBody {
@@ -91,23 +91,6 @@ export function buildImagenBody(
   };
   return { body: { instances: [{ prompt: call.prompt }], parameters }, warnings: userWarning(call) };
 }
-
-const safetyAttributesSchema = z.looseObject({
-  categories: z.array(z.string()).nullish(),
-  scores: z.array(z.number()).nullish(),
-});
-
-const predictionSchema = z.looseObject({
-  bytesBase64Encoded: z.string().nullish(),
-  mimeType: z.string().nullish(),
-  gcsUri: z.string().nullish(),
-  prompt: z.string().nullish(),
-  raiFilteredReason: z.string().nullish(),
-  contentType: z.string().nullish(),
-  safetyAttributes: safetyAttributesSchema.nullish(),
-});
-
-const predictResponseSchema = z.looseObject({ predictions: z.array(predictionSchema).nullish() });
 
 function label(providerId: string, kind: string, value: string): string {
   return `provider:${providerId}:${kind}:${value.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`;

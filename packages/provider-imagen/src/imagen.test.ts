@@ -1,12 +1,12 @@
 import { BackendError, GatewayError, sniffImage } from '@pixelgate/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { callFor, contextFor, rejection } from './google.test-helpers.ts';
-import { createGoogleImageProvider } from './google-provider.ts';
-import { createFakeGoogleServer, type FakeGoogleServer } from './testing/index.ts';
+import { callFor, contextFor, rejection } from './imagen.test-helpers.ts';
+import { createGoogleImageProvider } from './imagen-provider.ts';
+import { type FakeImagenServer, startFakeImagenServer } from './testing/index.ts';
 
-let server: FakeGoogleServer;
+let server: FakeImagenServer;
 beforeAll(async () => {
-  server = await createFakeGoogleServer({ slowMs: 5000 });
+  server = await startFakeImagenServer({ slowMs: 5000 });
 });
 afterAll(async () => {
   await server.close();
@@ -150,9 +150,9 @@ describe('Imagen on the Gemini API', () => {
 
 describe('Imagen on Vertex AI', () => {
   const token = 'ya29.static-test-token-abcdef';
-  let vertexServer: FakeGoogleServer;
+  let vertexServer: FakeImagenServer;
   beforeAll(async () => {
-    vertexServer = await createFakeGoogleServer({ staticAccessTokens: [token], slowMs: 5000 });
+    vertexServer = await startFakeImagenServer({ staticAccessTokens: [token], slowMs: 5000 });
   });
   afterAll(async () => {
     await vertexServer.close();

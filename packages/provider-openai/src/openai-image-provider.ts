@@ -20,11 +20,11 @@ import {
   sniffImage,
   validationError,
 } from '@pixelgate/core';
+import { imagesResponseSchema, mapUsage } from './openai-api.ts';
+import { type OpenAIModelData, openAIModelData } from './openai-catalog.ts';
 import { mapOpenAIError, upstreamRequestIdOf } from './openai-error.ts';
-import { type OpenAIModelData, openAIModelData } from './openai-models.ts';
 import { openAIProviderOptionsSchema } from './openai-options.ts';
 import { buildImageRequestBody } from './openai-request.ts';
-import { imagesResponseSchema, mapUsage } from './openai-response.ts';
 
 /** Transport settings shared by the OpenAI, Azure and compatible factories. */
 export interface OpenAIHttpSettings {

@@ -12,6 +12,7 @@ import {
   loadApiKey,
   type ModelDescriptor,
   type ModelDescriptorInput,
+  mergeCatalog,
   type ProviderCall,
   type ProviderCallContext,
   type ProviderImage,
@@ -38,7 +39,7 @@ import {
   checkOptionsForEndpoint,
   type StabilityImageOptions,
   stabilityImageOptionsSchema,
-} from './stability-image-options.ts';
+} from './stability-options.ts';
 import { VERSION } from './version.ts';
 
 /** Stability's hosted API. */
@@ -137,16 +138,6 @@ function checkHeaders(provider: string, headers: Record<string, string> | undefi
   return result;
 }
 
-function mergeModels(
-  base: ModelDescriptorInput[],
-  extra: ModelDescriptorInput[] | undefined,
-  provider: string,
-) {
-  const byId = new Map(base.map((model) => [model.id, model]));
-  for (const model of extra ?? []) byId.set(model.id, { ...model, provider: model.provider ?? provider });
-  return [...byId.values()];
-}
-
 function routeOf(
   provider: string,
   model: Pick<ModelDescriptorInput, 'id' | 'providerData'>,
@@ -223,7 +214,7 @@ export function createStabilityProvider(settings: StabilityProviderSettings = {}
       ? { ...model, lifecycle: { status: 'active' as const, note: `Served by ${new URL(baseURL).host}.` } }
       : model,
   );
-  const models = mergeModels(catalog, settings.models, id);
+  const models = mergeCatalog(id, catalog, settings.models);
   for (const model of models) routeOf(id, model);
 
   const maxResponseBytes = settings.maxResponseBytes ?? 64 * 1024 * 1024;

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
+  drawTestImage,
   type ModelDescriptorInput,
   modelDescriptorSchema,
   parseSize,
   waitUnlessClosed,
 } from '@pixelgate/core';
-import { renderImage } from '@pixelgate/provider-local';
-import { DALL_E_3_NO_REWRITE_PREFIX, OPENAI_MODELS, openAIModelData } from '../openai-models.ts';
+import { DALL_E_3_NO_REWRITE_PREFIX, OPENAI_MODELS, openAIModelData } from '../openai-catalog.ts';
 
 /**
  * What the next upstream call answers with, instead of (or on top of) a normal success. Error
@@ -235,14 +235,8 @@ export async function startFakeOpenAIServer(
     const key = `${width}x${height}:${format}:${compression ?? ''}:${seed}:${prompt}`;
     const cached = renderCache.get(key);
     if (cached) return cached;
-    const bytes = await renderImage({
-      width,
-      height,
-      format,
-      prompt,
-      seed,
-      ...(compression === undefined ? {} : { compression }),
-    });
+    // Compression changes nothing in a drawn test image; it stays in the cache key, as upstream.
+    const bytes = drawTestImage({ width, height, format, prompt, seed });
     if (renderCache.size >= 64) renderCache.delete(renderCache.keys().next().value!);
     renderCache.set(key, bytes);
     return bytes;

@@ -8,8 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { sniffImage, waitUnlessClosed } from '@pixelgate/core';
-import { renderImage } from '@pixelgate/provider-local';
+import { drawTestImage, sniffImage, waitUnlessClosed } from '@pixelgate/core';
 import {
   type AspectRatioSizes,
   DEFAULT_ASPECT_RATIO_SIZES,
@@ -245,7 +244,9 @@ export async function startFakeStabilityServer(
     const key = `${width}x${height}/${format}/${seed}/${prompt}`;
     let cached = renderCache.get(key);
     if (!cached) {
-      cached = renderImage({ width, height, format, prompt, seed, noise: options.noise ?? 0 });
+      cached = Promise.resolve(
+        drawTestImage({ width, height, format, prompt, seed, noise: options.noise ?? 0 }),
+      );
       if (renderCache.size >= RENDER_CACHE_LIMIT) renderCache.delete(renderCache.keys().next().value!);
       renderCache.set(key, cached);
       cached.catch(() => renderCache.delete(key));

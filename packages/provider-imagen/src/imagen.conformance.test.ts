@@ -1,7 +1,7 @@
 import { describeImageProviderConformance } from '@pixelgate/core/testing';
-import { googleImageModels } from './google-models.ts';
-import { createGoogleImageProvider } from './google-provider.ts';
-import { createFakeGoogleServer, type FakeGoogleScenario } from './testing/index.ts';
+import { googleImageModels } from './imagen-catalog.ts';
+import { createGoogleImageProvider } from './imagen-provider.ts';
+import { type FakeImagenScenario, startFakeImagenServer } from './testing/index.ts';
 
 /**
  * The core kit against the fake, once per route and family. Imagen's catalog entries carry
@@ -18,7 +18,7 @@ for (const api of ['gemini', 'vertex'] as const) {
     describeImageProviderConformance({
       name: `google ${api} ${modelId}`,
       async setup({ fetch }) {
-        const server = await createFakeGoogleServer({ slowMs: 5000 });
+        const server = await startFakeImagenServer({ slowMs: 5000 });
         const key = server.createServiceAccountKey();
         const provider =
           api === 'gemini'
@@ -45,7 +45,7 @@ for (const api of ['gemini', 'vertex'] as const) {
             // On Vertex the plugin answers a 401 by fetching a fresh token and retrying once, so
             // "the credentials are refused" means refused twice.
             if (name === 'unauthorized' && api === 'vertex') server.enqueue('unauthorized');
-            server.enqueue(name as FakeGoogleScenario);
+            server.enqueue(name as FakeImagenScenario);
           },
           requests: () =>
             server.requests.filter((request) => request.api !== 'token').map((request) => request.url),

@@ -1,8 +1,8 @@
 import { estimateImagePrice, modelDescriptorSchema, parseSize } from '@pixelgate/core';
 import { describe, expect, it } from 'vitest';
 import { googleModelDataSchema } from './google-model-data.ts';
-import { GEMINI_API_IMAGE_MODELS, googleImageModels, VERTEX_IMAGE_MODELS } from './google-models.ts';
-import { createGoogleImageProvider } from './google-provider.ts';
+import { GEMINI_API_IMAGE_MODELS, googleImageModels, VERTEX_IMAGE_MODELS } from './imagen-catalog.ts';
+import { createGoogleImageProvider } from './imagen-provider.ts';
 
 const parse = (api: 'vertex' | 'gemini', id: string) =>
   modelDescriptorSchema.parse(googleImageModels(api).find((model) => model.id === id));

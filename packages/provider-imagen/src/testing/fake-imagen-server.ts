@@ -1,13 +1,13 @@
 import { createHash, createVerify, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { renderImage } from '@pixelgate/provider-local';
+import { drawTestImage } from '@pixelgate/core';
 import type { ServiceAccountKey } from '../google-auth.ts';
 import type { GoogleApi } from '../google-model-data.ts';
-import { googleImageModels } from '../google-models.ts';
+import { googleImageModels } from '../imagen-catalog.ts';
 
 /** One model as the fake serves it: the facts its validation and answers are made from. */
-export interface FakeGoogleModel {
+export interface FakeImagenModel {
   id: string;
   family: 'imagen' | 'gemini';
   /** APIs that serve it. */
@@ -34,7 +34,7 @@ export interface FakeGoogleModel {
  * What the next model request answers. Strings are the common cases (the conformance kit's names
  * included); objects carry a parameter.
  */
-export type FakeGoogleScenario =
+export type FakeImagenScenario =
   | 'success'
   | 'unauthorized'
   | 'permission_denied'
@@ -60,7 +60,7 @@ export type FakeGoogleScenario =
   | { type: 'delay'; ms: number };
 
 /** Points where the real API's behaviour is UNCONFIRMED: `reject` answers 400, `ignore` drops the value. */
-export interface FakeGoogleBehaviour {
+export interface FakeImagenBehaviour {
   /** Imagen parameters the Gemini API refuses (negativePrompt, seed, enhancePrompt, addWatermark:false, labels, storageUri). */
   imagenOnGeminiApi: 'reject' | 'ignore';
   /** Imagen `seed` while the watermark is on. */
@@ -73,8 +73,8 @@ export interface FakeGoogleBehaviour {
   geminiDefaultAspectRatio: string;
 }
 
-/** Settings of {@link createFakeGoogleServer}. */
-export interface FakeGoogleServerOptions {
+/** Settings of {@link startFakeImagenServer}. */
+export interface FakeImagenServerOptions {
   /** Accepted Gemini API keys (default: one random key, see `apiKey`). */
   apiKeys?: string[];
   /** Bearer tokens accepted on Vertex without a token exchange (for caller-supplied token functions). */
@@ -82,16 +82,16 @@ export interface FakeGoogleServerOptions {
   /** Lifetime of issued access tokens in seconds (default 3600). */
   tokenLifetimeSeconds?: number;
   /** The served models (default: the package catalog of both APIs). */
-  models?: FakeGoogleModel[];
+  models?: FakeImagenModel[];
   /** How long the `slow` scenario waits before answering (default 5000 ms). */
   slowMs?: number;
   /** Pixel scale for rendered images (default 1). Below 1 renders smaller images, for quick tests. */
   renderScale?: number;
-  behaviour?: Partial<FakeGoogleBehaviour>;
+  behaviour?: Partial<FakeImagenBehaviour>;
 }
 
 /** One request the fake received, secrets removed. */
-export interface FakeGoogleRequest {
+export interface FakeImagenRequest {
   /** Full URL, on the fake's own origin. */
   url: string;
   path: string;
@@ -106,7 +106,7 @@ export interface FakeGoogleRequest {
 }
 
 /** A running fake Google server. */
-export interface FakeGoogleServer {
+export interface FakeImagenServer {
   /** `http://127.0.0.1:<port>`: the `baseURL` for both routes. */
   readonly url: string;
   /** The token endpoint, for service-account keys' `token_uri`. */
@@ -114,11 +114,11 @@ export interface FakeGoogleServer {
   /** A valid Gemini API key. */
   readonly apiKey: string;
   /** Every request received, in order. */
-  readonly requests: FakeGoogleRequest[];
+  readonly requests: FakeImagenRequest[];
   /** Token exchanges answered successfully. */
   readonly tokensIssued: number;
   /** Queues scenarios for the next model requests (one each, then back to success). */
-  enqueue(...scenarios: FakeGoogleScenario[]): void;
+  enqueue(...scenarios: FakeImagenScenario[]): void;
   /** Makes the next token request fail with this HTTP status (400 invalid_grant, 500...). */
   failNextTokenRequest(status: number): void;
   /** Changes the lifetime of tokens issued from now on. */
@@ -163,8 +163,8 @@ const GEMINI_IMAGE_TOKENS: Record<string, number> = {
 };
 
 /** The package catalog of both APIs, as the fake's model table. */
-export function defaultFakeGoogleModels(): FakeGoogleModel[] {
-  const table = new Map<string, FakeGoogleModel>();
+export function defaultFakeImagenModels(): FakeImagenModel[] {
+  const table = new Map<string, FakeImagenModel>();
   // Gemini image models encode the same way on both routes; the Gemini API catalog names the encoding.
   const nativeFormat = new Map(
     googleImageModels('gemini').map((model) => [model.id, model.capabilities.outputFormats?.[0]]),
@@ -234,16 +234,16 @@ function fail(code: number, message: string, details: unknown[] = []): never {
  * validates like the reference says the real API does, renders real images of the right pixel
  * size, and answers queued scenarios (filtering, blocks, 429, 5xx, slow or cut-short bodies).
  */
-export async function createFakeGoogleServer(
-  options: FakeGoogleServerOptions = {},
-): Promise<FakeGoogleServer> {
+export async function startFakeImagenServer(
+  options: FakeImagenServerOptions = {},
+): Promise<FakeImagenServer> {
   const apiKey = options.apiKeys?.[0] ?? `AIzaFake${randomBytes(16).toString('hex')}`;
   const apiKeys = new Set(options.apiKeys ?? [apiKey]);
   const accessTokens = new Map<string, number>();
   for (const token of options.staticAccessTokens ?? []) accessTokens.set(token, Number.POSITIVE_INFINITY);
   const serviceAccounts = new Map<string, KeyObject>();
-  const models = new Map((options.models ?? defaultFakeGoogleModels()).map((model) => [model.id, model]));
-  const behaviour: FakeGoogleBehaviour = {
+  const models = new Map((options.models ?? defaultFakeImagenModels()).map((model) => [model.id, model]));
+  const behaviour: FakeImagenBehaviour = {
     imagenOnGeminiApi: 'reject',
     seedWithWatermark: 'reject',
     unsupportedImageSize: 'reject',
@@ -256,8 +256,8 @@ export async function createFakeGoogleServer(
   let tokenLifetime = options.tokenLifetimeSeconds ?? 3600;
   let tokensIssued = 0;
   const tokenFailures: number[] = [];
-  const scenarios: FakeGoogleScenario[] = [];
-  const requests: FakeGoogleRequest[] = [];
+  const scenarios: FakeImagenScenario[] = [];
+  const requests: FakeImagenRequest[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let url = '';
@@ -271,18 +271,19 @@ export async function createFakeGoogleServer(
     compressionQuality?: number,
   ) => {
     const [w, h] = size.split('x').map(Number) as [number, number];
-    const bytes = await renderImage({
+    // compressionQuality is checked on the way in; a drawn test image looks the same at any quality.
+    void compressionQuality;
+    const bytes = drawTestImage({
       width: Math.max(1, Math.round(w * scale)),
       height: Math.max(1, Math.round(h * scale)),
       format: mimeType === 'image/jpeg' ? 'jpeg' : 'png',
-      ...(compressionQuality === undefined ? {} : { compression: 100 - compressionQuality }),
       prompt,
       seed,
     });
     return Buffer.from(bytes).toString('base64');
   };
 
-  const nextScenario = (): FakeGoogleScenario => scenarios.shift() ?? 'success';
+  const nextScenario = (): FakeImagenScenario => scenarios.shift() ?? 'success';
 
   // ---- token endpoint -------------------------------------------------------------------------
   const handleToken = (raw: string): { status: number; body: unknown } => {
@@ -409,7 +410,7 @@ export async function createFakeGoogleServer(
   };
 
   // ---- scenario errors shared by both families --------------------------------------------------
-  const scenarioError = (scenario: FakeGoogleScenario, api: GoogleApi, model: string) => {
+  const scenarioError = (scenario: FakeImagenScenario, api: GoogleApi, model: string) => {
     const kind = typeof scenario === 'string' ? scenario : scenario.type;
     switch (kind) {
       case 'unauthorized':
@@ -477,10 +478,10 @@ export async function createFakeGoogleServer(
 
   // ---- Imagen :predict --------------------------------------------------------------------------
   const handlePredict = async (
-    model: FakeGoogleModel,
+    model: FakeImagenModel,
     api: GoogleApi,
     body: Record<string, unknown>,
-    scenario: FakeGoogleScenario,
+    scenario: FakeImagenScenario,
   ) => {
     const instances = body.instances;
     const prompt =
@@ -633,10 +634,10 @@ export async function createFakeGoogleServer(
 
   // ---- Gemini generateContent --------------------------------------------------------------------
   const handleGenerate = async (
-    model: FakeGoogleModel,
+    model: FakeImagenModel,
     api: GoogleApi,
     body: Record<string, unknown>,
-    scenario: FakeGoogleScenario,
+    scenario: FakeImagenScenario,
   ) => {
     const contents = body.contents;
     const parts = Array.isArray(contents)

@@ -1,12 +1,12 @@
 import { createSign } from 'node:crypto';
 import { sniffImage } from '@pixelgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFakeGoogleServer, type FakeGoogleServer } from './fake-google-server.ts';
+import { type FakeImagenServer, startFakeImagenServer } from './fake-imagen-server.ts';
 
-let server: FakeGoogleServer;
+let server: FakeImagenServer;
 const token = 'ya29.fake-static-token-for-raw-tests';
 beforeAll(async () => {
-  server = await createFakeGoogleServer({ staticAccessTokens: [token] });
+  server = await startFakeImagenServer({ staticAccessTokens: [token] });
 });
 afterAll(async () => {
   await server.close();
@@ -300,7 +300,7 @@ describe('fake Google server: token endpoint', () => {
 
 describe('fake Google server: lifecycle', () => {
   it('closes while a slow answer is pending', async () => {
-    const local = await createFakeGoogleServer({ slowMs: 60_000 });
+    const local = await startFakeImagenServer({ slowMs: 60_000 });
     local.enqueue('slow');
     const pending = fetch(`${local.url}/v1beta/models/imagen-4.0-generate-001:predict`, {
       method: 'POST',

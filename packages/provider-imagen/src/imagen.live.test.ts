@@ -1,7 +1,7 @@
 import { modelDescriptorSchema, sniffImage } from '@pixelgate/core';
 import { describe, expect, it } from 'vitest';
-import { contextFor } from './google.test-helpers.ts';
-import { createGoogleImageProvider } from './google-provider.ts';
+import { contextFor } from './imagen.test-helpers.ts';
+import { createGoogleImageProvider } from './imagen-provider.ts';
 
 /**
  * Against Google's real APIs; costs money. Run with `npm run test:live` and GEMINI_API_KEY (or

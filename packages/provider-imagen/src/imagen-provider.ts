@@ -3,6 +3,7 @@ import {
   GatewayError,
   type ImageProvider,
   type ModelDescriptorInput,
+  mergeCatalog,
   type ProviderCall,
   type ProviderCallContext,
   type ProviderResult,
@@ -13,11 +14,11 @@ import {
 import type { GoogleAuthOptions } from 'google-auth-library';
 import { buildGeminiBody, parseGeminiResponse } from './gemini-generate.ts';
 import { createVertexTokenSource, type ServiceAccountKey, type VertexTokenSource } from './google-auth.ts';
-import { mapGoogleHttpError } from './google-errors.ts';
 import { type GoogleApi, readModelData } from './google-model-data.ts';
-import { googleImageModels } from './google-models.ts';
-import { googleImageOptionsSchema } from './google-options.ts';
 import { upstreamModelId } from './google-shared.ts';
+import { googleImageModels } from './imagen-catalog.ts';
+import { mapGoogleHttpError } from './imagen-error.ts';
+import { googleImageOptionsSchema } from './imagen-options.ts';
 import { buildImagenBody, parseImagenResponse } from './imagen-predict.ts';
 
 /** Settings of {@link createGoogleImageProvider}. */
@@ -79,17 +80,6 @@ function inferApi(settings: GoogleImageProviderSettings): GoogleApi {
   return vertexHints.some((value) => value !== undefined) ? 'vertex' : 'gemini';
 }
 
-function mergeModels(
-  api: GoogleApi,
-  id: string,
-  extra: ModelDescriptorInput[] | undefined,
-): ModelDescriptorInput[] {
-  const byId = new Map<string, ModelDescriptorInput>();
-  for (const model of googleImageModels(api)) byId.set(model.id, { ...model, provider: id });
-  for (const model of extra ?? []) byId.set(model.id, { ...model, provider: id });
-  return [...byId.values()];
-}
-
 /**
  * Google's image models as one pixelgate provider: Imagen through `:predict` and Gemini image
  * models through `generateContent`, on Vertex AI (OAuth2) or the Gemini API (API key). One
@@ -99,7 +89,7 @@ function mergeModels(
 export function createGoogleImageProvider(settings: GoogleImageProviderSettings = {}): ImageProvider {
   const id = settings.id ?? 'google';
   const api = inferApi(settings);
-  const models = mergeModels(api, id, settings.models);
+  const models = mergeCatalog(id, googleImageModels(api), settings.models);
   for (const model of models) {
     let family: string;
     try {

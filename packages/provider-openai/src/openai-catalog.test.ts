@@ -1,7 +1,7 @@
-import { estimateImagePrice, modelDescriptorSchema } from '@pixelgate/core';
+import { estimateImagePrice, mergeCatalog, modelDescriptorSchema } from '@pixelgate/core';
 import { describe, expect, it } from 'vitest';
-import { applyServedBy, OPENAI_MODELS, openAIModelData } from './openai-models.ts';
-import { createOpenAIProvider, mergeModels } from './openai-provider.ts';
+import { applyServedBy, OPENAI_MODELS, openAIModelData } from './openai-catalog.ts';
+import { createOpenAIProvider } from './openai-provider.ts';
 
 const parsed = Object.fromEntries(
   OPENAI_MODELS.map((model) => [model.id, modelDescriptorSchema.parse(model)]),
@@ -132,7 +132,7 @@ describe('servedBy and configuration', () => {
   });
 
   it('added models replace catalog entries by id and take the provider id', () => {
-    const merged = mergeModels('acme', OPENAI_MODELS, [
+    const merged = mergeCatalog('acme', OPENAI_MODELS, [
       {
         id: 'dall-e-3',
         provider: '',
