@@ -240,4 +240,32 @@ describe('safety and failures through the gateway', () => {
     expect(result.images).toHaveLength(1);
     expect(server.requests.map((r) => r.status)).toEqual([500, 200]);
   });
+
+  it('retries a 429 without retry-after on the normal backoff, not after an invented 60 s (issue 20.6)', async () => {
+    const gateway = createGateway({
+      providers: [createStabilityProvider({ apiKey: TEST_KEY, baseURL: server.url })],
+      guardrails: [],
+      // The default cap: a 60 s hint would be honoured at it and the request would sleep a minute.
+      dispatch: { retry: { maxRetries: 2, initialDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 60_000 } },
+    });
+    gateways.push(gateway);
+    server.enqueue('rate_limited');
+    const result = await gateway.generate({ model: 'stability/stable-image-core', prompt: 'a fox' });
+    expect(result.images).toHaveLength(1);
+    expect(server.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('fails fast as rate_limited, with the hint, when retry-after is at or above the cap (issue 20.6)', async () => {
+    const gateway = createGateway({
+      providers: [createStabilityProvider({ apiKey: TEST_KEY, baseURL: server.url })],
+      guardrails: [],
+      dispatch: { retry: { maxRetries: 2, initialDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 60_000 } },
+    });
+    gateways.push(gateway);
+    server.enqueue({ type: 'rate_limited', retryAfterSeconds: 60 });
+    const error = await refusal(gateway.generate({ model: 'stability/stable-image-core', prompt: 'a fox' }));
+    expect(error).toMatchObject({ code: 'BACKEND_ERROR', retryAfterMs: 60_000 });
+    expect((error.details as { reason?: string }).reason).toBe('rate_limited');
+    expect(server.requests.map((r) => r.status)).toEqual([429]);
+  });
 });

@@ -81,8 +81,10 @@ function isRetryable(error: unknown, options: DispatchOptions): boolean {
   if (!GatewayError.isInstance(error) || !error.retryable) return false;
   if (BackendError.isBackendError(error) && error.reason === 'content_filtered') return false;
   if (options.signal.aborted) return false;
+  // A hint at or above the cap fails fast, carrying the hint to the caller: waiting the cap out
+  // would hold the request for the longest wait allowed (issue 20.6).
   const wait = error.retryAfterMs ?? 0;
-  if (wait > options.retry.maxRetryAfterMs) return false;
+  if (wait > 0 && wait >= options.retry.maxRetryAfterMs) return false;
   return options.now() + wait < options.deadlineAt;
 }
 
