@@ -2,6 +2,7 @@
  * The `provider_options.stability` namespace: Stability-only settings, checked strictly (an
  * unknown key or a value out of range is a VALIDATION_ERROR naming the field) before any call.
  */
+import { type GenerationWarning, type ProviderCall, validationError } from '@pixelgate/core';
 import { z } from 'zod';
 import {
   STABILITY_SD3_LEGACY_MODELS,
@@ -102,4 +103,41 @@ export function checkOptionsForEndpoint(
     }
   }
   return undefined;
+}
+
+/** Parses `provider_options.<id>` strictly, naming the offending field in the VALIDATION_ERROR. */
+export function parseStabilityOptions(call: ProviderCall, provider: string): StabilityImageOptions {
+  const parsed = stabilityImageOptionsSchema.safeParse(call.providerOptions ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length ? issue.path.join('.') : ((issue as { keys?: string[] }).keys?.[0] ?? '');
+  const param = `provider_options.${provider}${field ? `.${field}` : ''}`;
+  throw validationError(param, `${param}: ${issue.message}`);
+}
+
+/** The style preset to send: the request's `style` or the option, which must agree when both are given. */
+export function resolveStylePreset(
+  call: ProviderCall,
+  options: StabilityImageOptions,
+  provider: string,
+): string | undefined {
+  if (call.style !== undefined && options.style_preset !== undefined && call.style !== options.style_preset) {
+    throw validationError(
+      `provider_options.${provider}.style_preset`,
+      `style '${call.style}' and provider_options.${provider}.style_preset '${options.style_preset}' disagree; send one of them.`,
+    );
+  }
+  return call.style ?? options.style_preset;
+}
+
+/** Stability reads seed 0 as "random": say so, since the caller may expect a fixed seed. */
+export function seedWarnings(call: ProviderCall): GenerationWarning[] {
+  if (call.seed !== 0) return [];
+  return [
+    {
+      type: 'other',
+      param: 'seed',
+      message: 'Stability reads seed 0 as "random"; the seed actually used is reported with each image.',
+    },
+  ];
 }

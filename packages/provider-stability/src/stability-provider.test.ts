@@ -10,6 +10,7 @@ import {
 import {
   createStabilityProvider,
   STABILITY_CONTENT_FILTERED_LABEL,
+  STABILITY_GENERATION_ERROR_LABEL,
   type StabilityProviderSettings,
 } from './stability-provider.ts';
 import {
@@ -654,6 +655,42 @@ describe('safety', () => {
     expect(result.images.map((i) => i.labels)).toEqual([[STABILITY_CONTENT_FILTERED_LABEL], undefined]);
   });
 
+  it('on v1, keeps the good images of a SUCCESS + CONTENT_FILTERED + ERROR answer and reports the rest (issue 20.5)', async () => {
+    const provider = providerFor(server);
+    server.enqueue({ type: 'mixed_artifacts', filtered: 1, failed: 1 });
+    const result = await provider.generate(
+      callFor(provider, 'stable-diffusion-xl-1024-v1-0', { n: 3, seed: 5 }),
+      contextFor(),
+    );
+    expect(result.images.map((i) => i.seed)).toEqual([7]);
+    expect(sniffImage(result.images[0]!.bytes)?.mediaType).toBe('image/png');
+    expect(result.filteredCount).toBe(1);
+    expect(result.failedCount).toBe(1);
+    expect(result.labels).toEqual([STABILITY_CONTENT_FILTERED_LABEL, STABILITY_GENERATION_ERROR_LABEL]);
+    expect(result.warnings).toEqual([
+      expect.objectContaining({ type: 'content_filtered' }),
+      expect.objectContaining({ type: 'partial', param: 'n', from: 3, to: 1 }),
+    ]);
+    expect(result.warnings?.[1]?.message).toMatch(/1 of 3 images.*not retried/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('on v1, an answer whose artifacts all failed stays a retryable error; filtered + failed is content_filtered', async () => {
+    const provider = providerFor(server);
+    server.enqueue({ type: 'mixed_artifacts', failed: 2 });
+    expect(
+      await failureOf(
+        provider.generate(callFor(provider, 'stable-diffusion-xl-1024-v1-0', { n: 2 }), contextFor()),
+      ),
+    ).toMatchObject({ reason: 'upstream_unavailable', upstreamCode: 'ERROR', retryable: true });
+    server.enqueue({ type: 'mixed_artifacts', filtered: 1, failed: 1 });
+    const error = await failureOf(
+      provider.generate(callFor(provider, 'stable-diffusion-xl-1024-v1-0', { n: 2 }), contextFor()),
+    );
+    expect(error).toMatchObject({ reason: 'content_filtered', retryable: false });
+    expect(error.message).toContain('1 failed');
+  });
+
   it('maps 403 content_moderation to content_filtered, not retryable', async () => {
     const provider = providerFor(server);
     server.enqueue('moderation');
@@ -829,7 +866,7 @@ describe('rate limiting (the fake server’s sliding window)', () => {
         for (let i = 0; i < 3; i++) await call();
         const limited = await failureOf(call());
         expect(limited).toMatchObject({ reason: 'rate_limited', retryable: true });
-        expect((limited as BackendError).retryAfterMs).toBeUndefined();
+        expect(limited.retryAfterMs).toBeUndefined();
         now += 59_000;
         expect(await failureOf(call())).toMatchObject({ reason: 'rate_limited' });
         now += 1_000;

@@ -56,7 +56,16 @@ export type FakeStabilityScenario =
       type: 'slow' /** Milliseconds before answering (default 5000), unless the client leaves first. */;
       delayMs?: number;
     }
-  | { type: 'server_error'; status?: number };
+  | { type: 'server_error'; status?: number }
+  | {
+      /**
+       * v1 with JSON: a billed answer mixing finish reasons: the first `filtered` artifacts are
+       * CONTENT_FILTERED, the next `failed` are ERROR (no image), the rest SUCCESS.
+       */
+      type: 'mixed_artifacts';
+      filtered?: number;
+      failed?: number;
+    };
 
 /** How a v1 engine checks sizes (reference 2.2). */
 export type V1EngineSizeRule = 'sdxl' | '512' | '768' | 'beta';
@@ -842,23 +851,30 @@ export async function startFakeStabilityServer(
             )
           : 0;
     const baseSeed = seed === 0 ? randomSeed() : seed;
+    const mixed = typeof scenario === 'object' && scenario.type === 'mixed_artifacts' ? scenario : undefined;
+    const filteredUpTo = mixed ? Math.min(samples, mixed.filtered ?? 0) : filteredCount;
+    const failedUpTo = mixed ? Math.min(samples, filteredUpTo + (mixed.failed ?? 0)) : filteredUpTo;
     const artifacts: Array<{ bytes: Uint8Array; seed: number; finishReason: string }> = [];
     for (let index = 0; index < samples; index++) {
       const artifactSeed = (baseSeed + index) % (V1_MAX_SEED + 1);
-      const filtered = index < filteredCount;
-      const bytes = await render(
-        width,
-        height,
-        'png',
-        filtered ? '[content filtered: blurred]' : positive,
-        artifactSeed,
-      );
-      artifacts.push({ bytes, seed: artifactSeed, finishReason: filtered ? 'CONTENT_FILTERED' : 'SUCCESS' });
+      const filtered = index < filteredUpTo;
+      const failed = !filtered && index < failedUpTo;
+      const bytes = failed
+        ? new Uint8Array(0)
+        : await render(
+            width,
+            height,
+            'png',
+            filtered ? '[content filtered: blurred]' : positive,
+            artifactSeed,
+          );
+      const finishReason = filtered ? 'CONTENT_FILTERED' : failed ? 'ERROR' : 'SUCCESS';
+      artifacts.push({ bytes, seed: artifactSeed, finishReason });
     }
     if (wantsJson) {
       const text = JSON.stringify({
         artifacts: artifacts.map((a) => ({
-          base64: Buffer.from(a.bytes).toString('base64'),
+          ...(a.finishReason === 'ERROR' ? {} : { base64: Buffer.from(a.bytes).toString('base64') }),
           seed: a.seed,
           finishReason: a.finishReason,
         })),
