@@ -258,7 +258,7 @@ describe('Gemini image models on Vertex AI', () => {
       aspectRatio: '1:1',
       imageSize: '1K',
       personGeneration: 'ALLOW_NONE',
-      imageOutputOptions: { mimeType: 'image/jpeg', compressionQuality: 80 },
+      imageOutputOptions: { mimeType: 'image/jpeg', compressionQuality: 20 },
     });
     expect(result.images[0]!.mediaType).toBe('image/jpeg');
   });

@@ -259,13 +259,18 @@ describe('Imagen on Vertex AI', () => {
     });
   });
 
-  it('asks for jpeg with Google compression quality = 100 - output_compression', async () => {
+  it('asks for jpeg with Google compression quality = output_compression, so 100 stays the best (issue 20.8)', async () => {
     const p = provider();
     const result = await p.generate(
       callFor(p, 'imagen-4.0-fast-generate-001', { outputFormat: 'jpeg', outputCompression: 30 }),
       contextFor(),
     );
-    expect(body().parameters.outputOptions).toEqual({ mimeType: 'image/jpeg', compressionQuality: 70 });
+    expect(body().parameters.outputOptions).toEqual({ mimeType: 'image/jpeg', compressionQuality: 30 });
+    await p.generate(
+      callFor(p, 'imagen-4.0-fast-generate-001', { outputFormat: 'jpeg', outputCompression: 100 }),
+      contextFor(),
+    );
+    expect(body().parameters.outputOptions).toEqual({ mimeType: 'image/jpeg', compressionQuality: 100 });
     expect(result.images[0]!.mediaType).toBe('image/jpeg');
     expect(sniffImage(result.images[0]!.bytes)?.mediaType).toBe('image/jpeg');
   });

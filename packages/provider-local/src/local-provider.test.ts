@@ -36,6 +36,14 @@ describe('renderImage', () => {
     expect(sniffImage(a)).toEqual({ mediaType: 'image/png', width: 64, height: 48 });
   });
 
+  it('reads compression as OpenAI does: 100 is the best quality, so the largest file (issue 20.8)', async () => {
+    for (const format of ['jpeg', 'webp'] as const) {
+      const best = await renderImage({ width: 256, height: 256, format, compression: 100, noise: 0.3 });
+      const worst = await renderImage({ width: 256, height: 256, format, compression: 5, noise: 0.3 });
+      expect(best.byteLength).toBeGreaterThan(worst.byteLength * 2);
+    }
+  });
+
   it('encodes real PNG, JPEG and WebP files of the requested size', async () => {
     for (const format of ['png', 'jpeg', 'webp'] as const) {
       const bytes = await renderImage({ width: 96, height: 32, format });
