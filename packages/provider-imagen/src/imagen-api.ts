@@ -23,6 +23,8 @@ export const predictionSchema = z.looseObject({
 
 /** The `:predict` answer. */
 export const predictResponseSchema = z.looseObject({ predictions: z.array(predictionSchema).nullish() });
+/** A parsed `:predict` answer. */
+export type PredictResponse = z.infer<typeof predictResponseSchema>;
 
 const partSchema = z.looseObject({
   text: z.string().nullish(),

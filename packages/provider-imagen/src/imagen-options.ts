@@ -34,6 +34,16 @@ export const googleImageOptionsSchema = z.strictObject({
       compressionQuality: z.number().int().min(0).max(100).optional(),
     })
     .optional(),
+  /**
+   * Refused with its own message: with `storageUri` Google writes the images to Cloud Storage and
+   * answers with `gcsUri` instead of the bytes, which pixelgate needs to check, store and deliver.
+   */
+  storageUri: z
+    .never({
+      error:
+        'storageUri is not supported: Google would write the images to Cloud Storage instead of returning them, and pixelgate stores images itself (configure its storage adapter instead)',
+    })
+    .optional(),
   /** Ask Imagen for per-image safety scores; they come back as image labels. */
   includeSafetyAttributes: z.boolean().optional(),
 });

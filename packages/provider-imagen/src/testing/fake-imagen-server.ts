@@ -602,7 +602,16 @@ export async function startFakeImagenServer(
             16,
           );
     const predictions: unknown[] = [];
-    for (let index = 0; index < n - filtered; index++) {
+    // With storageUri (Vertex), Google writes each image to Cloud Storage and answers with its gcsUri.
+    const storageUri =
+      api === 'vertex' && typeof parameters.storageUri === 'string' ? parameters.storageUri : undefined;
+    for (let index = 0; storageUri !== undefined && index < n - filtered; index++) {
+      predictions.push({
+        mimeType,
+        gcsUri: `${storageUri.replace(/\/+$/, '')}/${Date.now()}/sample_${index}.${mimeType === 'image/jpeg' ? 'jpg' : 'png'}`,
+      });
+    }
+    for (let index = 0; storageUri === undefined && index < n - filtered; index++) {
       predictions.push({
         mimeType,
         bytesBase64Encoded: await render(
