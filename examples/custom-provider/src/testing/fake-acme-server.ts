@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { drawTestImage } from '@pixelgate/core';
 import { z } from 'zod';
-import { ACME_MODELS } from './acme-models.ts';
+import { ACME_MODELS } from '../acme-catalog.ts';
 
 /**
  * What the next call answers with, instead of a normal success. Each behaves the way Acme's API
