@@ -1,4 +1,4 @@
-import type { ModelDescriptorInput } from '@pixelgate/core';
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 
 /**
  * What acme-images serves, as data: the gateway validates every request against these

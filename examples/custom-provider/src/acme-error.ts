@@ -6,7 +6,7 @@ import {
   redactSecrets,
   stripBase64,
   truncateText,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { acmeErrorSchema } from './acme-api.ts';
 
 /** Acme's error codes to pixelgate's normalized reasons; the status decides when the code is unknown. */

@@ -1,12 +1,6 @@
-import {
-  BackendError,
-  createGateway,
-  GatewayError,
-  MemoryAuditSink,
-  modelDescriptorSchema,
-  type ProviderCall,
-  silentLogger,
-} from '@pixelgate/core';
+import { createGateway, MemoryAuditSink } from '@pixelgate/core';
+import { BackendError, GatewayError, type ProviderCall, silentLogger } from '@pixelgate/core/provider-utils';
+import { modelDescriptorSchema } from '@pixelgate/core/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACME_MODELS } from './acme-catalog.ts';
 import { createAcmeImagesProvider } from './acme-provider.ts';

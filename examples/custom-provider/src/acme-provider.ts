@@ -4,7 +4,6 @@ import {
   type FetchFunction,
   type ImageProvider,
   loadApiKey,
-  type ModelDescriptorInput,
   mergeCatalog,
   type ProviderCall,
   type ProviderCallContext,
@@ -14,7 +13,8 @@ import {
   providerFetch,
   readJsonBody,
   sniffImage,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import { type AcmeResponse, acmeResponseSchema } from './acme-api.ts';
 import { ACME_MODELS } from './acme-catalog.ts';
 import { mapAcmeError } from './acme-error.ts';

@@ -8,7 +8,7 @@ import {
   redactSecrets,
   stripBase64,
   truncateText,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import type { z } from 'zod';
 import type { GoogleApi, GoogleModelData } from './google-model-data.ts';
 import {

@@ -1,4 +1,4 @@
-import { type BackendError, GatewayError, sniffImage } from '@pixelgate/core';
+import { type BackendError, GatewayError, sniffImage } from '@pixelgate/core/provider-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callFor, contextFor, rejection } from './imagen.test-helpers.ts';
 import { createGoogleImageProvider } from './imagen-provider.ts';

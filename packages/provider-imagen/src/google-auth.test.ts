@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BackendError, GatewayError } from '@pixelgate/core';
+import { type BackendError, GatewayError } from '@pixelgate/core/provider-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callFor, contextFor, rejection } from './imagen.test-helpers.ts';
 import { createGoogleImageProvider } from './imagen-provider.ts';

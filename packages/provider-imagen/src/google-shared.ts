@@ -2,12 +2,12 @@ import {
   BackendError,
   decodeBase64,
   type GenerationWarning,
-  type ModelDescriptor,
   type ProviderCall,
   type ProviderImage,
   sniffImage,
   validationError,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
+import type { ModelDescriptor } from '@pixelgate/core/spec';
 import type { GoogleModelData } from './google-model-data.ts';
 import { type GoogleImageOptions, googleImageOptionsSchema } from './imagen-options.ts';
 

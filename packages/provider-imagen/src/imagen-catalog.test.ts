@@ -1,4 +1,5 @@
-import { estimateImagePrice, modelDescriptorSchema, parseSize } from '@pixelgate/core';
+import { estimateImagePrice, parseSize } from '@pixelgate/core/provider-utils';
+import { modelDescriptorSchema } from '@pixelgate/core/spec';
 import { describe, expect, it } from 'vitest';
 import { googleModelDataSchema } from './google-model-data.ts';
 import { GEMINI_API_IMAGE_MODELS, googleImageModels, VERTEX_IMAGE_MODELS } from './imagen-catalog.ts';

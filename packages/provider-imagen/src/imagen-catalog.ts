@@ -1,4 +1,4 @@
-import type { ModelDescriptorInput, ModelLifecycle } from '@pixelgate/core';
+import type { ModelDescriptorInput, ModelLifecycle } from '@pixelgate/core/spec';
 import type { GoogleApi } from './google-model-data.ts';
 
 /*

@@ -6,7 +6,7 @@ import {
   redactSecrets,
   stripBase64,
   truncateText,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { z } from 'zod';
 
 /** Google's RPC error body; lenient, because a proxy or a truncated answer may send anything. */

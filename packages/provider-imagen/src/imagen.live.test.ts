@@ -1,4 +1,5 @@
-import { modelDescriptorSchema, sniffImage } from '@pixelgate/core';
+import { sniffImage } from '@pixelgate/core/provider-utils';
+import { modelDescriptorSchema } from '@pixelgate/core/spec';
 import { describe, expect, it } from 'vitest';
 import { contextFor } from './imagen.test-helpers.ts';
 import { createGoogleImageProvider } from './imagen-provider.ts';

@@ -1,4 +1,5 @@
-import { type ImageProvider, modelDescriptorSchema, type ProviderCall } from '@pixelgate/core';
+import type { ImageProvider, ProviderCall } from '@pixelgate/core/provider-utils';
+import { modelDescriptorSchema } from '@pixelgate/core/spec';
 import { gatewayErrorOf, testCallContext } from '@pixelgate/core/testing';
 
 /**

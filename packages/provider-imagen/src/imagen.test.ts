@@ -1,4 +1,10 @@
-import { BackendError, drawTestImage, type FetchFunction, GatewayError, sniffImage } from '@pixelgate/core';
+import {
+  BackendError,
+  drawTestImage,
+  type FetchFunction,
+  GatewayError,
+  sniffImage,
+} from '@pixelgate/core/provider-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callFor, contextFor, rejection } from './imagen.test-helpers.ts';
 import { createGoogleImageProvider } from './imagen-provider.ts';

@@ -1,4 +1,4 @@
-import type { ModelDescriptorInput } from '@pixelgate/core';
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 
 const SQUARE_AND_WIDE = [
   '256x256',

@@ -1,12 +1,5 @@
-import {
-  createGateway,
-  GatewayError,
-  ModelRegistry,
-  type ProviderCall,
-  silentLogger,
-  sniffImage,
-  validateCapabilities,
-} from '@pixelgate/core';
+import { createGateway, ModelRegistry, validateCapabilities } from '@pixelgate/core';
+import { GatewayError, type ProviderCall, silentLogger, sniffImage } from '@pixelgate/core/provider-utils';
 import { describe, expect, it } from 'vitest';
 import { createLocalProvider } from './local-provider.ts';
 import { renderImage } from './render-image.ts';

@@ -1,13 +1,13 @@
 import {
   abortErrorFrom,
   type ImageProvider,
-  type ModelDescriptorInput,
   type ProviderCall,
   type ProviderCallContext,
   type ProviderResult,
   parseSize,
   throwIfAborted,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import { LOCAL_MODELS } from './local-catalog.ts';
 import { localOptionsSchema } from './local-options.ts';
 import { renderImage } from './render-image.ts';

@@ -91,8 +91,7 @@ export async function renderImage(options: RenderImageOptions): Promise<Uint8Arr
     }
   }
   const image = sharp(pixels, { raw: { width, height, channels: 3 } });
-  const quality =
-    options.compression === undefined ? 90 : Math.max(1, Math.min(100, options.compression));
+  const quality = options.compression === undefined ? 90 : Math.max(1, Math.min(100, options.compression));
   switch (options.format ?? 'png') {
     case 'jpeg':
       return image.jpeg({ quality }).toBuffer();

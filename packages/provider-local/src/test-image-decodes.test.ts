@@ -1,4 +1,4 @@
-import { drawTestImage, sniffImage } from '@pixelgate/core';
+import { drawTestImage, sniffImage } from '@pixelgate/core/provider-utils';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 

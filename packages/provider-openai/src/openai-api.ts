@@ -1,4 +1,4 @@
-import type { ImageUsage } from '@pixelgate/core';
+import type { ImageUsage } from '@pixelgate/core/provider-utils';
 import { z } from 'zod';
 
 const count = z.number().int().nonnegative().nullish();

@@ -1,4 +1,4 @@
-import { abortErrorFrom, BackendError, GatewayError } from '@pixelgate/core';
+import { abortErrorFrom, BackendError, GatewayError } from '@pixelgate/core/provider-utils';
 
 /** A signal for one upstream exchange, with its own timeout on top of the caller's signal. */
 export interface CallSignal {

@@ -1,4 +1,5 @@
-import { estimateImagePrice, mergeCatalog, modelDescriptorSchema } from '@pixelgate/core';
+import { estimateImagePrice, mergeCatalog } from '@pixelgate/core/provider-utils';
+import { modelDescriptorSchema } from '@pixelgate/core/spec';
 import { describe, expect, it } from 'vitest';
 import { applyServedBy, OPENAI_MODELS, openAIModelData } from './openai-catalog.ts';
 import { createOpenAIProvider } from './openai-provider.ts';

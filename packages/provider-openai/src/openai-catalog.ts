@@ -1,4 +1,4 @@
-import type { ModelDescriptorInput, ModelLifecycle, SizeRule } from '@pixelgate/core';
+import type { ModelDescriptorInput, ModelLifecycle, SizeRule } from '@pixelgate/core/spec';
 import { z } from 'zod';
 
 /**

@@ -1,4 +1,4 @@
-import { BackendError, providerFetch, readBodyBytes } from '@pixelgate/core';
+import { BackendError, providerFetch, readBodyBytes } from '@pixelgate/core/provider-utils';
 import { callSignal, translateAbort } from './openai-call-signal.ts';
 import type { OpenAITransport } from './openai-image-provider.ts';
 

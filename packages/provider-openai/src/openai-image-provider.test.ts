@@ -1,4 +1,4 @@
-import { BackendError, type FetchFunction, priceFromUsage, sniffImage } from '@pixelgate/core';
+import { BackendError, type FetchFunction, priceFromUsage, sniffImage } from '@pixelgate/core/provider-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { callFor, contextFor, expectNoSecret, rejection } from './openai.test-helpers.ts';
 import { DALL_E_3_NO_REWRITE_PREFIX } from './openai-catalog.ts';

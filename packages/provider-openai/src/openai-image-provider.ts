@@ -3,8 +3,6 @@ import {
   type FetchFunction,
   type GenerationWarning,
   type ImageProvider,
-  type ModelDescriptor,
-  type ModelDescriptorInput,
   type ProviderCall,
   type ProviderCallContext,
   type ProviderResult,
@@ -13,7 +11,8 @@ import {
   readBodyBytes,
   readJsonBody,
   validationError,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
+import type { ModelDescriptor, ModelDescriptorInput } from '@pixelgate/core/spec';
 import { callSignal, translateAbort } from './openai-call-signal.ts';
 import { type OpenAIModelData, openAIModelData } from './openai-catalog.ts';
 import { mapOpenAIError, upstreamRequestIdOf } from './openai-error.ts';

@@ -7,7 +7,7 @@ import {
   type ProviderImage,
   type ProviderResult,
   sniffImage,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { type ImagesResponse, imagesResponseSchema, mapUsage } from './openai-api.ts';
 import type { OpenAIModelData } from './openai-catalog.ts';
 import { downloadImage } from './openai-download.ts';

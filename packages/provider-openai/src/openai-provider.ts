@@ -1,11 +1,5 @@
-import {
-  GatewayError,
-  type ImageProvider,
-  loadApiKey,
-  type ModelDescriptorInput,
-  type ModelLifecycle,
-  mergeCatalog,
-} from '@pixelgate/core';
+import { GatewayError, type ImageProvider, loadApiKey, mergeCatalog } from '@pixelgate/core/provider-utils';
+import type { ModelDescriptorInput, ModelLifecycle } from '@pixelgate/core/spec';
 import {
   applyServedBy,
   OPENAI_MODELS,

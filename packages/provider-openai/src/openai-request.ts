@@ -1,4 +1,4 @@
-import { type ProviderCall, validationError } from '@pixelgate/core';
+import { type ProviderCall, validationError } from '@pixelgate/core/provider-utils';
 import { DALL_E_3_NO_REWRITE_PREFIX, type OpenAIModelData } from './openai-catalog.ts';
 import type { OpenAIProviderOptions } from './openai-options.ts';
 

@@ -11,7 +11,7 @@ import {
   type ProviderCallContext,
   providerFetch,
   readBodyBytes,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { mapStabilityError } from './stability-error.ts';
 import { VERSION } from './version.ts';
 

@@ -9,7 +9,7 @@ import {
   redactSecrets,
   stripBase64,
   truncateText,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { type StabilityErrorBody, stabilityErrorBodySchema } from './stability-api.ts';
 
 /**

@@ -2,7 +2,7 @@
  * The `provider_options.stability` namespace: Stability-only settings, checked strictly (an
  * unknown key or a value out of range is a VALIDATION_ERROR naming the field) before any call.
  */
-import { type GenerationWarning, type ProviderCall, validationError } from '@pixelgate/core';
+import { type GenerationWarning, type ProviderCall, validationError } from '@pixelgate/core/provider-utils';
 import { z } from 'zod';
 import {
   STABILITY_SD3_LEGACY_MODELS,

@@ -1,4 +1,5 @@
-import { BackendError, type FetchFunction, modelDescriptorSchema, sniffImage } from '@pixelgate/core';
+import { BackendError, type FetchFunction, sniffImage } from '@pixelgate/core/provider-utils';
+import { modelDescriptorSchema } from '@pixelgate/core/spec';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callFor, contextFor, failureOf, modelOf, TEST_KEY } from './stability.test-helpers.ts';
 import {

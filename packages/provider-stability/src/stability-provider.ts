@@ -10,14 +10,14 @@ import {
   GatewayError,
   type ImageProvider,
   loadApiKey,
-  type ModelDescriptorInput,
   mergeCatalog,
   type ProviderCall,
   type ProviderCallContext,
   type ProviderResult,
   throwIfAborted,
   validationError,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import {
   type AspectRatioSizes,
   type StabilityEndpoint,

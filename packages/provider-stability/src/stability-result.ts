@@ -9,7 +9,7 @@ import {
   type ProviderImage,
   type ProviderResult,
   sniffImage,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { malformedAnswer, type RawImage, type StabilityClient } from './stability-client.ts';
 
 /** The label put on images Stability reported as CONTENT_FILTERED (blurred) under the `flag` policy. */

@@ -13,7 +13,7 @@ import {
   readBodyBytes,
   readJsonBody,
   validationError,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { type V1Artifact, v1JsonResponseSchema } from './stability-api.ts';
 import type { StabilityProviderData } from './stability-catalog.ts';
 import {

@@ -5,14 +5,14 @@
 import {
   decodeBase64,
   GatewayError,
-  type ModelDescriptor,
   type ProviderCall,
   type ProviderCallContext,
   type ProviderResult,
   readBodyBytes,
   readJsonBody,
   validationError,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
+import type { ModelDescriptor } from '@pixelgate/core/spec';
 import { v2betaJsonResponseSchema } from './stability-api.ts';
 import { STABILITY_SD3_LEGACY_MODELS, type StabilityProviderData } from './stability-catalog.ts';
 import {

@@ -1,4 +1,5 @@
-import { createGateway, type Gateway, GatewayError, MemoryAuditSink, sniffImage } from '@pixelgate/core';
+import { createGateway, type Gateway, MemoryAuditSink } from '@pixelgate/core';
+import { GatewayError, sniffImage } from '@pixelgate/core/provider-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_KEY } from './stability.test-helpers.ts';
 import { createStabilityProvider } from './stability-provider.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { drawTestImage } from '@pixelgate/core';
+import { drawTestImage } from '@pixelgate/core/provider-utils';
 import { z } from 'zod';
 import { ACME_MODELS } from '../acme-catalog.ts';
 

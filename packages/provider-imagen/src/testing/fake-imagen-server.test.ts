@@ -1,5 +1,5 @@
 import { createSign } from 'node:crypto';
-import { sniffImage } from '@pixelgate/core';
+import { sniffImage } from '@pixelgate/core/provider-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeImagenServer, startFakeImagenServer } from './fake-imagen-server.ts';
 

@@ -1,7 +1,7 @@
 import { createHash, createVerify, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { drawTestImage } from '@pixelgate/core';
+import { drawTestImage } from '@pixelgate/core/provider-utils';
 import type { ServiceAccountKey } from '../google-auth.ts';
 import type { GoogleApi } from '../google-model-data.ts';
 import { googleImageModels } from '../imagen-catalog.ts';

@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import {
-  drawTestImage,
-  type ModelDescriptorInput,
-  modelDescriptorSchema,
-  parseSize,
-  waitUnlessClosed,
-} from '@pixelgate/core';
+import { waitUnlessClosed } from '@pixelgate/core';
+import { drawTestImage, parseSize } from '@pixelgate/core/provider-utils';
+import { type ModelDescriptorInput, modelDescriptorSchema } from '@pixelgate/core/spec';
 import { DALL_E_3_NO_REWRITE_PREFIX, OPENAI_MODELS, openAIModelData } from '../openai-catalog.ts';
 
 /**

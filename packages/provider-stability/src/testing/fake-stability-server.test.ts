@@ -1,4 +1,4 @@
-import { drawTestImage, sniffImage } from '@pixelgate/core';
+import { drawTestImage, sniffImage } from '@pixelgate/core/provider-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeStabilityServer, startFakeStabilityServer } from './fake-stability-server.ts';
 import { SlidingWindowLimiter } from './sliding-window-limiter.ts';

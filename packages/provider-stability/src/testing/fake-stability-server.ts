@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { drawTestImage, sniffImage, waitUnlessClosed } from '@pixelgate/core';
+import { waitUnlessClosed } from '@pixelgate/core';
+import { drawTestImage, sniffImage } from '@pixelgate/core/provider-utils';
 import {
   type AspectRatioSizes,
   DEFAULT_ASPECT_RATIO_SIZES,
