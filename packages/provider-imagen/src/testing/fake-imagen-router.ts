@@ -70,7 +70,7 @@ export async function handleRequest(
   }
 
   let scenario = nextScenario(ctx);
-  scenarioError(ctx, scenario, api, modelId);
+  scenarioError(scenario, api, modelId);
   if (typeof scenario === 'object' && scenario.type === 'delay') {
     await wait(ctx, scenario.ms, req);
     scenario = 'success';

@@ -1,15 +1,10 @@
 import type { GoogleApi } from '../google-model-data.ts';
 import { invalidKey } from './fake-imagen-auth.ts';
-import { type FakeImagenContext, fail } from './fake-imagen-context.ts';
+import { fail } from './fake-imagen-context.ts';
 import type { FakeImagenScenario } from './fake-imagen-types.ts';
 
 /** The error a queued scenario answers with, thrown before the route runs (both families). */
-export function scenarioError(
-  _ctx: FakeImagenContext,
-  scenario: FakeImagenScenario,
-  api: GoogleApi,
-  model: string,
-) {
+export function scenarioError(scenario: FakeImagenScenario, api: GoogleApi, model: string) {
   const kind = typeof scenario === 'string' ? scenario : scenario.type;
   switch (kind) {
     case 'unauthorized':
