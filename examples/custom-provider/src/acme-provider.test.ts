@@ -1,33 +1,10 @@
-import {
-  BackendError,
-  createGateway,
-  GatewayError,
-  MemoryAuditSink,
-  modelDescriptorSchema,
-  type ProviderCall,
-  silentLogger,
-} from '@pixelgate/core';
-import { describeImageProviderConformance } from '@pixelgate/core/testing';
+import { createGateway, MemoryAuditSink } from '@pixelgate/core';
+import { BackendError, GatewayError, type ProviderCall, silentLogger } from '@pixelgate/core/provider-utils';
+import { modelDescriptorSchema } from '@pixelgate/core/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACME_MODELS } from './acme-models.ts';
+import { ACME_MODELS } from './acme-catalog.ts';
 import { createAcmeImagesProvider } from './acme-provider.ts';
-import { type FakeAcmeServer, startFakeAcmeServer } from './fake-acme-server.ts';
-
-describeImageProviderConformance({
-  name: 'acme-images',
-  async setup({ fetch }) {
-    const server = await startFakeAcmeServer();
-    return {
-      provider: createAcmeImagesProvider({ apiKey: server.apiKey, baseURL: server.url, fetch }),
-      modelId: 'acme-1',
-      secrets: [server.apiKey],
-      baseURL: server.url,
-      scenario: (name) => server.scenario(name),
-      requests: () => server.requests.map((request) => `${server.url}${request.url}`),
-      teardown: () => server.close(),
-    };
-  },
-});
+import { type FakeAcmeServer, startFakeAcmeServer } from './testing/index.ts';
 
 /** Calls the plugin directly, as dispatch would, with an already-validated call. */
 function callDirect(provider: ReturnType<typeof createAcmeImagesProvider>, call: Partial<ProviderCall> = {}) {

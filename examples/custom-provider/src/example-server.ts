@@ -1,7 +1,7 @@
 import { createApiKeyAuthenticator, createGateway, createHttpHandler, type Gateway } from '@pixelgate/core';
 import { listen } from '@pixelgate/node';
 import { createAcmeImagesProvider } from './acme-provider.ts';
-import { type FakeAcmeServer, startFakeAcmeServer } from './fake-acme-server.ts';
+import { type FakeAcmeServer, startFakeAcmeServer } from './testing/index.ts';
 
 /** A running example: the pixelgate server, and the fake Acme server when running offline. */
 export interface RunningExample {

@@ -35,7 +35,7 @@ import { type FakeBflServer, startFakeBflServer } from '@pixelgate/provider-bfl/
 import { createFalProvider } from '@pixelgate/provider-fal';
 import { type FakeFalServer, startFakeFalServer } from '@pixelgate/provider-fal/testing';
 import { createGoogleImageProvider } from '@pixelgate/provider-imagen';
-import { createFakeGoogleServer, type FakeGoogleServer } from '@pixelgate/provider-imagen/testing';
+import { type FakeImagenServer, startFakeImagenServer } from '@pixelgate/provider-imagen/testing';
 import { createOpenAIProvider } from '@pixelgate/provider-openai';
 import {
   FAKE_OPENAI_API_KEY,
@@ -107,7 +107,7 @@ export interface Stack {
   fakes: {
     openai: FakeOpenAIServer;
     stability: FakeStabilityServer;
-    google: FakeGoogleServer;
+    google: FakeImagenServer;
     bfl: FakeBflServer;
     fal: FakeFalServer;
     bedrock: FakeBedrockServer;
@@ -194,7 +194,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cleanups.push(() => openaiFake.close());
     const stabilityFake = await startFakeStabilityServer();
     cleanups.push(() => stabilityFake.close());
-    const googleFake = await createFakeGoogleServer();
+    const googleFake = await startFakeImagenServer();
     cleanups.push(() => googleFake.close());
     const bflFake = await startFakeBflServer();
     cleanups.push(() => bflFake.close());

@@ -40,6 +40,8 @@ export type {
   ProviderResult,
 } from './provider/image-provider.ts';
 export { type Logger, silentLogger } from './provider/logger.ts';
+export { mergeCatalog } from './provider/merge-catalog.ts';
+export { drawTestImage, encodePng, type TestImageOptions } from './provider/test-image.ts';
 export { type GenerationWarning, generationWarningSchema } from './provider/warning.ts';
 export {
   formatSize,

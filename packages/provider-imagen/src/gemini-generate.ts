@@ -8,8 +8,8 @@ import {
   redactSecrets,
   stripBase64,
   truncateText,
-} from '@pixelgate/core';
-import { z } from 'zod';
+} from '@pixelgate/core/provider-utils';
+import type { z } from 'zod';
 import type { GoogleApi, GoogleModelData } from './google-model-data.ts';
 import {
   checkFormat,
@@ -20,6 +20,7 @@ import {
   resolveShape,
   userWarning,
 } from './google-shared.ts';
+import { generateResponseSchema, type modalityCountSchema } from './imagen-api.ts';
 
 /** The harm categories `safetySetting` applies to (the text-level ones both routes accept). */
 const HARM_CATEGORIES = [
@@ -126,43 +127,6 @@ export function buildGeminiBody(
   };
   return { body, warnings: userWarning(call) };
 }
-
-const partSchema = z.looseObject({
-  text: z.string().nullish(),
-  thought: z.boolean().nullish(),
-  inlineData: z.looseObject({ mimeType: z.string().nullish(), data: z.string().nullish() }).nullish(),
-});
-
-const modalityCountSchema = z
-  .array(z.looseObject({ modality: z.string().nullish(), tokenCount: z.number().nullish() }))
-  .nullish();
-
-const generateResponseSchema = z.looseObject({
-  candidates: z
-    .array(
-      z.looseObject({
-        content: z.looseObject({ parts: z.array(partSchema).nullish() }).nullish(),
-        finishReason: z.string().nullish(),
-        finishMessage: z.string().nullish(),
-      }),
-    )
-    .nullish(),
-  promptFeedback: z
-    .looseObject({ blockReason: z.string().nullish(), blockReasonMessage: z.string().nullish() })
-    .nullish(),
-  usageMetadata: z
-    .looseObject({
-      promptTokenCount: z.number().nullish(),
-      candidatesTokenCount: z.number().nullish(),
-      thoughtsTokenCount: z.number().nullish(),
-      totalTokenCount: z.number().nullish(),
-      promptTokensDetails: modalityCountSchema,
-      candidatesTokensDetails: modalityCountSchema,
-    })
-    .nullish(),
-  responseId: z.string().nullish(),
-  modelVersion: z.string().nullish(),
-});
 
 type UsageMetadata = NonNullable<z.infer<typeof generateResponseSchema>['usageMetadata']>;
 

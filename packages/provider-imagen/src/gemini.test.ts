@@ -1,13 +1,13 @@
-import { type BackendError, GatewayError, sniffImage } from '@pixelgate/core';
+import { type BackendError, GatewayError, sniffImage } from '@pixelgate/core/provider-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { callFor, contextFor, rejection } from './google.test-helpers.ts';
-import { createGoogleImageProvider } from './google-provider.ts';
-import { createFakeGoogleServer, type FakeGoogleServer } from './testing/index.ts';
+import { callFor, contextFor, rejection } from './imagen.test-helpers.ts';
+import { createGoogleImageProvider } from './imagen-provider.ts';
+import { type FakeImagenServer, startFakeImagenServer } from './testing/index.ts';
 
 const token = 'ya29.static-gemini-token-123456';
-let server: FakeGoogleServer;
+let server: FakeImagenServer;
 beforeAll(async () => {
-  server = await createFakeGoogleServer({ staticAccessTokens: [token] });
+  server = await startFakeImagenServer({ staticAccessTokens: [token] });
 });
 afterAll(async () => {
   await server.close();
@@ -258,7 +258,7 @@ describe('Gemini image models on Vertex AI', () => {
       aspectRatio: '1:1',
       imageSize: '1K',
       personGeneration: 'ALLOW_NONE',
-      imageOutputOptions: { mimeType: 'image/jpeg', compressionQuality: 80 },
+      imageOutputOptions: { mimeType: 'image/jpeg', compressionQuality: 20 },
     });
     expect(result.images[0]!.mediaType).toBe('image/jpeg');
   });

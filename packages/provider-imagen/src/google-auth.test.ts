@@ -1,16 +1,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BackendError, GatewayError } from '@pixelgate/core';
+import { type BackendError, GatewayError } from '@pixelgate/core/provider-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callFor, contextFor, rejection } from './google.test-helpers.ts';
-import { createGoogleImageProvider } from './google-provider.ts';
-import { createFakeGoogleServer, type FakeGoogleServer } from './testing/index.ts';
+import { callFor, contextFor, rejection } from './imagen.test-helpers.ts';
+import { createGoogleImageProvider } from './imagen-provider.ts';
+import { type FakeImagenServer, startFakeImagenServer } from './testing/index.ts';
 
-let server: FakeGoogleServer;
+let server: FakeImagenServer;
 let directory: string;
 beforeAll(async () => {
-  server = await createFakeGoogleServer();
+  server = await startFakeImagenServer();
   directory = mkdtempSync(join(tmpdir(), 'pixelgate-imagen-'));
 });
 afterAll(async () => {
@@ -211,10 +211,10 @@ describe('service-account tokens against a local token endpoint', () => {
 });
 
 describe('caller-supplied access tokens', () => {
-  let tokenServer: FakeGoogleServer;
+  let tokenServer: FakeImagenServer;
   const token = 'ya29.caller-supplied-token-0001';
   beforeAll(async () => {
-    tokenServer = await createFakeGoogleServer({ staticAccessTokens: [token] });
+    tokenServer = await startFakeImagenServer({ staticAccessTokens: [token] });
   });
   afterAll(async () => {
     await tokenServer.close();

@@ -5,7 +5,7 @@ import {
   type FetchFunction,
   GatewayError,
   redactSecrets,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { GoogleAuth, type GoogleAuthOptions } from 'google-auth-library';
 
 /** The scope Vertex AI needs (the one Google's own SDK asks for). */

@@ -1,4 +1,4 @@
-import type { ModelDescriptor } from '@pixelgate/core';
+import type { ModelDescriptor } from '@pixelgate/core/spec';
 import { z } from 'zod';
 
 /**

@@ -2,14 +2,14 @@ import {
   BackendError,
   decodeBase64,
   type GenerationWarning,
-  type ModelDescriptor,
   type ProviderCall,
   type ProviderImage,
   sniffImage,
   validationError,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
+import type { ModelDescriptor } from '@pixelgate/core/spec';
 import type { GoogleModelData } from './google-model-data.ts';
-import { type GoogleImageOptions, googleImageOptionsSchema } from './google-options.ts';
+import { type GoogleImageOptions, googleImageOptionsSchema } from './imagen-options.ts';
 
 /** The aspect ratio and (optional) size tier one call asks for. */
 export interface ResolvedShape {
@@ -66,9 +66,11 @@ export function refuse(param: string, message: string): never {
 
 /**
  * The output encoding to ask for: the request's `output_format`/`output_compression` and the
- * option `outputOptions` must agree when both are given. Compression follows OpenAI's meaning
- * (higher = smaller file); Google's `compressionQuality` is the opposite (higher = better), so
- * it is `100 - output_compression`.
+ * option `outputOptions` must agree when both are given. `output_compression` follows OpenAI,
+ * whose default of 100 is the least compression, i.e. the best quality; Google's
+ * `compressionQuality` also counts quality (higher = better), so the value is sent unchanged and
+ * 100 stays the best quality on both (issue 20.8; it used to be sent as `100 - output_compression`,
+ * turning a request for the best quality into the worst).
  */
 export function resolveOutput(
   call: ProviderCall,
@@ -92,13 +94,13 @@ export function resolveOutput(
     }
     mimeType = optionMime;
   }
-  let compressionQuality = call.outputCompression === undefined ? undefined : 100 - call.outputCompression;
+  let compressionQuality = call.outputCompression;
   const optionQuality = options.outputOptions?.compressionQuality;
   if (optionQuality !== undefined) {
     if (compressionQuality !== undefined && optionQuality !== compressionQuality) {
       refuse(
         `provider_options.${providerId}.outputOptions.compressionQuality`,
-        `outputOptions.compressionQuality ${optionQuality} contradicts output_compression ${call.outputCompression} (quality = 100 - compression); set one of them.`,
+        `outputOptions.compressionQuality ${optionQuality} contradicts output_compression ${call.outputCompression} (both count quality, 100 being the best); set one of them.`,
       );
     }
     compressionQuality = optionQuality;

@@ -7,8 +7,7 @@ import {
   redactSecrets,
   stripBase64,
   truncateText,
-} from '@pixelgate/core';
-import { z } from 'zod';
+} from '@pixelgate/core/provider-utils';
 import type { GoogleApi, GoogleModelData } from './google-model-data.ts';
 import {
   decodeImage,
@@ -18,6 +17,7 @@ import {
   resolveShape,
   userWarning,
 } from './google-shared.ts';
+import { type PredictResponse, predictResponseSchema } from './imagen-api.ts';
 
 /** The body of `:predict` as Imagen takes it; written once here as the wire contract. */
 export interface ImagenPredictBody {
@@ -92,32 +92,97 @@ export function buildImagenBody(
   return { body: { instances: [{ prompt: call.prompt }], parameters }, warnings: userWarning(call) };
 }
 
-const safetyAttributesSchema = z.looseObject({
-  categories: z.array(z.string()).nullish(),
-  scores: z.array(z.number()).nullish(),
-});
-
-const predictionSchema = z.looseObject({
-  bytesBase64Encoded: z.string().nullish(),
-  mimeType: z.string().nullish(),
-  gcsUri: z.string().nullish(),
-  prompt: z.string().nullish(),
-  raiFilteredReason: z.string().nullish(),
-  contentType: z.string().nullish(),
-  safetyAttributes: safetyAttributesSchema.nullish(),
-});
-
-const predictResponseSchema = z.looseObject({ predictions: z.array(predictionSchema).nullish() });
-
 function label(providerId: string, kind: string, value: string): string {
   return `provider:${providerId}:${kind}:${value.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`;
+}
+
+/** What the `predictions[]` of one answer hold, sorted. */
+interface PredictionTally {
+  images: ProviderImage[];
+  labels: string[];
+  /** Filter reasons of entries that explain a missing image. */
+  reasons: string[];
+  /** Entries written to Cloud Storage (`gcsUri`) instead of returned. */
+  stored: number;
+  warnings: GenerationWarning[];
+}
+
+function tallyPredictions(
+  predictions: NonNullable<PredictResponse['predictions']>,
+  providerId: string,
+  secrets: ReadonlyArray<string | undefined>,
+): PredictionTally {
+  const tally: PredictionTally = { images: [], labels: [], reasons: [], stored: 0, warnings: [] };
+  for (const prediction of predictions) {
+    if (prediction.contentType === 'Positive Prompt') {
+      for (const category of prediction.safetyAttributes?.categories ?? [])
+        tally.labels.push(label(providerId, 'prompt', category));
+    } else if (prediction.raiFilteredReason && !prediction.bytesBase64Encoded) {
+      tally.reasons.push(
+        truncateText(stripBase64(redactSecrets(prediction.raiFilteredReason, secrets)), 400),
+      );
+    } else if (prediction.bytesBase64Encoded) {
+      const image = decodeImage(
+        prediction.bytesBase64Encoded,
+        prediction.mimeType,
+        providerId,
+        tally.warnings,
+      );
+      if (prediction.prompt) image.revisedPrompt = prediction.prompt;
+      const categories = prediction.safetyAttributes?.categories ?? [];
+      if (categories.length > 0)
+        image.labels = categories.map((category) => label(providerId, 'safety', category));
+      tally.images.push(image);
+    } else if (prediction.gcsUri) {
+      // Read on: the remaining entries may explain filtered images, which must not be lost.
+      tally.stored++;
+    }
+  }
+  return tally;
+}
+
+/** The error for an answer without any image: filtered, written to Cloud Storage, or unexplained. */
+function noImageError(tally: PredictionTally, call: ProviderCall, providerId: string): BackendError {
+  const filteredLabel = `provider:${providerId}:rai:filtered`;
+  const filtered = tally.reasons.length > 0 ? Math.max(1, call.n - tally.stored) : 0;
+  const details = {
+    ...(filtered > 0 ? { filtered_count: filtered } : {}),
+    labels: [...new Set([...tally.labels, ...(filtered > 0 ? [filteredLabel] : [])])],
+  };
+  if (tally.stored > 0) {
+    return new BackendError(
+      `${providerId}: Imagen wrote ${tally.stored} image(s) to Cloud Storage (gcsUri) instead of returning them; a proxy or a default must be setting storageUri, which pixelgate does not support (it stores images itself).` +
+        (tally.reasons.length > 0
+          ? ` Google's safety filter withheld the others: ${tally.reasons.join(' ')}`
+          : ''),
+      { reason: 'malformed_response', provider: providerId, upstreamStatus: 200, retryable: false, details },
+    );
+  }
+  if (tally.reasons.length > 0) {
+    return new BackendError(`Google's safety filter withheld every image: ${tally.reasons.join(' ')}`, {
+      reason: 'content_filtered',
+      provider: providerId,
+      upstreamStatus: 200,
+      upstreamCode: 'raiFilteredReason',
+      details: { filtered_count: call.n, labels: [filteredLabel] },
+    });
+  }
+  return new BackendError(`${providerId}: Imagen answered with no image and no reason.`, {
+    reason: 'malformed_response',
+    provider: providerId,
+    upstreamStatus: 200,
+  });
 }
 
 /**
  * Turns `predictions[]` into images. The "Positive Prompt" entry scores the prompt and is not an
  * image; a `raiFilteredReason` entry explains missing images. Partial filtering returns the
  * images that passed with `filteredCount`, a warning and a label; total filtering (HTTP 200 with
- * only the reason) is a `content_filtered` BackendError, which dispatch never retries.
+ * only the reason) is a `content_filtered` BackendError, which dispatch never retries. Entries
+ * carrying `gcsUri` (Google wrote the image to Cloud Storage because a proxy set `storageUri`)
+ * are not images pixelgate can deliver: they are reported as failed (`failedCount`, a `partial`
+ * warning), or, when nothing else came back, as a non-retryable `malformed_response` that keeps
+ * the filter information.
  */
 export function parseImagenResponse(
   body: unknown,
@@ -133,62 +198,14 @@ export function parseImagenResponse(
       upstreamStatus: 200,
     });
   }
-  const warnings: GenerationWarning[] = [];
-  const images: ProviderImage[] = [];
-  const labels: string[] = [];
-  const reasons: string[] = [];
-  for (const prediction of parsed.data.predictions ?? []) {
-    if (prediction.contentType === 'Positive Prompt') {
-      for (const category of prediction.safetyAttributes?.categories ?? [])
-        labels.push(label(providerId, 'prompt', category));
-      continue;
-    }
-    if (prediction.raiFilteredReason && !prediction.bytesBase64Encoded) {
-      reasons.push(truncateText(stripBase64(redactSecrets(prediction.raiFilteredReason, secrets)), 400));
-      continue;
-    }
-    if (prediction.bytesBase64Encoded) {
-      const image = decodeImage(prediction.bytesBase64Encoded, prediction.mimeType, providerId, warnings);
-      if (prediction.prompt) image.revisedPrompt = prediction.prompt;
-      const categories = prediction.safetyAttributes?.categories ?? [];
-      if (categories.length > 0)
-        image.labels = categories.map((category) => label(providerId, 'safety', category));
-      images.push(image);
-      continue;
-    }
-    if (prediction.gcsUri) {
-      throw new BackendError(
-        `${providerId}: Imagen wrote the image to Cloud Storage instead of returning it.`,
-        {
-          reason: 'malformed_response',
-          provider: providerId,
-          upstreamStatus: 200,
-          retryable: false,
-        },
-      );
-    }
-  }
+  const tally = tallyPredictions(parsed.data.predictions ?? [], providerId, secrets);
+  const { images, labels, reasons, warnings } = tally;
+  if (images.length === 0) throw noImageError(tally, call, providerId);
 
-  if (images.length === 0) {
-    if (reasons.length > 0) {
-      throw new BackendError(`Google's safety filter withheld every image: ${reasons.join(' ')}`, {
-        reason: 'content_filtered',
-        provider: providerId,
-        upstreamStatus: 200,
-        upstreamCode: 'raiFilteredReason',
-        details: { filtered_count: call.n, labels: [`provider:${providerId}:rai:filtered`] },
-      });
-    }
-    throw new BackendError(`${providerId}: Imagen answered with no image and no reason.`, {
-      reason: 'malformed_response',
-      provider: providerId,
-      upstreamStatus: 200,
-    });
-  }
-
+  const stored = Math.min(tally.stored, call.n - images.length);
   let filteredCount = 0;
-  if (images.length < call.n) {
-    filteredCount = call.n - images.length;
+  if (images.length + stored < call.n) {
+    filteredCount = call.n - images.length - stored;
     labels.push(`provider:${providerId}:rai:filtered`);
     warnings.push({
       type: 'content_filtered',
@@ -207,10 +224,21 @@ export function parseImagenResponse(
     });
     images.length = call.n;
   }
+  if (stored > 0) {
+    labels.push(`provider:${providerId}:gcs_output`);
+    warnings.push({
+      type: 'partial',
+      param: 'n',
+      message: `Imagen wrote ${stored} of ${call.n} images to Cloud Storage (gcsUri) instead of returning them; pixelgate does not read them, and the call is not retried.`,
+      from: call.n,
+      to: images.length,
+    });
+  }
 
   return {
     images,
     ...(filteredCount > 0 ? { filteredCount } : {}),
+    ...(stored > 0 ? { failedCount: stored } : {}),
     ...(labels.length > 0 ? { labels: [...new Set(labels)] } : {}),
     warnings,
     response: { modelId: call.model.id, status: 200 },

@@ -1,12 +1,18 @@
-import { BackendError, GatewayError, sniffImage } from '@pixelgate/core';
+import {
+  BackendError,
+  drawTestImage,
+  type FetchFunction,
+  GatewayError,
+  sniffImage,
+} from '@pixelgate/core/provider-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { callFor, contextFor, rejection } from './google.test-helpers.ts';
-import { createGoogleImageProvider } from './google-provider.ts';
-import { createFakeGoogleServer, type FakeGoogleServer } from './testing/index.ts';
+import { callFor, contextFor, rejection } from './imagen.test-helpers.ts';
+import { createGoogleImageProvider } from './imagen-provider.ts';
+import { type FakeImagenServer, startFakeImagenServer } from './testing/index.ts';
 
-let server: FakeGoogleServer;
+let server: FakeImagenServer;
 beforeAll(async () => {
-  server = await createFakeGoogleServer({ slowMs: 5000 });
+  server = await startFakeImagenServer({ slowMs: 5000 });
 });
 afterAll(async () => {
   await server.close();
@@ -150,9 +156,9 @@ describe('Imagen on the Gemini API', () => {
 
 describe('Imagen on Vertex AI', () => {
   const token = 'ya29.static-test-token-abcdef';
-  let vertexServer: FakeGoogleServer;
+  let vertexServer: FakeImagenServer;
   beforeAll(async () => {
-    vertexServer = await createFakeGoogleServer({ staticAccessTokens: [token], slowMs: 5000 });
+    vertexServer = await startFakeImagenServer({ staticAccessTokens: [token], slowMs: 5000 });
   });
   afterAll(async () => {
     await vertexServer.close();
@@ -259,13 +265,18 @@ describe('Imagen on Vertex AI', () => {
     });
   });
 
-  it('asks for jpeg with Google compression quality = 100 - output_compression', async () => {
+  it('asks for jpeg with Google compression quality = output_compression, so 100 stays the best (issue 20.8)', async () => {
     const p = provider();
     const result = await p.generate(
       callFor(p, 'imagen-4.0-fast-generate-001', { outputFormat: 'jpeg', outputCompression: 30 }),
       contextFor(),
     );
-    expect(body().parameters.outputOptions).toEqual({ mimeType: 'image/jpeg', compressionQuality: 70 });
+    expect(body().parameters.outputOptions).toEqual({ mimeType: 'image/jpeg', compressionQuality: 30 });
+    await p.generate(
+      callFor(p, 'imagen-4.0-fast-generate-001', { outputFormat: 'jpeg', outputCompression: 100 }),
+      contextFor(),
+    );
+    expect(body().parameters.outputOptions).toEqual({ mimeType: 'image/jpeg', compressionQuality: 100 });
     expect(result.images[0]!.mediaType).toBe('image/jpeg');
     expect(sniffImage(result.images[0]!.bytes)?.mediaType).toBe('image/jpeg');
   });
@@ -316,6 +327,56 @@ describe('Imagen on Vertex AI', () => {
     expect((error as unknown as BackendError).reason).toBe('content_filtered');
     expect(error.retryable).toBe(false);
     expect(error.message).toMatch(/All images were filtered out/);
+  });
+
+  it('refuses storageUri up front as a VALIDATION_ERROR saying why (issue 20.7)', async () => {
+    const p = provider();
+    const error = await rejection(
+      p.generate(
+        callFor(p, 'imagen-4.0-generate-001', { providerOptions: { storageUri: 'gs://bucket/out' } }),
+        contextFor(),
+      ),
+    );
+    expect(error).toMatchObject({ code: 'VALIDATION_ERROR', param: 'provider_options.google.storageUri' });
+    expect(error.message).toMatch(/storageUri is not supported.*Cloud Storage/);
+    expect(vertexServer.requests).toHaveLength(0);
+  });
+
+  it('keeps the filter information when a proxy makes Google answer with gcsUri (issue 20.7)', async () => {
+    // A proxy between pixelgate and Google adds storageUri to every :predict body.
+    const proxying: FetchFunction = async (input, init) => {
+      if (typeof init?.body !== 'string' || !String(input).endsWith(':predict')) return fetch(input, init);
+      const body = JSON.parse(init.body) as { parameters: Record<string, unknown> };
+      body.parameters.storageUri = 'gs://proxy-bucket/images';
+      return fetch(input, { ...init, body: JSON.stringify(body) });
+    };
+    const p = provider({ fetch: proxying });
+    vertexServer.enqueue({ type: 'filter', count: 1 });
+    const error = await rejection(p.generate(callFor(p, 'imagen-4.0-generate-001', { n: 3 }), contextFor()));
+    expect(error).toMatchObject({ code: 'BACKEND_ERROR', retryable: false });
+    expect((error as unknown as BackendError).reason).toBe('malformed_response');
+    expect(error.message).toMatch(
+      /wrote 2 image\(s\) to Cloud Storage.*withheld the others: Your current safety filter/,
+    );
+    expect(error.details).toMatchObject({ filtered_count: 1, labels: ['provider:google:rai:filtered'] });
+  });
+
+  it('returns the images that came back and reports gcsUri entries as failed, never retried (issue 20.7)', async () => {
+    const png = drawTestImage({ width: 1024, height: 1024 });
+    const answer = {
+      predictions: [
+        { mimeType: 'image/png', bytesBase64Encoded: Buffer.from(png).toString('base64') },
+        { mimeType: 'image/png', gcsUri: 'gs://bucket/sample_1.png' },
+        { raiFilteredReason: 'Your current safety filter threshold filtered out 1 generated images.' },
+      ],
+    };
+    const p = provider({ fetch: async () => Response.json(answer) });
+    const result = await p.generate(callFor(p, 'imagen-4.0-generate-001', { n: 3 }), contextFor());
+    expect(result.images).toHaveLength(1);
+    expect(result.failedCount).toBe(1);
+    expect(result.filteredCount).toBe(1);
+    expect(result.labels).toEqual(['provider:google:rai:filtered', 'provider:google:gcs_output']);
+    expect(result.warnings?.map((w) => w.type)).toEqual(['content_filtered', 'partial']);
   });
 
   it('treats a blocked prompt (400 INVALID_ARGUMENT, RAI message) as content_filtered', async () => {

@@ -10,6 +10,6 @@ export {
   googleApiSchema,
   googleModelDataSchema,
 } from './google-model-data.ts';
-export { GEMINI_API_IMAGE_MODELS, googleImageModels, VERTEX_IMAGE_MODELS } from './google-models.ts';
-export { type GoogleImageOptions, googleImageOptionsSchema } from './google-options.ts';
-export { createGoogleImageProvider, type GoogleImageProviderSettings } from './google-provider.ts';
+export { GEMINI_API_IMAGE_MODELS, googleImageModels, VERTEX_IMAGE_MODELS } from './imagen-catalog.ts';
+export { type GoogleImageOptions, googleImageOptionsSchema } from './imagen-options.ts';
+export { createGoogleImageProvider, type GoogleImageProviderSettings } from './imagen-provider.ts';

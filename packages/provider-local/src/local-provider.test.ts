@@ -1,12 +1,5 @@
-import {
-  createGateway,
-  GatewayError,
-  ModelRegistry,
-  type ProviderCall,
-  silentLogger,
-  sniffImage,
-  validateCapabilities,
-} from '@pixelgate/core';
+import { createGateway, ModelRegistry, validateCapabilities } from '@pixelgate/core';
+import { GatewayError, type ProviderCall, silentLogger, sniffImage } from '@pixelgate/core/provider-utils';
 import { describe, expect, it } from 'vitest';
 import { createLocalProvider } from './local-provider.ts';
 import { renderImage } from './render-image.ts';
@@ -34,6 +27,14 @@ describe('renderImage', () => {
     expect(Buffer.compare(a, b)).toBe(0);
     expect(Buffer.compare(a, c)).not.toBe(0);
     expect(sniffImage(a)).toEqual({ mediaType: 'image/png', width: 64, height: 48 });
+  });
+
+  it('reads compression as OpenAI does: 100 is the best quality, so the largest file (issue 20.8)', async () => {
+    for (const format of ['jpeg', 'webp'] as const) {
+      const best = await renderImage({ width: 256, height: 256, format, compression: 100, noise: 0.3 });
+      const worst = await renderImage({ width: 256, height: 256, format, compression: 5, noise: 0.3 });
+      expect(best.byteLength).toBeGreaterThan(worst.byteLength * 2);
+    }
   });
 
   it('encodes real PNG, JPEG and WebP files of the requested size', async () => {

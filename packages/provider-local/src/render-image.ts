@@ -6,7 +6,10 @@ export interface RenderImageOptions {
   width: number;
   height: number;
   format?: 'png' | 'jpeg' | 'webp';
-  /** 0-100 for jpeg/webp (ignored for png). */
+  /**
+   * 0-100 for jpeg/webp (ignored for png), as OpenAI's `output_compression`: 100, its default, is
+   * the least compression, i.e. the best quality.
+   */
   compression?: number;
   /** Text the picture is derived from: the same text and seed give the same bytes. */
   prompt?: string;
@@ -88,8 +91,7 @@ export async function renderImage(options: RenderImageOptions): Promise<Uint8Arr
     }
   }
   const image = sharp(pixels, { raw: { width, height, channels: 3 } });
-  const quality =
-    options.compression === undefined ? 90 : Math.max(1, Math.min(100, 100 - options.compression));
+  const quality = options.compression === undefined ? 90 : Math.max(1, Math.min(100, options.compression));
   switch (options.format ?? 'png') {
     case 'jpeg':
       return image.jpeg({ quality }).toBuffer();

@@ -1,4 +1,4 @@
-import type { FetchFunction } from '@pixelgate/core';
+import type { FetchFunction } from '@pixelgate/core/provider-utils';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { callFor, contextFor, expectNoSecret, rejection } from './openai.test-helpers.ts';
 import { type AzureOpenAIProviderSettings, createAzureOpenAIProvider } from './openai-provider.ts';

@@ -5,13 +5,6 @@
  */
 
 export {
-  mapOpenAIError,
-  type OpenAIErrorContext,
-  retryAfterFromHeaders,
-  sanitizeUpstreamText,
-} from './openai-error.ts';
-export type { OpenAIHttpSettings } from './openai-image-provider.ts';
-export {
   applyServedBy,
   DALL_E_3_NO_REWRITE_PREFIX,
   GPT_IMAGE_2_SIZE_RULE,
@@ -20,7 +13,14 @@ export {
   type OpenAIModelData,
   type OpenAIServedBy,
   openAIModelDataSchema,
-} from './openai-models.ts';
+} from './openai-catalog.ts';
+export {
+  mapOpenAIError,
+  type OpenAIErrorContext,
+  retryAfterFromHeaders,
+  sanitizeUpstreamText,
+} from './openai-error.ts';
+export type { OpenAIHttpSettings } from './openai-image-provider.ts';
 export {
   createOpenAIModerationGuardrail,
   type ModerationAction,
@@ -33,6 +33,5 @@ export {
   type AzureOpenAIProviderSettings,
   createAzureOpenAIProvider,
   createOpenAIProvider,
-  mergeModels,
   type OpenAIProviderSettings,
 } from './openai-provider.ts';

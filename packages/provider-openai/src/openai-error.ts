@@ -6,7 +6,7 @@ import {
   redactSecrets,
   stripBase64,
   truncateText,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { z } from 'zod';
 
 /**

@@ -1,7 +1,7 @@
-import { BackendError, type FetchFunction, priceFromUsage, sniffImage } from '@pixelgate/core';
+import { BackendError, type FetchFunction, priceFromUsage, sniffImage } from '@pixelgate/core/provider-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { callFor, contextFor, expectNoSecret, rejection } from './openai.test-helpers.ts';
-import { DALL_E_3_NO_REWRITE_PREFIX } from './openai-models.ts';
+import { DALL_E_3_NO_REWRITE_PREFIX } from './openai-catalog.ts';
 import { createOpenAIProvider, type OpenAIProviderSettings } from './openai-provider.ts';
 import { FAKE_OPENAI_API_KEY, type FakeOpenAIServer, startFakeOpenAIServer } from './testing/index.ts';
 

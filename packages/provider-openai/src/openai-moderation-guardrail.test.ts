@@ -1,4 +1,4 @@
-import { type GuardrailInput, guardrailVerdictSchema, modelDescriptorSchema } from '@pixelgate/core';
+import { type GuardrailInput, guardrailVerdictSchema, modelDescriptorSchema } from '@pixelgate/core/spec';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectNoSecret, rejection } from './openai.test-helpers.ts';
 import {

@@ -2,13 +2,12 @@ import {
   abortErrorFrom,
   BackendError,
   type FetchFunction,
-  type Guardrail,
-  type GuardrailVerdictInput,
   loadApiKey,
   providerFetch,
   readBodyBytes,
   readJsonBody,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
+import type { Guardrail, GuardrailVerdictInput } from '@pixelgate/core/spec';
 import { z } from 'zod';
 import { mapOpenAIError, upstreamRequestIdOf } from './openai-error.ts';
 

@@ -1,12 +1,12 @@
+import { GatewayError, type ImageProvider, loadApiKey, mergeCatalog } from '@pixelgate/core/provider-utils';
+import type { ModelDescriptorInput, ModelLifecycle } from '@pixelgate/core/spec';
 import {
-  GatewayError,
-  type ImageProvider,
-  loadApiKey,
-  type ModelDescriptorInput,
-  type ModelLifecycle,
-} from '@pixelgate/core';
+  applyServedBy,
+  OPENAI_MODELS,
+  type OpenAIServedBy,
+  openAIModelDataSchema,
+} from './openai-catalog.ts';
 import { createOpenAIImageProvider, type OpenAIHttpSettings } from './openai-image-provider.ts';
-import { applyServedBy, OPENAI_MODELS, type OpenAIServedBy, openAIModelDataSchema } from './openai-models.ts';
 
 /** Settings of {@link createOpenAIProvider}. */
 export interface OpenAIProviderSettings extends OpenAIHttpSettings {
@@ -31,16 +31,17 @@ export interface OpenAIProviderSettings extends OpenAIHttpSettings {
   models?: ModelDescriptorInput[];
 }
 
-/** The provider's catalog after configuration: built-in entries, then additions replacing by id. */
-export function mergeModels(
+/**
+ * The catalog after configuration ({@link mergeCatalog}), with every model's `providerData`
+ * checked, so a typo in a routing fact fails at construction rather than at the first call.
+ */
+function mergeOpenAICatalog(
   provider: string,
   builtIn: ModelDescriptorInput[],
   added: ModelDescriptorInput[] | undefined,
 ): ModelDescriptorInput[] {
-  const byId = new Map<string, ModelDescriptorInput>();
-  for (const model of builtIn) byId.set(model.id, { ...model, provider });
-  for (const model of added ?? []) byId.set(model.id, { ...model, provider: model.provider || provider });
-  for (const model of byId.values()) {
+  const merged = mergeCatalog(provider, builtIn, added);
+  for (const model of merged) {
     const check = openAIModelDataSchema.safeParse(model.providerData ?? {});
     if (!check.success) {
       throw new GatewayError(
@@ -51,7 +52,7 @@ export function mergeModels(
       );
     }
   }
-  return [...byId.values()];
+  return merged;
 }
 
 function trimSlash(url: string): string {
@@ -68,7 +69,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Ima
   const servedBy = settings.servedBy ?? 'openai';
   const baseURL = trimSlash(settings.baseURL ?? 'https://api.openai.com/v1');
   const environmentVariable = settings.apiKeyEnvironmentVariable ?? 'OPENAI_API_KEY';
-  const models = mergeModels(
+  const models = mergeOpenAICatalog(
     id,
     OPENAI_MODELS.map((model) => applyServedBy(model, servedBy)),
     settings.models,
@@ -157,7 +158,7 @@ export function createAzureOpenAIProvider(settings: AzureOpenAIProviderSettings)
     );
   }
   const endpoint = trimSlash(settings.endpoint ?? `https://${settings.resourceName}.openai.azure.com`);
-  const base = mergeModels(id, OPENAI_MODELS, settings.models);
+  const base = mergeOpenAICatalog(id, OPENAI_MODELS, settings.models);
   const deploymentEntries = Object.entries(settings.deployments ?? {});
   if (deploymentEntries.length === 0) {
     throw new GatewayError(

@@ -1,5 +1,5 @@
-import { type ProviderCall, validationError } from '@pixelgate/core';
-import { DALL_E_3_NO_REWRITE_PREFIX, type OpenAIModelData } from './openai-models.ts';
+import { type ProviderCall, validationError } from '@pixelgate/core/provider-utils';
+import { DALL_E_3_NO_REWRITE_PREFIX, type OpenAIModelData } from './openai-catalog.ts';
 import type { OpenAIProviderOptions } from './openai-options.ts';
 
 /** What the request builder needs to know besides the call. */

@@ -1,4 +1,4 @@
-import type { ImageProvider } from '@pixelgate/core';
+import type { ImageProvider } from '@pixelgate/core/provider-utils';
 import { type ConformanceScenario, describeImageProviderConformance } from '@pixelgate/core/testing';
 import { createAzureOpenAIProvider, createOpenAIProvider } from './openai-provider.ts';
 import {

@@ -1,4 +1,5 @@
-import { createGateway, GatewayError, MemoryAuditSink } from '@pixelgate/core';
+import { createGateway, MemoryAuditSink } from '@pixelgate/core';
+import { GatewayError } from '@pixelgate/core/provider-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createOpenAIModerationGuardrail } from './openai-moderation-guardrail.ts';
 import { createOpenAIProvider } from './openai-provider.ts';

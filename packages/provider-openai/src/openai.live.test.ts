@@ -1,4 +1,4 @@
-import { sniffImage } from '@pixelgate/core';
+import { sniffImage } from '@pixelgate/core/provider-utils';
 import { describe, expect, it } from 'vitest';
 import { callFor, contextFor, rejection } from './openai.test-helpers.ts';
 import { createOpenAIModerationGuardrail } from './openai-moderation-guardrail.ts';

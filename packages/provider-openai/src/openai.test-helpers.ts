@@ -1,9 +1,5 @@
-import {
-  type GatewayError,
-  type ImageProvider,
-  modelDescriptorSchema,
-  type ProviderCall,
-} from '@pixelgate/core';
+import type { GatewayError, ImageProvider, ProviderCall } from '@pixelgate/core/provider-utils';
+import { modelDescriptorSchema } from '@pixelgate/core/spec';
 import { gatewayErrorOf, testCallContext } from '@pixelgate/core/testing';
 import { expect } from 'vitest';
 

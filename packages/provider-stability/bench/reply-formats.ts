@@ -3,7 +3,8 @@
  * the default) and base64 JSON. Run: `npm run bench -w @pixelgate/provider-stability`.
  * The fake server shares the process, so the memory figure covers both ends of the exchange.
  */
-import { modelDescriptorSchema, type ProviderCall, silentLogger } from '@pixelgate/core';
+import { type ProviderCall, silentLogger } from '@pixelgate/core/provider-utils';
+import { modelDescriptorSchema } from '@pixelgate/core/spec';
 import { createStabilityProvider } from '@pixelgate/provider-stability';
 import { startFakeStabilityServer } from '@pixelgate/provider-stability/testing';
 

@@ -26,8 +26,8 @@ export {
   STABILITY_RATE_LIMIT_LOCKOUT_MS,
   type StabilityErrorContext,
 } from './stability-error.ts';
-export { type StabilityImageOptions, stabilityImageOptionsSchema } from './stability-image-options.ts';
 export type { StabilityModelId } from './stability-model-id.ts';
+export { type StabilityImageOptions, stabilityImageOptionsSchema } from './stability-options.ts';
 export {
   createStabilityProvider,
   STABILITY_CONTENT_FILTERED_LABEL,

@@ -3,7 +3,7 @@
  * (provider-apis.md, section 2); anything that reference marks UNCONFIRMED says so in a comment and
  * can be replaced by configuration (`aspectRatioSizes`, `creditPriceUsd`, `models`).
  */
-import type { ModelDescriptorInput } from '@pixelgate/core';
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import { z } from 'zod';
 
 /** The 17 style presets shared by v2beta (core, sd3, and ultra in the newer spec) and v1. */

@@ -70,8 +70,11 @@ describe('mapStabilityError', () => {
     });
   });
 
-  it('reads retry-after as seconds or a date, else hints the documented 60 s lockout', () => {
-    expect(map(429, {}).retryAfterMs).toBe(60_000);
+  it('reads retry-after as seconds or a date, and invents no hint without one (issue 20.6)', () => {
+    const unhinted = map(429, {});
+    expect(unhinted).toMatchObject({ reason: 'rate_limited', retryable: true });
+    expect(unhinted.retryAfterMs).toBeUndefined();
+    expect(unhinted.message).not.toMatch(/Retry after/);
     expect(map(429, {}, { 'retry-after': '12' }).retryAfterMs).toBe(12_000);
     expect(map(429, {}, { 'retry-after': 'Sat, 21 Nov 2026 00:00:30 GMT' }).retryAfterMs).toBe(30_000);
   });

@@ -9,12 +9,15 @@ import {
   redactSecrets,
   stripBase64,
   truncateText,
-} from '@pixelgate/core';
+} from '@pixelgate/core/provider-utils';
 import { type StabilityErrorBody, stabilityErrorBodySchema } from './stability-api.ts';
 
 /**
- * Stability documents a 150-requests-per-10-seconds limit followed by a 60-second lockout and no
- * retry header, so a 429 without `retry-after` is hinted at 60 seconds.
+ * Stability documents a 150-requests-per-10-seconds limit followed by a 60-second lockout, and no
+ * retry header. A 429 without `retry-after` carries no hint: inventing one (the full lockout)
+ * made dispatch sleep the whole minute (60 s equals the gateway's default `maxRetryAfterMs`)
+ * before each retry; without a hint dispatch uses its normal backoff, and a real `retry-after` at
+ * or above the gateway's cap fails fast as `rate_limited` with the hint for the caller.
  */
 export const STABILITY_RATE_LIMIT_LOCKOUT_MS = 60_000;
 
@@ -162,11 +165,12 @@ export function mapStabilityError(context: StabilityErrorContext): BackendError 
     );
   }
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(context.headers, context.now) ?? STABILITY_RATE_LIMIT_LOCKOUT_MS;
+    const retryAfterMs = parseRetryAfter(context.headers, context.now);
     return make(
       'rate_limited',
-      `Stability AI is rate limiting this key (${label}; 150 requests per 10 seconds, then a 60-second lockout). Retry after ${Math.ceil(retryAfterMs / 1000)} s.`,
-      { retryAfterMs },
+      `Stability AI is rate limiting this key (${label}; 150 requests per 10 seconds, then a ${STABILITY_RATE_LIMIT_LOCKOUT_MS / 1000}-second lockout).` +
+        (retryAfterMs === undefined ? '' : ` Retry after ${Math.ceil(retryAfterMs / 1000)} s.`),
+      retryAfterMs === undefined ? {} : { retryAfterMs },
     );
   }
   if (status >= 500) {

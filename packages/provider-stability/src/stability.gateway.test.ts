@@ -1,4 +1,5 @@
-import { createGateway, type Gateway, GatewayError, MemoryAuditSink, sniffImage } from '@pixelgate/core';
+import { createGateway, type Gateway, MemoryAuditSink } from '@pixelgate/core';
+import { GatewayError, sniffImage } from '@pixelgate/core/provider-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_KEY } from './stability.test-helpers.ts';
 import { createStabilityProvider } from './stability-provider.ts';
@@ -239,5 +240,75 @@ describe('safety and failures through the gateway', () => {
     const result = await gateway.generate({ model: 'stability/stable-image-core', prompt: 'a fox' });
     expect(result.images).toHaveLength(1);
     expect(server.requests.map((r) => r.status)).toEqual([500, 200]);
+  });
+
+  it('returns the good image of a partly failed v1 call under return_partial, never retrying it (issue 20.5)', async () => {
+    const audit = new MemoryAuditSink();
+    const gateway = createGateway({
+      providers: [createStabilityProvider({ apiKey: TEST_KEY, baseURL: server.url })],
+      guardrails: [],
+      auditSink: audit,
+      dispatch: {
+        partialFailure: 'return_partial',
+        retry: { maxRetries: 2, initialDelayMs: 0, maxDelayMs: 0 },
+      },
+    });
+    gateways.push(gateway);
+    server.enqueue({ type: 'mixed_artifacts', filtered: 1, failed: 1 });
+    const result = await gateway.generate({
+      model: 'stability/stable-diffusion-xl-1024-v1-0',
+      prompt: 'a fox',
+      n: 3,
+    });
+    expect(result.images).toHaveLength(1);
+    expect(server.requests).toHaveLength(1);
+    expect(result.warnings).toContainEqual(expect.objectContaining({ type: 'partial', param: 'n' }));
+    expect(result.warnings).toContainEqual(expect.objectContaining({ type: 'content_filtered' }));
+    expect(audit.records).toHaveLength(1);
+    expect(JSON.stringify(audit.records[0])).toContain('provider:stability:generation_error');
+  });
+
+  it('fails a partly failed v1 call under the default fail policy without retrying it (issue 20.5)', async () => {
+    const gateway = createGateway({
+      providers: [createStabilityProvider({ apiKey: TEST_KEY, baseURL: server.url })],
+      guardrails: [],
+      dispatch: { retry: { maxRetries: 2, initialDelayMs: 0, maxDelayMs: 0 } },
+    });
+    gateways.push(gateway);
+    server.enqueue({ type: 'mixed_artifacts', failed: 1 });
+    const error = await refusal(
+      gateway.generate({ model: 'stability/stable-diffusion-xl-1024-v1-0', prompt: 'a fox', n: 2 }),
+    );
+    expect(error).toMatchObject({ code: 'BACKEND_ERROR', retryable: false });
+    expect(error.message).toContain('return_partial');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries a 429 without retry-after on the normal backoff, not after an invented 60 s (issue 20.6)', async () => {
+    const gateway = createGateway({
+      providers: [createStabilityProvider({ apiKey: TEST_KEY, baseURL: server.url })],
+      guardrails: [],
+      // The default cap: a 60 s hint would be honoured at it and the request would sleep a minute.
+      dispatch: { retry: { maxRetries: 2, initialDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 60_000 } },
+    });
+    gateways.push(gateway);
+    server.enqueue('rate_limited');
+    const result = await gateway.generate({ model: 'stability/stable-image-core', prompt: 'a fox' });
+    expect(result.images).toHaveLength(1);
+    expect(server.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('fails fast as rate_limited, with the hint, when retry-after is at or above the cap (issue 20.6)', async () => {
+    const gateway = createGateway({
+      providers: [createStabilityProvider({ apiKey: TEST_KEY, baseURL: server.url })],
+      guardrails: [],
+      dispatch: { retry: { maxRetries: 2, initialDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 60_000 } },
+    });
+    gateways.push(gateway);
+    server.enqueue({ type: 'rate_limited', retryAfterSeconds: 60 });
+    const error = await refusal(gateway.generate({ model: 'stability/stable-image-core', prompt: 'a fox' }));
+    expect(error).toMatchObject({ code: 'BACKEND_ERROR', retryAfterMs: 60_000 });
+    expect((error.details as { reason?: string }).reason).toBe('rate_limited');
+    expect(server.requests.map((r) => r.status)).toEqual([429]);
   });
 });

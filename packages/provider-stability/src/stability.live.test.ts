@@ -1,4 +1,4 @@
-import { sniffImage } from '@pixelgate/core';
+import { sniffImage } from '@pixelgate/core/provider-utils';
 import { describe, expect, it } from 'vitest';
 import { callFor, contextFor } from './stability.test-helpers.ts';
 import { createStabilityProvider } from './stability-provider.ts';

@@ -1,9 +1,5 @@
-import {
-  type ImageProvider,
-  type ModelDescriptor,
-  modelDescriptorSchema,
-  type ProviderCall,
-} from '@pixelgate/core';
+import type { ImageProvider, ProviderCall } from '@pixelgate/core/provider-utils';
+import { type ModelDescriptor, modelDescriptorSchema } from '@pixelgate/core/spec';
 import { gatewayErrorOf, testCallContext } from '@pixelgate/core/testing';
 
 /** The fake server's default key. */

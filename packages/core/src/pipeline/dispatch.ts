@@ -81,8 +81,10 @@ function isRetryable(error: unknown, options: DispatchOptions): boolean {
   if (!GatewayError.isInstance(error) || !error.retryable) return false;
   if (BackendError.isBackendError(error) && error.reason === 'content_filtered') return false;
   if (options.signal.aborted) return false;
+  // A hint at or above the cap fails fast, carrying the hint to the caller: waiting the cap out
+  // would hold the request for the longest wait allowed (issue 20.6).
   const wait = error.retryAfterMs ?? 0;
-  if (wait > options.retry.maxRetryAfterMs) return false;
+  if (wait > 0 && wait >= options.retry.maxRetryAfterMs) return false;
   return options.now() + wait < options.deadlineAt;
 }
 
@@ -179,7 +181,8 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
         };
         try {
           const result = await options.provider.generate(call, context);
-          if (result.images.length + (result.filteredCount ?? 0) > n) {
+          const failedCount = result.failedCount ?? 0;
+          if (result.images.length + (result.filteredCount ?? 0) + failedCount > n) {
             throw new BackendError(
               `${options.provider.id} returned ${result.images.length} images for a call that asked for ${n}.`,
               {
@@ -197,6 +200,13 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
                 ? { upstreamRequestId: result.response.upstreamRequestId }
                 : {}),
             });
+          }
+          if (failedCount > 0 && options.partialFailure === 'fail') {
+            // Billed and partly successful: a retry would pay for every image again.
+            throw new BackendError(
+              `${options.provider.id} produced ${result.images.length} of ${n} images and reported ${failedCount} as failed; the call was billed, so it is not retried. Set dispatch.partialFailure to 'return_partial' to receive the images that succeeded.`,
+              { reason: 'upstream_unavailable', provider: options.provider.id, retryable: false },
+            );
           }
           options.onCallEnd?.({
             callIndex,

@@ -77,6 +77,14 @@ export interface ProviderResult {
   images: ProviderImage[];
   /** Images the provider withheld for safety (partial filtering); the pipeline reports the gap. */
   filteredCount?: number;
+  /**
+   * Images the call asked for that the provider reported as failed while producing the others
+   * (a billed, partly successful call: Stability v1's ERROR artifacts). Such a call is never
+   * retried; dispatch applies the request's partial-result policy to it as to a failed split
+   * call: under `fail` the request fails, under `return_partial` the images that succeeded are
+   * returned with the plugin's `partial` warning.
+   */
+  failedCount?: number;
   /** Classification labels from the provider's safety system (`provider:imagen:rai:...`). */
   labels?: string[];
   usage?: ImageUsage;

@@ -4,12 +4,12 @@
  * @packageDocumentation
  */
 export {
-  createFakeGoogleServer,
-  defaultFakeGoogleModels,
-  type FakeGoogleBehaviour,
-  type FakeGoogleModel,
-  type FakeGoogleRequest,
-  type FakeGoogleScenario,
-  type FakeGoogleServer,
-  type FakeGoogleServerOptions,
-} from './fake-google-server.ts';
+  defaultFakeImagenModels,
+  type FakeImagenBehaviour,
+  type FakeImagenModel,
+  type FakeImagenRequest,
+  type FakeImagenScenario,
+  type FakeImagenServer,
+  type FakeImagenServerOptions,
+  startFakeImagenServer,
+} from './fake-imagen-server.ts';

@@ -1,4 +1,4 @@
-import { sniffImage } from '@pixelgate/core';
+import { sniffImage } from '@pixelgate/core/provider-utils';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FAKE_OPENAI_API_KEY, type FakeOpenAIServer, startFakeOpenAIServer } from './index.ts';
 

@@ -1,5 +1,4 @@
-import { sniffImage } from '@pixelgate/core';
-import { renderImage } from '@pixelgate/provider-local';
+import { drawTestImage, sniffImage } from '@pixelgate/core/provider-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeStabilityServer, startFakeStabilityServer } from './fake-stability-server.ts';
 import { SlidingWindowLimiter } from './sliding-window-limiter.ts';
@@ -129,7 +128,7 @@ describe('fake Stability server: v2beta', () => {
 
   it('does image-to-image on sd3 and ultra at the input size, requiring strength', async () => {
     const input = new Blob(
-      [(await renderImage({ width: 320, height: 192, format: 'png' })) as Uint8Array<ArrayBuffer>],
+      [drawTestImage({ width: 320, height: 192, format: 'png' }) as Uint8Array<ArrayBuffer>],
       {
         type: 'image/png',
       },

@@ -1,0 +1,57 @@
+import type { ModelDescriptorInput } from '@pixelgate/core/spec';
+
+const SQUARE_AND_WIDE = [
+  '256x256',
+  '512x512',
+  '1024x1024',
+  '1536x1024',
+  '1024x1536',
+  '1792x1024',
+  '1024x1792',
+];
+
+/** The local provider's catalog: two honest placeholder models. */
+export const LOCAL_MODELS: ModelDescriptorInput[] = [
+  {
+    id: 'placeholder',
+    provider: 'local',
+    aliases: ['local-placeholder'],
+    displayName: 'Local placeholder',
+    description: 'Draws deterministic abstract placeholder images offline. Not a generative model.',
+    capabilities: {
+      sizes: SQUARE_AND_WIDE,
+      aspectRatios: {
+        '1:1': '1024x1024',
+        '3:2': '1536x1024',
+        '2:3': '1024x1536',
+        '16:9': '1344x768',
+        '9:16': '768x1344',
+      },
+      maxImagesPerCall: 10,
+      maxImagesPerRequest: 10,
+      qualities: ['low', 'medium', 'high'],
+      outputFormats: ['png', 'jpeg', 'webp'],
+      outputCompression: true,
+      maxPromptLength: 4000,
+      seed: true,
+      negativePrompt: true,
+    },
+    defaults: { size: '1024x1024', quality: 'medium', outputFormat: 'png' },
+    pricing: { perImage: [{ usd: 0 }], source: 'local rendering is free' },
+  },
+  {
+    id: 'placeholder-single',
+    provider: 'local',
+    displayName: 'Local placeholder (one image per call)',
+    description: 'Like placeholder, but returns one image per call, to exercise request splitting.',
+    capabilities: {
+      sizes: ['512x512', '1024x1024'],
+      maxImagesPerCall: 1,
+      outputFormats: ['png'],
+      maxPromptLength: 1000,
+      seed: true,
+    },
+    defaults: { size: '1024x1024' },
+    pricing: { perImage: [{ usd: 0 }] },
+  },
+];
