@@ -173,13 +173,16 @@ describe('one audit record per request for images, on every early exit', () => {
   });
 
   it('audits a throwing authenticator as a failure, once, without its message', async () => {
+    let calls = 0;
     const { handler, audit } = setup({
       authenticate: () => {
+        calls++;
         throw new Error('db password hunter2');
       },
       logger: { debug() {}, info() {}, warn() {}, error() {} },
     });
     expect((await handler(request('/v1/images/generations', { body: GOOD }))).status).toBe(500);
+    expect(calls).toBe(1);
     expect(audit.records).toHaveLength(1);
     expect(audit.records[0]).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL_ERROR' } });
     expect(JSON.stringify(audit.records[0])).not.toContain('hunter2');

@@ -35,6 +35,8 @@ export interface RouteContext extends ReplyContext {
   readonly path: string;
   /** The caller, once authenticated. */
   tenant?: TenantContext;
+  /** Set when authentication was attempted (so a refusal never calls the hook a second time). */
+  authenticationTried?: boolean;
   /** The parsed JSON body, once read (kept for the audit record of a refusal). */
   body?: Record<string, unknown>;
   /** Set when the request is handed to the gateway, which then writes its audit record itself. */

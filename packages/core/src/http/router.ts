@@ -46,7 +46,7 @@ function preflightReply(parts: HttpParts, context: RouteContext, methods: string
 async function auditRefusal(parts: HttpParts, context: RouteContext, error: GatewayError): Promise<unknown> {
   const tenant =
     context.tenant ??
-    (error.code === 'AUTHENTICATION_ERROR'
+    (context.authenticationTried
       ? undefined
       : await parts.authenticate(context.exchange).catch(() => undefined));
   try {
@@ -108,6 +108,7 @@ async function dispatch(
     return refuse(parts, context, error, route.audited, { allow });
   }
   if (route.authentication === 'required' || (parts.checksPresentedKeys && hasCredentials(exchange))) {
+    context.authenticationTried = true;
     context.tenant = await parts.authenticate(exchange);
   }
   return route.handle(context);
