@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError, type HeaderReader, type HttpExchange } from '@pixelgate/core';
+import { GatewayError, type HeaderReader, type HttpExchange, payloadTooLarge } from '@pixelgate/core';
 import { type RequestUrlOptions, requestUrl } from './request-url.ts';
 
 /** Express and Connect keep the full path in `originalUrl`; parsers keep what they read in `body`. */
@@ -39,16 +39,6 @@ function headerReader(req: IncomingMessage): HeaderReader {
   };
 }
 
-function tooLarge(limit: number): GatewayError {
-  return new GatewayError(
-    'PAYLOAD_TOO_LARGE',
-    `The request body is larger than the ${limit} bytes this server accepts.`,
-    {
-      details: { limit_bytes: limit },
-    },
-  );
-}
-
 function clientGone(): GatewayError {
   return new GatewayError('ABORTED', 'The request body could not be read to the end (the client went away).');
 }
@@ -62,7 +52,7 @@ function readNodeBody(req: IncomingMessage, limit: number, onRefused: () => void
   const declared = req.headers['content-length'];
   if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limit) {
     onRefused();
-    return Promise.reject(tooLarge(limit));
+    return Promise.reject(payloadTooLarge(limit));
   }
   if (req.readableEnded) return Promise.resolve(new Uint8Array(0));
   return new Promise((resolve, reject) => {
@@ -83,7 +73,7 @@ function readNodeBody(req: IncomingMessage, limit: number, onRefused: () => void
       cleanup();
       req.pause();
       onRefused();
-      reject(tooLarge(limit));
+      reject(payloadTooLarge(limit));
     };
     const onEnd = () => {
       cleanup();
@@ -143,7 +133,7 @@ export function fromNodeRequest(
         closeConnection = true;
       };
       if (replay === undefined) return readNodeBody(req, limit, refused);
-      return replay.byteLength > limit ? Promise.reject(tooLarge(limit)) : Promise.resolve(replay);
+      return replay.byteLength > limit ? Promise.reject(payloadTooLarge(limit)) : Promise.resolve(replay);
     },
     toRequest() {
       request ??= new Request(url, {
