@@ -23,7 +23,9 @@ describe('createMediaDelivery', () => {
     });
     const delivered = await delivery.deliver({ info, tenantId: 't1' });
     expect(delivered.mode).toBe('proxy');
-    expect(delivered.url).toMatch(/^https:\/\/api\.example\.com\/base\/v1\/media\/[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(delivered.url).toMatch(
+      /^https:\/\/api\.example\.com\/base\/v1\/media\/[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/,
+    );
     expect(delivered.expiresAt.getTime()).toBe(clock.now() + 3_600_000);
     const handler = createMediaHandler({ storage, signer, clock, pathPrefix: '/base/v1/media/' });
     const response = await handler.fetch(new Request(delivered.url));
