@@ -1,5 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { answerClientError } from './client-error.ts';
 import { type FetchHandler, type NodeHandlerOptions, toNodeHandler } from './to-node-handler.ts';
 
 /** Options of {@link createNodeServer}. */
@@ -40,11 +41,21 @@ export interface ListenOptions extends NodeServerOptions {
 
 /**
  * A `node:http` server for a fetch-style handler, closable without hanging on keep-alive or
- * streaming connections: `close()` drains, then drops what is left. Why not `server.close()`
+ * streaming connections: `close()` drains, then drops what is left. Malformed requests get the
+ * JSON error envelope with a request id and `Connection: close` (see {@link answerClientError}). Why not `server.close()`
  * alone: it waits for every idle keep-alive socket, which is how test suites and deploys hang.
  */
 export function createNodeServer(handler: FetchHandler, options: NodeServerOptions = {}): ClosableServer {
   const server = createServer(toNodeHandler(handler, options));
+  // The response being written on each socket, so a parse error after it never corrupts it.
+  const responses = new WeakMap<object, ServerResponse>();
+  server.on('request', (req, res) => {
+    responses.set(req.socket, res);
+  });
+  server.on('clientError', (error: Error & { code?: string }, socket) => {
+    const inFlight = responses.get(socket);
+    answerClientError(error, socket, inFlight && !inFlight.writableFinished ? inFlight : undefined);
+  });
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);

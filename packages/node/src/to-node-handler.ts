@@ -1,5 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExchangeHandler, HttpReply } from '@pixelgate/core';
 import { createHeaders, createRequestListener, sendResponse } from '@remix-run/node-fetch-server';
+import { consumedBody, type FrameworkRequest, fromNodeRequest } from './node-exchange.ts';
+import { requestUrl } from './request-url.ts';
+import { writeReply } from './write-reply.ts';
 
 /** A fetch-style handler, such as the one `createHttpHandler` returns. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -34,53 +38,19 @@ const INTERNAL_ERROR_BODY = JSON.stringify({
   },
 });
 
+/** Where `createHttpHandler` keeps its router (`HTTP_EXCHANGE_HANDLER` in core). */
+const EXCHANGE_HANDLER = Symbol.for('pixelgate.http.exchange-handler');
+
+const INTERNAL_ERROR_REPLY: HttpReply = {
+  status: 500,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+};
+
 function internalError(): Response {
   return new Response(INTERNAL_ERROR_BODY, {
     status: 500,
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
   });
-}
-
-/** Express and Connect keep the full path in `originalUrl` while `url` is relative to the mount point. */
-interface FrameworkRequest extends IncomingMessage {
-  originalUrl?: string;
-  body?: unknown;
-  rawBody?: unknown;
-}
-
-/**
- * The body a framework's parser already consumed (Express `express.json()`, Fastify's JSON parser),
- * rebuilt so the handler still sees it. Raw bytes win; a parsed object is serialized again.
- */
-function consumedBody(req: FrameworkRequest): Uint8Array | undefined {
-  if (!req.readableEnded) return undefined;
-  const raw = req.rawBody ?? req.body;
-  if (raw === undefined) return undefined;
-  if (raw instanceof Uint8Array) return raw;
-  if (typeof raw === 'string') return Buffer.from(raw, 'utf8');
-  return Buffer.from(JSON.stringify(raw), 'utf8');
-}
-
-function firstForwarded(value: string | null): string | undefined {
-  const first = value?.split(',')[0]?.trim();
-  return first ? first : undefined;
-}
-
-/** The request URL for a replayed body, built the way the conversion library builds it. */
-function requestUrl(req: IncomingMessage, headers: Headers, options: NodeHandlerOptions): string {
-  const forwardedProtocol = options.trustProxy
-    ? firstForwarded(headers.get('x-forwarded-proto'))?.toLowerCase()
-    : undefined;
-  const protocol =
-    options.requestProtocol ??
-    (forwardedProtocol === 'https' || forwardedProtocol === 'http' ? `${forwardedProtocol}:` : undefined) ??
-    ('encrypted' in req.socket && req.socket.encrypted ? 'https:' : 'http:');
-  const host =
-    options.requestHost ??
-    (options.trustProxy ? firstForwarded(headers.get('x-forwarded-host')) : undefined) ??
-    headers.get('host') ??
-    'localhost';
-  return `${protocol}//${host}${req.url ?? '/'}`;
 }
 
 /**
@@ -96,6 +66,8 @@ function requestUrl(req: IncomingMessage, headers: Headers, options: NodeHandler
  * parser already read is replayed rather than awaited forever.
  */
 export function toNodeHandler(handler: FetchHandler, options: NodeHandlerOptions = {}): NodeHandler {
+  const router = (handler as { [EXCHANGE_HANDLER]?: ExchangeHandler })[EXCHANGE_HANDLER];
+  if (typeof router === 'function') return toNativeNodeHandler(router, options);
   const listenerOptions = {
     ...(options.trustProxy ? { trustProxy: true } : {}),
     ...(options.requestHost ? { host: options.requestHost } : {}),
@@ -122,7 +94,7 @@ export function toNodeHandler(handler: FetchHandler, options: NodeHandlerOptions
         res.once('close', () => {
           if (!res.writableFinished) controller.abort();
         });
-        const request = new Request(requestUrl(req, headers, options), {
+        const request = new Request(requestUrl(req, options), {
           method: req.method ?? 'POST',
           headers,
           body: replay as Uint8Array<ArrayBuffer>,
@@ -135,5 +107,21 @@ export function toNodeHandler(handler: FetchHandler, options: NodeHandlerOptions
       if (res.destroyed || res.writableEnded) return;
       await sendResponse(res, response).catch(() => res.destroy());
     })();
+  };
+}
+
+/**
+ * The fast path for pixelgate's own handler: its router runs on the Node request directly, and
+ * its reply is written with `writeHead`/`write`/`end`, with no web `Request`, `Response` or
+ * streams on the way (a stored image is still streamed). Behaviour is the fetch path's.
+ */
+function toNativeNodeHandler(router: ExchangeHandler, options: NodeHandlerOptions): NodeHandler {
+  return (req: FrameworkRequest, res: ServerResponse): void => {
+    if (typeof req.originalUrl === 'string' && req.originalUrl.startsWith('/')) req.url = req.originalUrl;
+    const exchange = fromNodeRequest(req, res, options);
+    void router(exchange)
+      .catch(() => ({ ...INTERNAL_ERROR_REPLY, body: [Buffer.from(INTERNAL_ERROR_BODY)] }))
+      .then((reply) => writeReply(res, reply, exchange.closeConnection))
+      .catch(() => res.destroy());
   };
 }

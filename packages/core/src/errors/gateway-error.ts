@@ -1,3 +1,4 @@
+import type { RateLimitDecision } from '../rate-limit/rate-limit-store.ts';
 import type { BackendReason, ErrorCode } from './error-codes.ts';
 
 const BRAND = Symbol.for('pixelgate.error');
@@ -18,6 +19,8 @@ export interface GatewayErrorOptions {
   retryAfterMs?: number;
   /** The underlying error, kept for logs; never rendered to clients. */
   cause?: unknown;
+  /** The rate-limit decisions of the failed request, when it got past the rate-limit step. */
+  rateLimit?: readonly RateLimitDecision[];
 }
 
 const DEFAULT_STATUS: Record<ErrorCode, number> = {
@@ -66,6 +69,12 @@ export class GatewayError extends Error {
   readonly details: Record<string, unknown> | undefined;
   /** Suggested wait before retrying, in milliseconds. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * The rate-limit decisions of the request that failed, when it got past the rate-limit step,
+   * so an HTTP layer can still send `x-ratelimit-*` with the error. Set by the pipeline on the
+   * way out (a request's errors are its own), hence not readonly.
+   */
+  rateLimit: readonly RateLimitDecision[] | undefined;
   /** @internal brand for cross-copy checks. */
   readonly [BRAND] = true;
 
@@ -79,6 +88,7 @@ export class GatewayError extends Error {
     this.provider = options.provider;
     this.details = options.details;
     this.retryAfterMs = options.retryAfterMs;
+    this.rateLimit = options.rateLimit;
   }
 
   /** True for any pixelgate error, even one created by another installed copy of this package. */

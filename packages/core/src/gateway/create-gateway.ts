@@ -10,10 +10,11 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { createGatewayEventEmitter, type GatewayEventEmitter } from '../events/gateway-events.ts';
 import { defaultGuardrails } from '../guardrails/index.ts';
 import { createMediaSigner } from '../media/index.ts';
+import type { MediaSigner } from '../media/media-signer.ts';
 import type { ModelDescriptor } from '../models/model-descriptor.ts';
 import type { GenerationResult } from '../pipeline/generation-result.ts';
 import { type GenerateOptions, ImagePipeline } from '../pipeline/image-pipeline.ts';
-import { silentLogger } from '../provider/logger.ts';
+import { type Logger, silentLogger } from '../provider/logger.ts';
 import { createMemoryRateLimitStore } from '../rate-limit/index.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
 import { zodToValidationError } from '../request/zod-error.ts';
@@ -51,6 +52,14 @@ export class Gateway {
   readonly config: GatewayConfig;
   /** The container the gateway was composed in (a child of the one passed in, if any). */
   readonly container: DependencyContainer;
+  /** Signs and verifies media tokens (the HTTP layer's media route verifies with it). */
+  readonly mediaSigner: MediaSigner;
+  /** The clock every stage reads. */
+  readonly clock: Clock;
+  /** Issues request ids. */
+  readonly ids: IdGenerator;
+  /** Where the gateway logs. */
+  readonly logger: Logger;
   readonly #pipeline: ImagePipeline;
   readonly #access: AccessPolicy;
   #closed = false;
@@ -65,6 +74,10 @@ export class Gateway {
     this.config = container.resolve<GatewayConfig>(TOKENS.Options);
     this.#access = container.resolve<AccessPolicy>(TOKENS.AccessPolicy);
     this.#pipeline = container.resolve<ImagePipeline>(TOKENS.Pipeline);
+    this.mediaSigner = container.resolve<MediaSigner>(TOKENS.MediaSigner);
+    this.clock = container.resolve<Clock>(TOKENS.Clock);
+    this.ids = container.resolve<IdGenerator>(TOKENS.IdGenerator);
+    this.logger = container.resolve<Logger>(TOKENS.Logger);
   }
 
   /**

@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { type TenantContext, tenantContextSchema } from '../access/tenant.ts';
+import { validateTenantOnce } from '../access/validated-tenant.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
+import type { HeaderReader } from './http-exchange.ts';
 
 /**
  * Turns a request into the caller's tenant, or null when the request proves no identity. The HTTP
@@ -41,6 +43,15 @@ export const apiKeyEntrySchema = z
 /** One configured API key. */
 export type ApiKeyEntry = z.input<typeof apiKeyEntrySchema>;
 
+/**
+ * The built-in {@link Authenticate}, which needs only the request headers: servers that never
+ * build a `Request` (the Node fast path) call `fromHeaders` directly.
+ */
+export type ApiKeyAuthenticator = Authenticate & {
+  /** The tenant of the key the headers present, or null. */
+  readonly fromHeaders: (headers: HeaderReader) => TenantContext | null;
+};
+
 /** Options of {@link createApiKeyAuthenticator}. */
 export interface ApiKeyAuthenticatorOptions {
   keys: ApiKeyEntry[];
@@ -55,7 +66,7 @@ export function hashApiKey(key: string): string {
  * The key a request presents: `Authorization: Bearer <key>` (what OpenAI SDKs send) or
  * `x-api-key: <key>`. Undefined when neither header carries one.
  */
-export function presentedApiKey(request: Request): string | undefined {
+export function presentedApiKey(request: { readonly headers: HeaderReader }): string | undefined {
   const authorization = request.headers.get('authorization');
   if (authorization) {
     const match = /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -66,7 +77,7 @@ export function presentedApiKey(request: Request): string | undefined {
 }
 
 /** True when a request carries any credential header, valid or not. */
-export function hasCredentials(request: Request): boolean {
+export function hasCredentials(request: { readonly headers: HeaderReader }): boolean {
   return request.headers.has('authorization') || request.headers.has('x-api-key');
 }
 
@@ -77,7 +88,7 @@ export function hasCredentials(request: Request): boolean {
  * about which keys exist or how close a guess was.
  * @throws GatewayError CONFIGURATION_ERROR for an invalid, duplicate or ambiguous key list.
  */
-export function createApiKeyAuthenticator(options: ApiKeyAuthenticatorOptions): Authenticate {
+export function createApiKeyAuthenticator(options: ApiKeyAuthenticatorOptions): ApiKeyAuthenticator {
   const parsed = z.array(apiKeyEntrySchema).min(1, 'at least one key is needed').safeParse(options?.keys);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -106,12 +117,13 @@ export function createApiKeyAuthenticator(options: ApiKeyAuthenticatorOptions): 
     }
     digests.add(digest);
     const { key: _key, hash: _hash, id, ...tenant } = entry;
-    const context: TenantContext = Object.freeze({ ...tenant, keyId: id });
+    // Validated and frozen here, once: requests reuse the context without another schema check.
+    const context = validateTenantOnce({ ...stripUndefined(tenant), keyId: id })!;
     return { digest: Buffer.from(digest, 'hex'), context };
   });
 
-  return (request: Request): TenantContext | null => {
-    const key = presentedApiKey(request);
+  const fromHeaders = (headers: HeaderReader): TenantContext | null => {
+    const key = presentedApiKey({ headers });
     if (key === undefined || key.length > 512) return null;
     const presented = createHash('sha256').update(key, 'utf8').digest();
     let found: TenantContext | null = null;
@@ -121,4 +133,9 @@ export function createApiKeyAuthenticator(options: ApiKeyAuthenticatorOptions): 
     }
     return found;
   };
+  return Object.assign((request: Request) => fromHeaders(request.headers), { fromHeaders });
+}
+
+function stripUndefined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined)) as T;
 }

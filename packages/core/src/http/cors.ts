@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
+import type { HeaderReader } from './http-exchange.ts';
 
 /**
  * Cross-origin settings. Off unless configured: a gateway holding API keys should not be callable
@@ -33,6 +34,10 @@ const EXPOSED_HEADERS = [
 
 /** The CORS policy the handler applies; built once from {@link CorsOptions}. */
 export interface CorsPolicy {
+  /** The CORS headers of an actual response to a request with these headers (lower-case names). */
+  responseHeaders(requestHeaders: HeaderReader): Record<string, string>;
+  /** The headers of the preflight answer (204) to a request with these headers (lower-case names). */
+  preflightHeaders(requestHeaders: HeaderReader, allowedMethods: string): Record<string, string>;
   /** The preflight answer for an `OPTIONS` request with `Access-Control-Request-Method`. */
   preflight(request: Request, allowedMethods: string): Response;
   /** Adds CORS headers to an actual response (no-op for disallowed or absent origins). */
@@ -89,30 +94,50 @@ export function createCorsPolicy(options: CorsOptions): CorsPolicy {
   const allowed = (origin: string): boolean =>
     origins === '*' ? true : typeof origins === 'function' ? origins(origin) : origins.includes(origin);
 
-  const allowOrigin = (request: Request, headers: Headers): boolean => {
-    const origin = request.headers.get('origin');
-    if (origins !== '*') headers.append('Vary', 'Origin');
+  /** Sets the origin headers when the origin is allowed; says whether it was. */
+  const allowOrigin = (requestHeaders: HeaderReader, headers: Record<string, string>): boolean => {
+    const origin = requestHeaders.get('origin');
+    if (origins !== '*') headers.vary = 'Origin';
     if (!origin || !allowed(origin)) return false;
-    headers.set('Access-Control-Allow-Origin', origins === '*' ? '*' : origin);
-    if (options.allowCredentials) headers.set('Access-Control-Allow-Credentials', 'true');
+    headers['access-control-allow-origin'] = origins === '*' ? '*' : origin;
+    if (options.allowCredentials) headers['access-control-allow-credentials'] = 'true';
     return true;
   };
 
-  return {
-    preflight(request, allowedMethods) {
-      const headers = new Headers({ 'Cache-Control': 'no-store' });
-      if (allowOrigin(request, headers)) {
-        headers.set('Access-Control-Allow-Methods', allowedMethods);
-        const requested = request.headers.get('access-control-request-headers');
-        const allowHeaders = options.allowHeaders?.join(', ') ?? requested;
-        if (allowHeaders) headers.set('Access-Control-Allow-Headers', allowHeaders);
-        if (!options.allowHeaders) headers.append('Vary', 'Access-Control-Request-Headers');
-        headers.set('Access-Control-Max-Age', String(maxAge));
+  const preflightHeaders = (requestHeaders: HeaderReader, allowedMethods: string) => {
+    const headers: Record<string, string> = { 'cache-control': 'no-store' };
+    if (allowOrigin(requestHeaders, headers)) {
+      headers['access-control-allow-methods'] = allowedMethods;
+      const requested = requestHeaders.get('access-control-request-headers');
+      const allowHeaders = options.allowHeaders?.join(', ') ?? requested;
+      if (allowHeaders) headers['access-control-allow-headers'] = allowHeaders;
+      if (!options.allowHeaders) {
+        headers.vary = headers.vary
+          ? `${headers.vary}, Access-Control-Request-Headers`
+          : 'Access-Control-Request-Headers';
       }
-      return new Response(null, { status: 204, headers });
+      headers['access-control-max-age'] = String(maxAge);
+    }
+    return headers;
+  };
+
+  const responseHeaders = (requestHeaders: HeaderReader) => {
+    const headers: Record<string, string> = {};
+    if (allowOrigin(requestHeaders, headers)) headers['access-control-expose-headers'] = EXPOSED_HEADERS;
+    return headers;
+  };
+
+  return {
+    responseHeaders,
+    preflightHeaders,
+    preflight(request, allowedMethods) {
+      return new Response(null, { status: 204, headers: preflightHeaders(request.headers, allowedMethods) });
     },
     apply(request, headers) {
-      if (allowOrigin(request, headers)) headers.set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+      for (const [name, value] of Object.entries(responseHeaders(request.headers))) {
+        if (name === 'vary') headers.append(name, value);
+        else headers.set(name, value);
+      }
     },
   };
 }

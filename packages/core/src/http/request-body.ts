@@ -1,9 +1,11 @@
 import { GatewayError } from '../errors/gateway-error.ts';
+import type { HeaderReader } from './http-exchange.ts';
 
 /** Default request body limit: generous for prompts and metadata, far below anything abusive. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-function tooLarge(limit: number): GatewayError {
+/** The 413 for a body over `limit` bytes. */
+export function payloadTooLarge(limit: number): GatewayError {
   return new GatewayError(
     'PAYLOAD_TOO_LARGE',
     `The request body is larger than the ${limit} bytes this server accepts.`,
@@ -17,7 +19,7 @@ function tooLarge(limit: number): GatewayError {
  * Checks that a request declares a JSON body (`application/json`, optionally `charset=utf-8`).
  * A request with another type is answered 415 before its body is read.
  */
-export function checkJsonContentType(request: Request): void {
+export function checkJsonContentType(request: { readonly headers: HeaderReader }): void {
   const header = request.headers.get('content-type');
   const [mediaType = '', ...parameters] = (header ?? '').split(';');
   const type = mediaType.trim().toLowerCase();
@@ -47,7 +49,7 @@ export async function readRequestBody(request: Request, limit: number): Promise<
   const declared = request.headers.get('content-length');
   if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > limit) {
     await request.body?.cancel().catch(() => {});
-    throw tooLarge(limit);
+    throw payloadTooLarge(limit);
   }
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
@@ -60,7 +62,7 @@ export async function readRequestBody(request: Request, limit: number): Promise<
       total += value.byteLength;
       if (total > limit) {
         await reader.cancel().catch(() => {});
-        throw tooLarge(limit);
+        throw payloadTooLarge(limit);
       }
       chunks.push(value);
     }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStorage } from '../storage/memory-storage-adapter.ts';
 import type { StorageAdapter } from '../storage/storage-adapter.ts';
-import { createMediaSigner } from './hmac-media-signer.ts';
 import { createMediaDelivery } from './media-delivery.ts';
 import { createMediaHandler } from './media-handler.ts';
+import { createMediaSigner } from './media-token-signer.ts';
 
 const clock = { now: () => Date.UTC(2026, 5, 1) };
 const signer = createMediaSigner({ keys: [{ id: 'k1', secret: 'x'.repeat(32) }], activeKeyId: 'k1', clock });
@@ -23,7 +23,9 @@ describe('createMediaDelivery', () => {
     });
     const delivered = await delivery.deliver({ info, tenantId: 't1' });
     expect(delivered.mode).toBe('proxy');
-    expect(delivered.url).toMatch(/^https:\/\/api\.example\.com\/base\/v1\/media\/k1\.[\w-]+\.[\w-]+$/);
+    expect(delivered.url).toMatch(
+      /^https:\/\/api\.example\.com\/base\/v1\/media\/[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/,
+    );
     expect(delivered.expiresAt.getTime()).toBe(clock.now() + 3_600_000);
     const handler = createMediaHandler({ storage, signer, clock, pathPrefix: '/base/v1/media/' });
     const response = await handler.fetch(new Request(delivered.url));
@@ -86,9 +88,9 @@ describe('createMediaDelivery', () => {
     const info = await storage.put('img/d.png', new Uint8Array([1]), { mediaType: 'image/png' });
     const delivery = createMediaDelivery({ signer, storage, clock, pathPrefix: '/oai/v1/media' });
     expect((await delivery.deliver({ info, tenantId: 't1', baseUrl: 'http://127.0.0.1:8080' })).url).toMatch(
-      /^http:\/\/127\.0\.0\.1:8080\/oai\/v1\/media\/k1\./,
+      /^http:\/\/127\.0\.0\.1:8080\/oai\/v1\/media\/eyJ/,
     );
-    expect((await delivery.deliver({ info, tenantId: 't1' })).url).toMatch(/^\/oai\/v1\/media\/k1\./);
+    expect((await delivery.deliver({ info, tenantId: 't1' })).url).toMatch(/^\/oai\/v1\/media\/eyJ/);
     await expect(
       delivery.deliver({ info, tenantId: 't1', baseUrl: 'javascript:alert(1)' }),
     ).rejects.toMatchObject({ code: 'CONFIGURATION_ERROR' });

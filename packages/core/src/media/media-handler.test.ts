@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStorage } from '../storage/memory-storage-adapter.ts';
 import type { StorageAdapter } from '../storage/storage-adapter.ts';
-import { createMediaSigner } from './hmac-media-signer.ts';
 import { createMediaHandler, parseRangeHeader } from './media-handler.ts';
+import { createMediaSigner } from './media-token-signer.ts';
 
 const START = Date.UTC(2026, 0, 1);
 const BYTES = new Uint8Array(Array.from({ length: 1000 }, (_, index) => index % 251));

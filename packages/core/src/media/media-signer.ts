@@ -7,7 +7,7 @@ export interface MediaClaims {
   mediaType: string;
   /** Expiry, epoch milliseconds. */
   expiresAt: number;
-  /** Id of the key that signed the token. */
+  /** Id (in configuration) of the key that sealed the token. */
   keyId: string;
 }
 
@@ -20,8 +20,9 @@ export interface MediaVerifyOptions {
 }
 
 /**
- * Signs and verifies media tokens for `GET /v1/media/{token}`. Implementations must compare in
- * constant time and treat every malformed, forged, expired or retired-key token alike (null).
+ * Issues and verifies media tokens for `GET /v1/media/{token}`. Tokens must be opaque (a URL
+ * reveals at most its expiry) and authenticated; implementations must treat every malformed,
+ * forged, altered, expired or unknown-key token alike (null), without a timing hint which.
  */
 export interface MediaSigner {
   sign(claims: Omit<MediaClaims, 'keyId'>): string;

@@ -47,6 +47,13 @@ export interface GenerateOptions {
    * used); `media.publicBaseUrl` in the configuration wins when set.
    */
   publicBaseUrl?: string;
+  /**
+   * A refusal the caller already decided before the pipeline could run (an HTTP layer's failed
+   * authentication, unreadable body, wrong method): the request is audited and ended like any
+   * other refused request, then this error is thrown. Keeps "one audit record per request" true
+   * for requests that never reach the stages.
+   */
+  refusedWith?: GatewayError;
 }
 
 /** Facts collected along the way for the one audit record. */
@@ -171,6 +178,7 @@ export class ImagePipeline {
     let failure: GatewayError | undefined;
     let result: GenerationResult | undefined;
     try {
+      if (options.refusedWith) throw options.refusedWith;
       result = await this.#run(input, state, signal);
       const reservation = state.reservation;
       if (reservation) {
@@ -187,6 +195,7 @@ export class ImagePipeline {
         signal.aborted && !GatewayError.isInstance(error)
           ? toGatewayError(signal.reason)
           : toGatewayError(error);
+      if (state.rateLimit.length > 0) failure.rateLimit = state.rateLimit;
       if (failure.code === 'INTERNAL_ERROR')
         this.logger.error('pixelgate: internal error', {
           requestId: state.requestId,

@@ -1,0 +1,49 @@
+import type { HttpExchange, HttpReply } from './http-exchange.ts';
+import { readRequestBody } from './request-body.ts';
+
+/** A fetch `Request` as an {@link HttpExchange}; `toRequest` hands back the request itself. */
+export function fromFetchRequest(request: Request): HttpExchange {
+  let pathname = '';
+  try {
+    pathname = new URL(request.url).pathname;
+  } catch {
+    pathname = '';
+  }
+  return {
+    method: request.method.toUpperCase(),
+    url: request.url,
+    pathname,
+    headers: request.headers,
+    signal: request.signal,
+    readBody: (limit) => readRequestBody(request, limit),
+    toRequest: () => request,
+  };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * An {@link HttpReply} as a fetch `Response`. Chunked bodies become a pull stream that lets go
+ * of each chunk once written, so a multi-megabyte generation is not held twice.
+ */
+export function toFetchResponse(reply: HttpReply): Response {
+  const headers = new Headers(reply.headers);
+  const init = {
+    status: reply.status,
+    headers,
+    ...(reply.statusText ? { statusText: reply.statusText } : {}),
+  };
+  const body = reply.body;
+  if (body === undefined) return new Response(null, init);
+  if (!Array.isArray(body)) return new Response(body, init);
+  let next = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const chunk = body[next];
+      body[next++] = EMPTY;
+      if (chunk) controller.enqueue(chunk);
+      if (next >= body.length) controller.close();
+    },
+  });
+  return new Response(stream, init);
+}
