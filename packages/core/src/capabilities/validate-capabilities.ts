@@ -127,13 +127,47 @@ function exactRatioSize(
   return undefined;
 }
 
+/** What the size checks need from a model's capabilities, parsed once per model. */
+interface SizeFacts {
+  /** Listed sizes and ratio sizes, without `auto`, in declaration order. */
+  fixedSizes: string[];
+  /** Every size the model takes as is: listed sizes and ratio sizes. */
+  exact: Set<string>;
+  /** Declared ratio by its produced size. */
+  ratioBySize: Map<string, string>;
+  /** Declared ratios, parsed. */
+  ratios: Array<{ name: string; ratio: PixelSize }>;
+}
+
+const sizeFactsCache = new WeakMap<ModelDescriptor, SizeFacts>();
+
+/** The model's size facts (descriptors are immutable data, so they are computed once per model). */
+function sizeFacts(model: ModelDescriptor): SizeFacts {
+  let facts = sizeFactsCache.get(model);
+  if (facts) return facts;
+  const ratioEntries = Object.entries(model.capabilities.aspectRatios);
+  const fixed = [
+    ...model.capabilities.sizes.filter((s) => s !== 'auto'),
+    ...ratioEntries.map(([, size]) => size),
+  ];
+  const ratioBySize = new Map<string, string>();
+  for (const [name, size] of ratioEntries) if (!ratioBySize.has(size)) ratioBySize.set(size, name);
+  facts = {
+    fixedSizes: [...new Set(fixed)],
+    exact: new Set([...model.capabilities.sizes, ...ratioEntries.map(([, size]) => size)]),
+    ratioBySize,
+    ratios: ratioEntries.flatMap(([name]) => {
+      const ratio = parseAspectRatio(name);
+      return ratio ? [{ name, ratio }] : [];
+    }),
+  };
+  sizeFactsCache.set(model, facts);
+  return facts;
+}
+
 /** The model's fixed sizes (listed sizes and ratio sizes), without `auto`. */
 function fixedSizes(model: ModelDescriptor): string[] {
-  const all = [
-    ...model.capabilities.sizes.filter((s) => s !== 'auto'),
-    ...Object.values(model.capabilities.aspectRatios),
-  ];
-  return [...new Set(all)];
+  return sizeFacts(model).fixedSizes;
 }
 
 function nearestSize(candidates: string[], wanted: PixelSize): string | undefined {
@@ -172,20 +206,17 @@ function nearestRatio(ratios: string[], wanted: number): string | undefined {
 
 /** The declared ratio with exactly this size's proportions, if any. */
 function exactRatioFor(model: ModelDescriptor, size: PixelSize): string | undefined {
-  for (const [ratio, ratioSize] of Object.entries(model.capabilities.aspectRatios)) {
-    if (ratioSize === formatSize(size)) return ratio;
-  }
-  for (const ratio of Object.keys(model.capabilities.aspectRatios)) {
-    const parsed = parseAspectRatio(ratio);
-    if (parsed && size.width * parsed.height === size.height * parsed.width) return ratio;
+  const facts = sizeFacts(model);
+  const produced = facts.ratioBySize.get(formatSize(size));
+  if (produced) return produced;
+  for (const { name, ratio } of facts.ratios) {
+    if (size.width * ratio.height === size.height * ratio.width) return name;
   }
   return undefined;
 }
 
 function sizeAccepted(model: ModelDescriptor, size: PixelSize): boolean {
-  const text = formatSize(size);
-  if (model.capabilities.sizes.includes(text)) return true;
-  if (Object.values(model.capabilities.aspectRatios).includes(text)) return true;
+  if (sizeFacts(model).exact.has(formatSize(size))) return true;
   return (
     model.capabilities.sizeRule !== undefined &&
     ruleViolation(size, model.capabilities.sizeRule) === undefined

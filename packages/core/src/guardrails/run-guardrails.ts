@@ -133,25 +133,29 @@ function runOne(
   input: GuardrailInput,
   signal: AbortSignal,
 ): CheckOutcome | Promise<CheckOutcome> {
-  const controller = new AbortController();
   if (signal.aborted) throw abortErrorFrom(signal);
+  // The guardrail's own controller is made on first use: creating an AbortController is costly in
+  // Node 20, and synchronous guardrails rarely look at its signal.
+  let controller: AbortController | undefined;
+  const control = (): AbortController => {
+    controller ??= new AbortController();
+    return controller;
+  };
   // Most guardrails (every built-in one) answer synchronously: nothing can time out or be aborted
   // while a synchronous check runs, so the timer, the abort listener and the race are only set up
   // for a check that returns a promise.
   let result: unknown;
   try {
-    // The signal is made on first use: creating an AbortSignal is costly in Node 20 and
-    // synchronous guardrails rarely look at it.
     result = guardrail.check(input, {
       get signal() {
-        return controller.signal;
+        return control().signal;
       },
     });
   } catch {
     return { failure: 'error', detail: 'failed with an error' };
   }
   if (!isPromiseLike(result)) return validVerdict(result);
-  return awaitCheck(guardrail, result, controller, signal);
+  return awaitCheck(guardrail, result, control(), signal);
 }
 
 /** Waits for an asynchronous check, under its timeout and the request's signal. */

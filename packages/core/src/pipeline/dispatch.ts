@@ -180,13 +180,16 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
   const seedOffsets = sizes.map((_, index) => sizes.slice(0, index).reduce((a, b) => a + b, 0));
   // Under `fail`, the first failure cancels the calls still in flight: no point paying for images
   // the caller will not get.
-  // One controller, held here and fed by the request's signal through a listener removed at the
-  // end (not `AbortSignal.any`, whose composite signal can lose a source to GC on Node 20).
-  const cancelSiblings = new AbortController();
-  const signal = cancelSiblings.signal;
-  const forwardAbort = () => cancelSiblings.abort(options.signal.reason);
-  if (options.signal.aborted) forwardAbort();
-  else options.signal.addEventListener('abort', forwardAbort, { once: true });
+  // With several calls, one controller, held here and fed by the request's signal through a
+  // listener removed at the end (not `AbortSignal.any`, whose composite signal can lose a source to
+  // GC on Node 20). A single call has no siblings: it uses the request's signal as is.
+  const cancelSiblings = sizes.length > 1 ? new AbortController() : undefined;
+  const signal = cancelSiblings?.signal ?? options.signal;
+  const forwardAbort = () => cancelSiblings?.abort(options.signal.reason);
+  if (cancelSiblings) {
+    if (options.signal.aborted) forwardAbort();
+    else options.signal.addEventListener('abort', forwardAbort, { once: true });
+  }
   const invoke = options.invoke ?? ((call, context) => options.provider.generate(call, context));
   let firstFailure: GatewayError | undefined;
 
@@ -284,9 +287,9 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
       const normalized = options.signal.aborted
         ? abortErrorFrom(options.signal, options.provider.id)
         : toGatewayError(error);
-      if (!firstFailure && !cancelSiblings.signal.aborted) {
+      if (!firstFailure && !signal.aborted) {
         firstFailure = normalized;
-        if (options.partialFailure === 'fail') cancelSiblings.abort(normalized);
+        if (options.partialFailure === 'fail') cancelSiblings?.abort(normalized);
       }
       throw normalized;
     } finally {
@@ -298,7 +301,7 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
   try {
     settled = await mapWithConcurrency(sizes, options.concurrency, runCall);
   } finally {
-    options.signal.removeEventListener('abort', forwardAbort);
+    if (cancelSiblings) options.signal.removeEventListener('abort', forwardAbort);
   }
   const result = mergeResults(settled, sizes, firstFailure);
   if (result.firstError && (options.partialFailure === 'fail' || result.images.length === 0))
