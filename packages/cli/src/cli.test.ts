@@ -163,7 +163,13 @@ describe('generate', () => {
     expect(sniffImage(await readFile(join(temp.dir, 'pixelgate-output', file!)))?.mediaType).toBe(
       'image/jpeg',
     );
-    const mapped = await run(['generate', 'x', '--size', '640x640']);
+    // A size the model does not make is refused under the default strict policy (issue 20) and
+    // mapped, with a warning, under coerce.
+    const refused = await run(['generate', 'x', '--size', '640x640']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^pixelgate: VALIDATION_ERROR \(size\): .*1024x1024/);
+    await writeFile(join(temp.dir, 'coerce.json'), '{"capabilityPolicy": "coerce"}');
+    const mapped = await run(['generate', 'x', '--size', '640x640', '--config', 'coerce.json']);
     expect(mapped.code).toBe(0);
     expect(mapped.stderr).toMatch(/^warning: .*1024x1024/m);
   });

@@ -123,13 +123,39 @@ describe('validateCapabilities', () => {
     expect(warnings.map((w) => w.param)).toEqual(['seed', 'negative_prompt']);
   });
 
+  it('refuses under strict a size the model does not make, even with a ratio it draws (issue 20)', () => {
+    const square = modelDescriptorSchema.parse({
+      ...base,
+      id: 'square',
+      capabilities: { ...base.capabilities, aspectRatios: { '1:1': '1024x1024' } },
+      defaults: { aspectRatio: '1:1' },
+    });
+    for (const size of ['4096x4096', '1000x1000', '512x512']) {
+      const error = refusal(() => run(square, { size }));
+      expect(error).toMatchObject({ code: 'VALIDATION_ERROR', param: 'size' });
+      expect(error.message).toContain(`'${size}'`);
+      expect(error.message).toContain("'1024x1024'");
+      expect(error.details).toMatchObject({ accepted: ['1024x1024'], aspect_ratios: ['1:1'] });
+      const coerced = run(square, { size }, 'coerce');
+      expect(coerced.call).toMatchObject({ size: '1024x1024', aspectRatio: '1:1' });
+      expect(coerced.warnings).toEqual([
+        expect.objectContaining({ type: 'coerced', param: 'size', from: size, to: '1024x1024' }),
+      ]);
+    }
+    const error = refusal(() => run(ratioModel, { size: '1920x1080' }));
+    expect(error).toMatchObject({ code: 'VALIDATION_ERROR', param: 'size' });
+    expect(error.message).toContain("'1344x768'");
+    expect(run(square, { size: '1024x1024' }).warnings).toEqual([]);
+  });
+
   it('maps sizes to ratios for ratio-based models', () => {
     expect(run(ratioModel, {}).call).toMatchObject({ size: '1024x1024', aspectRatio: '1:1' });
     expect(run(ratioModel, { size: '1344x768' }).call).toMatchObject({
       size: '1344x768',
       aspectRatio: '16:9',
     });
-    const sameRatio = run(ratioModel, { size: '1920x1080' });
+    // Same proportions, other pixels: a change of what the caller gets, so only under coerce.
+    const sameRatio = run(ratioModel, { size: '1920x1080' }, 'coerce');
     expect(sameRatio.call).toMatchObject({ size: '1344x768', aspectRatio: '16:9' });
     expect(sameRatio.warnings[0]).toMatchObject({ type: 'coerced', param: 'size', to: '1344x768' });
     const error = refusal(() => run(ratioModel, { size: '1000x900' }));

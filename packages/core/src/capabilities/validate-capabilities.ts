@@ -1,4 +1,4 @@
-import { validationError } from '../errors/gateway-error.ts';
+import { type GatewayError, validationError } from '../errors/gateway-error.ts';
 import type { ModelDescriptor, SizeRule } from '../models/model-descriptor.ts';
 import type { ProviderCall } from '../provider/image-provider.ts';
 import type { GenerationWarning } from '../provider/warning.ts';
@@ -127,13 +127,47 @@ function exactRatioSize(
   return undefined;
 }
 
+/** What the size checks need from a model's capabilities, parsed once per model. */
+interface SizeFacts {
+  /** Listed sizes and ratio sizes, without `auto`, in declaration order. */
+  fixedSizes: string[];
+  /** Every size the model takes as is: listed sizes and ratio sizes. */
+  exact: Set<string>;
+  /** Declared ratio by its produced size. */
+  ratioBySize: Map<string, string>;
+  /** Declared ratios, parsed. */
+  ratios: Array<{ name: string; ratio: PixelSize }>;
+}
+
+const sizeFactsCache = new WeakMap<ModelDescriptor, SizeFacts>();
+
+/** The model's size facts (descriptors are immutable data, so they are computed once per model). */
+function sizeFacts(model: ModelDescriptor): SizeFacts {
+  let facts = sizeFactsCache.get(model);
+  if (facts) return facts;
+  const ratioEntries = Object.entries(model.capabilities.aspectRatios);
+  const fixed = [
+    ...model.capabilities.sizes.filter((s) => s !== 'auto'),
+    ...ratioEntries.map(([, size]) => size),
+  ];
+  const ratioBySize = new Map<string, string>();
+  for (const [name, size] of ratioEntries) if (!ratioBySize.has(size)) ratioBySize.set(size, name);
+  facts = {
+    fixedSizes: [...new Set(fixed)],
+    exact: new Set([...model.capabilities.sizes, ...ratioEntries.map(([, size]) => size)]),
+    ratioBySize,
+    ratios: ratioEntries.flatMap(([name]) => {
+      const ratio = parseAspectRatio(name);
+      return ratio ? [{ name, ratio }] : [];
+    }),
+  };
+  sizeFactsCache.set(model, facts);
+  return facts;
+}
+
 /** The model's fixed sizes (listed sizes and ratio sizes), without `auto`. */
 function fixedSizes(model: ModelDescriptor): string[] {
-  const all = [
-    ...model.capabilities.sizes.filter((s) => s !== 'auto'),
-    ...Object.values(model.capabilities.aspectRatios),
-  ];
-  return [...new Set(all)];
+  return sizeFacts(model).fixedSizes;
 }
 
 function nearestSize(candidates: string[], wanted: PixelSize): string | undefined {
@@ -172,20 +206,17 @@ function nearestRatio(ratios: string[], wanted: number): string | undefined {
 
 /** The declared ratio with exactly this size's proportions, if any. */
 function exactRatioFor(model: ModelDescriptor, size: PixelSize): string | undefined {
-  for (const [ratio, ratioSize] of Object.entries(model.capabilities.aspectRatios)) {
-    if (ratioSize === formatSize(size)) return ratio;
-  }
-  for (const ratio of Object.keys(model.capabilities.aspectRatios)) {
-    const parsed = parseAspectRatio(ratio);
-    if (parsed && size.width * parsed.height === size.height * parsed.width) return ratio;
+  const facts = sizeFacts(model);
+  const produced = facts.ratioBySize.get(formatSize(size));
+  if (produced) return produced;
+  for (const { name, ratio } of facts.ratios) {
+    if (size.width * ratio.height === size.height * ratio.width) return name;
   }
   return undefined;
 }
 
 function sizeAccepted(model: ModelDescriptor, size: PixelSize): boolean {
-  const text = formatSize(size);
-  if (model.capabilities.sizes.includes(text)) return true;
-  if (Object.values(model.capabilities.aspectRatios).includes(text)) return true;
+  if (sizeFacts(model).exact.has(formatSize(size))) return true;
   return (
     model.capabilities.sizeRule !== undefined &&
     ruleViolation(size, model.capabilities.sizeRule) === undefined
@@ -216,35 +247,232 @@ interface SizeDecision {
   aspectRatio?: string;
 }
 
+/** What one size decision needs to know. */
+interface SizeContext {
+  request: ImageRequest;
+  model: ModelDescriptor;
+  policy: CapabilityPolicy;
+  warnings: GenerationWarning[];
+  qualified: string;
+  ratios: Record<string, string>;
+  ratioNames: string[];
+}
+
+/** A size, with the declared ratio it has exactly, if any. */
+function withRatio(c: SizeContext, size: string): SizeDecision {
+  const parsed = parseSize(size);
+  const ratio = parsed ? exactRatioFor(c.model, parsed) : undefined;
+  return ratio ? { size, aspectRatio: ratio } : { size };
+}
+
+/** A model without any size setting: a size or ratio cannot be honoured. */
+function noSizeSetting(c: SizeContext): SizeDecision {
+  const { request } = c;
+  if (request.size === undefined && request.aspect_ratio === undefined) return {};
+  const param = request.size === undefined ? 'aspect_ratio' : 'size';
+  if (c.policy === 'strict')
+    throw validationError(param, `The model '${c.qualified}' has no size setting; remove '${param}'.`);
+  c.warnings.push({
+    type: 'unsupported',
+    param,
+    message: `The model '${c.qualified}' has no size setting; '${param}' was not sent.`,
+    from: request[param],
+  });
+  return {};
+}
+
+/** `size: 'auto'`: kept where the model takes it; otherwise refused, or its default under coerce. */
+function autoSize(c: SizeContext): SizeDecision {
+  const { model } = c;
+  if (model.capabilities.sizes.includes('auto')) return { size: 'auto' };
+  const fallback =
+    model.defaults.size ??
+    (model.defaults.aspectRatio ? c.ratios[model.defaults.aspectRatio] : undefined) ??
+    fixedSizes(model)[0];
+  if (c.policy === 'strict' || fallback === undefined) {
+    throw validationError(
+      'size',
+      `The model '${c.qualified}' does not accept size 'auto'. Accepted: ${acceptedSizesText(model)}.`,
+    );
+  }
+  c.warnings.push({
+    type: 'coerced',
+    param: 'size',
+    message: `The model '${c.qualified}' does not accept 'auto'; using ${fallback}.`,
+    from: 'auto',
+    to: fallback,
+  });
+  return withRatio(c, fallback);
+}
+
+/** The VALIDATION_ERROR for a size the model does not make, listing what it makes. */
+function unsupportedSize(c: SizeContext, wanted: string, size: PixelSize): GatewayError {
+  const rule = c.model.capabilities.sizeRule;
+  const why = rule ? ` (${ruleViolation(size, rule)})` : '';
+  return validationError(
+    'size',
+    `The size '${wanted}' is not supported by '${c.qualified}'${why}. Accepted: ${acceptedSizesText(c.model)}.`,
+    {
+      accepted: [...new Set([...c.model.capabilities.sizes, ...Object.values(c.ratios)])],
+      ...(c.ratioNames.length ? { aspect_ratios: c.ratioNames } : {}),
+      ...(rule ? { size_rule: rule } : {}),
+    },
+  );
+}
+
+/**
+ * An explicit `WIDTHxHEIGHT`. Accepted as is when the model makes exactly that size. Anything
+ * else changes what the caller gets, so `strict` refuses it (listing what the model makes) and
+ * only `coerce` maps it: to the declared ratio with the same proportions (drawn at that ratio's
+ * own size), else to the nearest size the model makes, with a `coerced` warning.
+ */
+function explicitSize(c: SizeContext, wanted: string): SizeDecision {
+  const { model } = c;
+  const size = parseSize(wanted);
+  if (!size)
+    throw validationError(
+      'size',
+      `size must be WIDTHxHEIGHT or auto. Accepted by '${c.qualified}': ${acceptedSizesText(model)}.`,
+    );
+  if (sizeAccepted(model, size)) return withRatio(c, formatSize(size));
+  if (c.policy === 'strict') throw unsupportedSize(c, wanted, size);
+  const ratio = c.ratioNames.length ? exactRatioFor(model, size) : undefined;
+  if (ratio) {
+    const produced = c.ratios[ratio]!;
+    c.warnings.push({
+      type: 'coerced',
+      param: 'size',
+      message: `The model '${c.qualified}' draws ${ratio} images at ${produced}; ${wanted} has that ratio, so ${produced} is produced.`,
+      from: wanted,
+      to: produced,
+    });
+    return { size: produced, aspectRatio: ratio };
+  }
+  const rule = model.capabilities.sizeRule;
+  let chosen = nearestSize(fixedSizes(model), size);
+  if (rule) {
+    const snapped = formatSize(snapToRule(size, rule));
+    const snappedSize = parseSize(snapped)!;
+    if (
+      !chosen ||
+      nearestSize([chosen, snapped], size) === snapped ||
+      ruleViolation(snappedSize, rule) === undefined
+    )
+      chosen = snapped;
+  }
+  if (!chosen)
+    throw validationError(
+      'size',
+      `The size '${wanted}' is not supported by '${c.qualified}'. Accepted: ${acceptedSizesText(model)}.`,
+    );
+  c.warnings.push({
+    type: 'coerced',
+    param: 'size',
+    message: `The size '${wanted}' is not supported by '${c.qualified}'; using the nearest, ${chosen}.`,
+    from: wanted,
+    to: chosen,
+  });
+  return withRatio(c, chosen);
+}
+
+/** An `aspect_ratio` without a size: a declared ratio, a listed size or rule size with that ratio. */
+function explicitRatio(c: SizeContext, wantedText: string): SizeDecision {
+  const { model } = c;
+  const wanted = parseAspectRatio(wantedText);
+  if (!wanted) throw validationError('aspect_ratio', 'aspect_ratio must look like 16:9.');
+  const reduced = reduceRatio(wanted);
+  const declared = c.ratioNames.find(
+    (name) => name === wantedText || reduceRatio(parseAspectRatio(name)!) === reduced,
+  );
+  if (declared) return { size: c.ratios[declared]!, aspectRatio: declared };
+  // Size-based models: a listed size with exactly this ratio, closest to the default area.
+  const defaultSize = parseSize(model.defaults.size ?? '') ?? { width: 1024, height: 1024 };
+  const sameRatio = fixedSizes(model).filter((s) => {
+    const parsed = parseSize(s);
+    return parsed !== undefined && parsed.width * wanted.height === parsed.height * wanted.width;
+  });
+  if (sameRatio.length) return withRatio(c, nearestSize(sameRatio, defaultSize)!);
+  const rule = model.capabilities.sizeRule;
+  if (rule) {
+    const exact = exactRatioSize(rule, wanted, defaultSize.width * defaultSize.height);
+    if (exact) return { size: formatSize(exact) };
+  }
+  const acceptedRatios = c.ratioNames.length
+    ? c.ratioNames
+    : [...new Set(fixedSizes(model).map((s) => reduceRatio(parseSize(s)!)))];
+  if (c.policy === 'strict') {
+    throw validationError(
+      'aspect_ratio',
+      `The aspect ratio '${wantedText}' is not supported by '${c.qualified}'. Accepted: ${list(acceptedRatios)}.`,
+      { accepted: acceptedRatios },
+    );
+  }
+  return nearestRatioSize(c, wantedText, wanted, defaultSize);
+}
+
+/** `coerce` for an unsupported aspect ratio: the nearest declared ratio, or the nearest size. */
+function nearestRatioSize(
+  c: SizeContext,
+  wantedText: string,
+  wanted: PixelSize,
+  defaultSize: PixelSize,
+): SizeDecision {
+  if (c.ratioNames.length) {
+    const nearest = nearestRatio(c.ratioNames, ratioValue(wanted))!;
+    c.warnings.push({
+      type: 'coerced',
+      param: 'aspect_ratio',
+      message: `The aspect ratio '${wantedText}' is not supported by '${c.qualified}'; using the nearest, ${nearest}.`,
+      from: wantedText,
+      to: nearest,
+    });
+    return { size: c.ratios[nearest]!, aspectRatio: nearest };
+  }
+  const target = {
+    width: Math.sqrt(defaultSize.width * defaultSize.height * ratioValue(wanted)),
+    height: Math.sqrt((defaultSize.width * defaultSize.height) / ratioValue(wanted)),
+  };
+  const rule = c.model.capabilities.sizeRule;
+  const chosen = rule ? formatSize(snapToRule(target, rule)) : nearestSize(fixedSizes(c.model), target)!;
+  c.warnings.push({
+    type: 'coerced',
+    param: 'aspect_ratio',
+    message: `The aspect ratio '${wantedText}' is not supported by '${c.qualified}'; using the nearest size, ${chosen}.`,
+    from: wantedText,
+    to: chosen,
+  });
+  return withRatio(c, chosen);
+}
+
+/** Neither size nor ratio asked for: the model's default. */
+function defaultSizeOf(c: SizeContext): SizeDecision {
+  const { model } = c;
+  if (model.defaults.size) return withRatio(c, model.defaults.size);
+  if (model.defaults.aspectRatio && c.ratios[model.defaults.aspectRatio]) {
+    return { size: c.ratios[model.defaults.aspectRatio]!, aspectRatio: model.defaults.aspectRatio };
+  }
+  if (model.capabilities.sizes.includes('auto')) return { size: 'auto' };
+  const first = fixedSizes(model)[0];
+  return first ? withRatio(c, first) : {};
+}
+
 function resolveSize(
   request: ImageRequest,
   model: ModelDescriptor,
   policy: CapabilityPolicy,
   warnings: GenerationWarning[],
 ): SizeDecision {
-  const qualified = `${model.provider}/${model.id}`;
   const ratios = model.capabilities.aspectRatios;
-  const ratioNames = Object.keys(ratios);
-  const withRatio = (size: string): SizeDecision => {
-    const parsed = parseSize(size);
-    const ratio = parsed ? exactRatioFor(model, parsed) : undefined;
-    return ratio ? { size, aspectRatio: ratio } : { size };
+  const c: SizeContext = {
+    request,
+    model,
+    policy,
+    warnings,
+    qualified: `${model.provider}/${model.id}`,
+    ratios,
+    ratioNames: Object.keys(ratios),
   };
-
-  if (!hasSizeSetting(model)) {
-    if (request.size === undefined && request.aspect_ratio === undefined) return {};
-    const param = request.size === undefined ? 'aspect_ratio' : 'size';
-    if (policy === 'strict')
-      throw validationError(param, `The model '${qualified}' has no size setting; remove '${param}'.`);
-    warnings.push({
-      type: 'unsupported',
-      param,
-      message: `The model '${qualified}' has no size setting; '${param}' was not sent.`,
-      from: request[param],
-    });
-    return {};
-  }
-
+  if (!hasSizeSetting(model)) return noSizeSetting(c);
   if (request.size !== undefined && request.aspect_ratio !== undefined && request.size !== 'auto') {
     const size = parseSize(request.size);
     const ratio = parseAspectRatio(request.aspect_ratio);
@@ -255,154 +483,10 @@ function resolveSize(
       );
     }
   }
-
-  if (request.size === 'auto') {
-    if (model.capabilities.sizes.includes('auto')) return { size: 'auto' };
-    const fallback =
-      model.defaults.size ??
-      (model.defaults.aspectRatio ? ratios[model.defaults.aspectRatio] : undefined) ??
-      fixedSizes(model)[0];
-    if (policy === 'strict' || fallback === undefined) {
-      throw validationError(
-        'size',
-        `The model '${qualified}' does not accept size 'auto'. Accepted: ${acceptedSizesText(model)}.`,
-      );
-    }
-    warnings.push({
-      type: 'coerced',
-      param: 'size',
-      message: `The model '${qualified}' does not accept 'auto'; using ${fallback}.`,
-      from: 'auto',
-      to: fallback,
-    });
-    return withRatio(fallback);
-  }
-
-  if (request.size !== undefined) {
-    const size = parseSize(request.size);
-    if (!size)
-      throw validationError(
-        'size',
-        `size must be WIDTHxHEIGHT or auto. Accepted by '${qualified}': ${acceptedSizesText(model)}.`,
-      );
-    if (sizeAccepted(model, size)) return withRatio(formatSize(size));
-    const ratio = ratioNames.length ? exactRatioFor(model, size) : undefined;
-    if (ratio) {
-      const produced = ratios[ratio]!;
-      warnings.push({
-        type: 'coerced',
-        param: 'size',
-        message: `The model '${qualified}' draws ${ratio} images at ${produced}; ${request.size} has that ratio, so ${produced} is produced.`,
-        from: request.size,
-        to: produced,
-      });
-      return { size: produced, aspectRatio: ratio };
-    }
-    const rule = model.capabilities.sizeRule;
-    if (policy === 'strict') {
-      const why = rule ? ` (${ruleViolation(size, rule)})` : '';
-      throw validationError(
-        'size',
-        `The size '${request.size}' is not supported by '${qualified}'${why}. Accepted: ${acceptedSizesText(model)}.`,
-        {
-          accepted: [...new Set([...model.capabilities.sizes, ...Object.values(ratios)])],
-          ...(ratioNames.length ? { aspect_ratios: ratioNames } : {}),
-          ...(rule ? { size_rule: rule } : {}),
-        },
-      );
-    }
-    const candidates = fixedSizes(model);
-    let chosen = nearestSize(candidates, size);
-    if (rule) {
-      const snapped = formatSize(snapToRule(size, rule));
-      const snappedSize = parseSize(snapped)!;
-      if (
-        !chosen ||
-        nearestSize([chosen, snapped], size) === snapped ||
-        ruleViolation(snappedSize, rule) === undefined
-      )
-        chosen = snapped;
-    }
-    if (!chosen)
-      throw validationError(
-        'size',
-        `The size '${request.size}' is not supported by '${qualified}'. Accepted: ${acceptedSizesText(model)}.`,
-      );
-    warnings.push({
-      type: 'coerced',
-      param: 'size',
-      message: `The size '${request.size}' is not supported by '${qualified}'; using the nearest, ${chosen}.`,
-      from: request.size,
-      to: chosen,
-    });
-    return withRatio(chosen);
-  }
-
-  if (request.aspect_ratio !== undefined) {
-    const wanted = parseAspectRatio(request.aspect_ratio);
-    if (!wanted) throw validationError('aspect_ratio', 'aspect_ratio must look like 16:9.');
-    const reduced = reduceRatio(wanted);
-    const declared = ratioNames.find(
-      (name) => name === request.aspect_ratio || reduceRatio(parseAspectRatio(name)!) === reduced,
-    );
-    if (declared) return { size: ratios[declared]!, aspectRatio: declared };
-    // Size-based models: a listed size with exactly this ratio, closest to the default area.
-    const defaultSize = parseSize(model.defaults.size ?? '') ?? { width: 1024, height: 1024 };
-    const sameRatio = fixedSizes(model).filter((s) => {
-      const parsed = parseSize(s);
-      return parsed !== undefined && parsed.width * wanted.height === parsed.height * wanted.width;
-    });
-    if (sameRatio.length) return withRatio(nearestSize(sameRatio, defaultSize)!);
-    const rule = model.capabilities.sizeRule;
-    if (rule) {
-      const exact = exactRatioSize(rule, wanted, defaultSize.width * defaultSize.height);
-      if (exact) return { size: formatSize(exact) };
-    }
-    const acceptedRatios = ratioNames.length
-      ? ratioNames
-      : [...new Set(fixedSizes(model).map((s) => reduceRatio(parseSize(s)!)))];
-    if (policy === 'strict') {
-      throw validationError(
-        'aspect_ratio',
-        `The aspect ratio '${request.aspect_ratio}' is not supported by '${qualified}'. Accepted: ${list(acceptedRatios)}.`,
-        {
-          accepted: acceptedRatios,
-        },
-      );
-    }
-    if (ratioNames.length) {
-      const nearest = nearestRatio(ratioNames, ratioValue(wanted))!;
-      warnings.push({
-        type: 'coerced',
-        param: 'aspect_ratio',
-        message: `The aspect ratio '${request.aspect_ratio}' is not supported by '${qualified}'; using the nearest, ${nearest}.`,
-        from: request.aspect_ratio,
-        to: nearest,
-      });
-      return { size: ratios[nearest]!, aspectRatio: nearest };
-    }
-    const target = {
-      width: Math.sqrt(defaultSize.width * defaultSize.height * ratioValue(wanted)),
-      height: Math.sqrt((defaultSize.width * defaultSize.height) / ratioValue(wanted)),
-    };
-    const chosen = rule ? formatSize(snapToRule(target, rule)) : nearestSize(fixedSizes(model), target)!;
-    warnings.push({
-      type: 'coerced',
-      param: 'aspect_ratio',
-      message: `The aspect ratio '${request.aspect_ratio}' is not supported by '${qualified}'; using the nearest size, ${chosen}.`,
-      from: request.aspect_ratio,
-      to: chosen,
-    });
-    return withRatio(chosen);
-  }
-
-  if (model.defaults.size) return withRatio(model.defaults.size);
-  if (model.defaults.aspectRatio && ratios[model.defaults.aspectRatio]) {
-    return { size: ratios[model.defaults.aspectRatio]!, aspectRatio: model.defaults.aspectRatio };
-  }
-  if (model.capabilities.sizes.includes('auto')) return { size: 'auto' };
-  const first = fixedSizes(model)[0];
-  return first ? withRatio(first) : {};
+  if (request.size === 'auto') return autoSize(c);
+  if (request.size !== undefined) return explicitSize(c, request.size);
+  if (request.aspect_ratio !== undefined) return explicitRatio(c, request.aspect_ratio);
+  return defaultSizeOf(c);
 }
 
 /**
@@ -474,43 +558,14 @@ function resolveFlag<T>(options: {
   return undefined;
 }
 
-/**
- * Checks every value of a request against what the model declares, before any network call, and
- * produces the call to make. Nothing is dropped or changed silently: under `strict` an unsupported
- * value is a VALIDATION_ERROR naming the field and the accepted values; under `coerce` it is
- * replaced by the nearest supported value and reported as a warning. Limits that change what the
- * caller gets (prompt length, n) are always enforced.
- */
-export function validateCapabilities(
+/** The enumerated settings: quality, style, output format, background, moderation. */
+function resolveChoices(
   request: ImageRequest,
   model: ModelDescriptor,
   policy: CapabilityPolicy,
-): CapabilityResult {
-  const warnings: GenerationWarning[] = [];
+  warnings: GenerationWarning[],
+) {
   const { capabilities } = model;
-  const qualified = `${model.provider}/${model.id}`;
-  const n = request.n ?? 1;
-
-  if (n > capabilities.maxImagesPerRequest) {
-    throw validationError(
-      'n',
-      `The model '${qualified}' returns at most ${capabilities.maxImagesPerRequest} image${capabilities.maxImagesPerRequest === 1 ? '' : 's'} per request; ask for fewer.`,
-      {
-        max: capabilities.maxImagesPerRequest,
-      },
-    );
-  }
-  if (request.prompt.length > capabilities.maxPromptLength) {
-    throw validationError(
-      'prompt',
-      `The prompt has ${request.prompt.length} characters; '${qualified}' accepts at most ${capabilities.maxPromptLength}.`,
-      {
-        max: capabilities.maxPromptLength,
-      },
-    );
-  }
-
-  const size = resolveSize(request, model, policy, warnings);
   const quality = resolveChoice({
     param: 'quality',
     value: request.quality,
@@ -557,6 +612,53 @@ export function validateCapabilities(
     policy,
     warnings,
   }) as ProviderCall['moderation'];
+
+  return { quality, style, outputFormat, background, moderation };
+}
+
+/**
+ * Checks every value of a request against what the model declares, before any network call, and
+ * produces the call to make. Nothing is dropped or changed silently: under `strict` an unsupported
+ * value is a VALIDATION_ERROR naming the field and the accepted values; under `coerce` it is
+ * replaced by the nearest supported value and reported as a warning. Limits that change what the
+ * caller gets (prompt length, n) are always enforced.
+ */
+export function validateCapabilities(
+  request: ImageRequest,
+  model: ModelDescriptor,
+  policy: CapabilityPolicy,
+): CapabilityResult {
+  const warnings: GenerationWarning[] = [];
+  const { capabilities } = model;
+  const qualified = `${model.provider}/${model.id}`;
+  const n = request.n ?? 1;
+
+  if (n > capabilities.maxImagesPerRequest) {
+    throw validationError(
+      'n',
+      `The model '${qualified}' returns at most ${capabilities.maxImagesPerRequest} image${capabilities.maxImagesPerRequest === 1 ? '' : 's'} per request; ask for fewer.`,
+      {
+        max: capabilities.maxImagesPerRequest,
+      },
+    );
+  }
+  if (request.prompt.length > capabilities.maxPromptLength) {
+    throw validationError(
+      'prompt',
+      `The prompt has ${request.prompt.length} characters; '${qualified}' accepts at most ${capabilities.maxPromptLength}.`,
+      {
+        max: capabilities.maxPromptLength,
+      },
+    );
+  }
+
+  const size = resolveSize(request, model, policy, warnings);
+  const { quality, style, outputFormat, background, moderation } = resolveChoices(
+    request,
+    model,
+    policy,
+    warnings,
+  );
 
   let outputCompression = resolveFlag({
     param: 'output_compression',

@@ -20,15 +20,6 @@ export const TOKENS = {
   Pipeline: Symbol.for('pixelgate.Pipeline'),
 } as const;
 
-/** A source of the current time; replaced in tests to move through budget periods and token expiry. */
-export interface Clock {
-  now(): number;
-}
-
-/** The system clock. */
-export const systemClock: Clock = { now: () => Date.now() };
-
-/** Generates request and reservation ids. */
-export interface IdGenerator {
-  next(prefix: string): string;
-}
+// Clock and IdGenerator live in `shared/`; re-exported here for existing imports.
+export { type Clock, systemClock } from '../shared/clock.ts';
+export type { IdGenerator } from '../shared/ids.ts';

@@ -1,23 +1,28 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createAccessPolicy } from '../access/index.ts';
 import type { TenantContext } from '../access/tenant.ts';
 import type { AuditSink } from '../audit/audit-record.ts';
 import { MemoryAuditSink } from '../audit/memory-audit-sink.ts';
 import { createMemoryBudgetStore } from '../budget/index.ts';
-import { type Clock, type IdGenerator, systemClock, TOKENS } from '../container/tokens.ts';
+import { TOKENS } from '../container/tokens.ts';
 import { type DependencyContainer, container as rootContainer } from '../container/tsyringe.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { createGatewayEventEmitter, type GatewayEventEmitter } from '../events/gateway-events.ts';
+import type { Guardrail } from '../guardrails/guardrail.ts';
 import { defaultGuardrails } from '../guardrails/index.ts';
 import { createMediaSigner } from '../media/index.ts';
+import { createMediaDelivery } from '../media/media-delivery.ts';
 import type { MediaSigner } from '../media/media-signer.ts';
 import type { ModelDescriptor } from '../models/model-descriptor.ts';
 import type { GenerationResult } from '../pipeline/generation-result.ts';
-import { type GenerateOptions, ImagePipeline } from '../pipeline/image-pipeline.ts';
-import { type Logger, silentLogger } from '../provider/logger.ts';
+import type { PipelineDeps } from '../pipeline/pipeline-deps.ts';
+import { type GenerateOptions, PipelineRunner } from '../pipeline/runner.ts';
 import { createMemoryRateLimitStore } from '../rate-limit/index.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
 import { zodToValidationError } from '../request/zod-error.ts';
+import { type Clock, systemClock } from '../shared/clock.ts';
+import { type IdGenerator, uuidIdGenerator } from '../shared/ids.ts';
+import { type Logger, silentLogger } from '../shared/logger.ts';
 import { createMemoryStorage } from '../storage/memory-storage-adapter.ts';
 import type { StorageAdapter } from '../storage/storage-adapter.ts';
 import {
@@ -30,10 +35,7 @@ import {
 /** The data part of the options, read from the schema so the two never drift apart. */
 const CONFIG_KEYS = Object.keys(gatewayConfigSchema.shape) as Array<keyof typeof gatewayConfigSchema.shape>;
 
-/** Request ids that sort by time and never collide (`req_` + UUID v4). */
-export const uuidIdGenerator: IdGenerator = {
-  next: (prefix) => `${prefix}_${randomUUID().replaceAll('-', '')}`,
-};
+export { uuidIdGenerator } from '../shared/ids.ts';
 
 /**
  * A configured gateway: the one object an embedding server keeps. `generate` runs the whole
@@ -60,7 +62,7 @@ export class Gateway {
   readonly ids: IdGenerator;
   /** Where the gateway logs. */
   readonly logger: Logger;
-  readonly #pipeline: ImagePipeline;
+  readonly #pipeline: PipelineRunner;
   readonly #access: AccessPolicy;
   #closed = false;
 
@@ -73,7 +75,7 @@ export class Gateway {
     this.auditSink = container.resolve<AuditSink>(TOKENS.AuditSink);
     this.config = container.resolve<GatewayConfig>(TOKENS.Options);
     this.#access = container.resolve<AccessPolicy>(TOKENS.AccessPolicy);
-    this.#pipeline = container.resolve<ImagePipeline>(TOKENS.Pipeline);
+    this.#pipeline = container.resolve<PipelineRunner>(TOKENS.Pipeline);
     this.mediaSigner = container.resolve<MediaSigner>(TOKENS.MediaSigner);
     this.clock = container.resolve<Clock>(TOKENS.Clock);
     this.ids = container.resolve<IdGenerator>(TOKENS.IdGenerator);
@@ -117,9 +119,54 @@ export class Gateway {
   }
 }
 
-function registerDefault(container: DependencyContainer, token: symbol, value: unknown): void {
-  // A token the user registered on the parent container wins over pixelgate's default.
-  if (!container.isRegistered(token, true)) container.register(token, { useValue: value });
+/**
+ * Registers a part on the gateway's own container. Precedence, highest first: an explicit option
+ * (`options.auditSink`), a registration on the container passed in, pixelgate's default. The
+ * default is built only when it is used.
+ */
+function registerPart<T>(
+  container: DependencyContainer,
+  token: symbol,
+  explicit: T | undefined,
+  fallback: () => T,
+): void {
+  if (explicit !== undefined) container.register(token, { useValue: explicit });
+  else if (!container.isRegistered(token, true)) container.register(token, { useValue: fallback() });
+}
+
+/** The parts the stages use, taken from the container once. */
+function pipelineDeps(container: DependencyContainer, options: GatewayOptions): PipelineDeps {
+  const config = container.resolve<GatewayConfig>(TOKENS.Options);
+  const clock = container.resolve<Clock>(TOKENS.Clock);
+  const storage = container.resolve<StorageAdapter>(TOKENS.Storage);
+  const guardrails = container.resolve<Guardrail[]>(TOKENS.Guardrails);
+  return {
+    config,
+    registry: container.resolve<ModelRegistry>(TOKENS.ModelRegistry),
+    storage,
+    auditSink: container.resolve<AuditSink>(TOKENS.AuditSink),
+    budgetStore: container.resolve(TOKENS.BudgetStore),
+    rateLimitStore: container.resolve(TOKENS.RateLimitStore),
+    guardrails: {
+      input: guardrails.filter((g) => g.stage === 'input'),
+      output: guardrails.filter((g) => g.stage === 'output'),
+    },
+    accessPolicy: container.resolve<AccessPolicy>(TOKENS.AccessPolicy),
+    delivery: createMediaDelivery({
+      mode: config.media.mode,
+      ...(config.media.publicBaseUrl ? { publicBaseUrl: config.media.publicBaseUrl } : {}),
+      pathPrefix: `${config.media.pathPrefix}/v1/media/`,
+      signer: container.resolve<MediaSigner>(TOKENS.MediaSigner),
+      storage,
+      defaultTtlSeconds: config.media.ttlSeconds,
+      clock,
+    }),
+    events: container.resolve<GatewayEventEmitter>(TOKENS.Events),
+    clock,
+    ids: container.resolve<IdGenerator>(TOKENS.IdGenerator),
+    logger: container.resolve<Logger>(TOKENS.Logger),
+    middleware: [...(options.middleware ?? [])],
+  };
 }
 
 /**
@@ -147,40 +194,48 @@ export function createGateway(options: GatewayOptions): Gateway {
     );
   }
   const container = (options.container ?? rootContainer).createChildContainer();
-  const clock: Clock = options.clock ?? systemClock;
-
   container.register(TOKENS.Options, { useValue: config });
-  registerDefault(container, TOKENS.Clock, clock);
-  registerDefault(container, TOKENS.IdGenerator, options.idGenerator ?? uuidIdGenerator);
-  registerDefault(container, TOKENS.Logger, options.logger ?? silentLogger);
-  registerDefault(container, TOKENS.Events, createGatewayEventEmitter());
-  if (!container.isRegistered(TOKENS.ModelRegistry, true)) {
-    container.register(TOKENS.ModelRegistry, {
-      useValue: new ModelRegistry({
-        providers: options.providers,
-        models: options.models ?? [],
-        now: () => clock.now(),
+  registerPart(container, TOKENS.Clock, options.clock, () => systemClock);
+  const clock = container.resolve<Clock>(TOKENS.Clock);
+  registerPart(container, TOKENS.IdGenerator, options.idGenerator, () => uuidIdGenerator);
+  registerPart(container, TOKENS.Logger, options.logger, () => silentLogger);
+  registerPart(container, TOKENS.Events, undefined, createGatewayEventEmitter);
+  const { providers } = options;
+  registerPart(
+    container,
+    TOKENS.ModelRegistry,
+    providers?.length
+      ? new ModelRegistry({ providers, models: options.models ?? [], now: () => clock.now() })
+      : undefined,
+    () => new ModelRegistry({ providers: [], models: [], now: () => clock.now() }),
+  );
+  registerPart(container, TOKENS.Storage, options.storageAdapter, createMemoryStorage);
+  registerPart(container, TOKENS.AuditSink, options.auditSink, () => new MemoryAuditSink());
+  registerPart(container, TOKENS.BudgetStore, options.budgetStore, createMemoryBudgetStore);
+  registerPart(container, TOKENS.RateLimitStore, options.rateLimitStore, createMemoryRateLimitStore);
+  registerPart(container, TOKENS.Guardrails, options.guardrails, defaultGuardrails);
+  registerPart(container, TOKENS.AccessPolicy, options.accessPolicy, () => createAccessPolicy(config.access));
+  registerPart(
+    container,
+    TOKENS.MediaSigner,
+    options.mediaSigner ?? keyedSigner(options, config, clock),
+    () =>
+      // Without configured keys, a random per-process key: URLs work until the process restarts.
+      createMediaSigner({
+        keys: [{ id: 'ephemeral', secret: randomBytes(32).toString('base64url') }],
+        activeKeyId: 'ephemeral',
+        defaultTtlSeconds: config.media.ttlSeconds,
+        clock,
       }),
-    });
-  }
-  registerDefault(container, TOKENS.Storage, options.storageAdapter ?? createMemoryStorage());
-  registerDefault(container, TOKENS.AuditSink, options.auditSink ?? new MemoryAuditSink());
-  registerDefault(container, TOKENS.BudgetStore, options.budgetStore ?? createMemoryBudgetStore());
-  registerDefault(container, TOKENS.RateLimitStore, options.rateLimitStore ?? createMemoryRateLimitStore());
-  registerDefault(container, TOKENS.Guardrails, options.guardrails ?? defaultGuardrails());
-  registerDefault(container, TOKENS.AccessPolicy, options.accessPolicy ?? createAccessPolicy(config.access));
-  if (!container.isRegistered(TOKENS.MediaSigner, true)) {
-    // Without configured keys, a random per-process key: URLs work until the process restarts.
-    const keys = options.mediaSigningKeys ?? [
-      { id: 'ephemeral', secret: randomBytes(32).toString('base64url') },
-    ];
-    const activeKeyId = options.mediaActiveKeyId ?? keys.find((key) => !key.retired)?.id ?? keys[0]!.id;
-    container.register(TOKENS.MediaSigner, {
-      useValue:
-        options.mediaSigner ??
-        createMediaSigner({ keys, activeKeyId, defaultTtlSeconds: config.media.ttlSeconds, clock }),
-    });
-  }
-  container.register(TOKENS.Pipeline, { useClass: ImagePipeline });
+  );
+  container.register(TOKENS.Pipeline, { useValue: new PipelineRunner(pipelineDeps(container, options)) });
   return new Gateway(container);
+}
+
+/** The HMAC signer for configured `mediaSigningKeys`, or undefined when none are configured. */
+function keyedSigner(options: GatewayOptions, config: GatewayConfig, clock: Clock): MediaSigner | undefined {
+  const keys = options.mediaSigningKeys;
+  if (!keys?.length) return undefined;
+  const activeKeyId = options.mediaActiveKeyId ?? keys.find((key) => !key.retired)?.id ?? keys[0]!.id;
+  return createMediaSigner({ keys, activeKeyId, defaultTtlSeconds: config.media.ttlSeconds, clock });
 }

@@ -8,8 +8,8 @@ import { GATEWAY_EVENT_NAMES } from '../events/gateway-events.ts';
 import { createBlocklistGuardrail, createDefaultGuardrails } from '../guardrails/index.ts';
 import { createMediaSigner } from '../media/index.ts';
 import type { ModelDescriptorInput } from '../models/model-descriptor.ts';
-import { abortErrorFrom } from '../provider/http/abort.ts';
 import type { ProviderCall, ProviderCallContext, ProviderResult } from '../provider/image-provider.ts';
+import { abortErrorFrom } from '../shared/abort.ts';
 import { sniffImage } from '../shared/media-type.ts';
 import { createMemoryStorage } from '../storage/memory-storage-adapter.ts';
 import type { StorageAdapter } from '../storage/storage-adapter.ts';
@@ -345,6 +345,31 @@ describe('gateway.generate', () => {
     const { gateway } = setup({ container: parent });
     const result = await gateway.generate({ model: 'mock', prompt: 'x' });
     expect(result.requestId).toBe('req_fixed');
+  });
+
+  it('lets an explicit option win over a container registration (the container over the default)', async () => {
+    const parent = rootContainer.createChildContainer();
+    const registered = new MemoryAuditSink();
+    parent.register(TOKENS.AuditSink, { useValue: registered });
+    parent.register(TOKENS.IdGenerator, { useValue: { next: (prefix: string) => `${prefix}_container` } });
+    const explicit = new MemoryAuditSink();
+    const gateway = createGateway({
+      providers: [createMockImageProvider()],
+      container: parent,
+      auditSink: explicit,
+      idGenerator: { next: (prefix) => `${prefix}_option` },
+    });
+    gateways.push(gateway);
+    const result = await gateway.generate({ model: 'mock', prompt: 'x' });
+    expect(result.requestId).toBe('req_option');
+    expect(gateway.auditSink).toBe(explicit);
+    expect(explicit.records).toHaveLength(1);
+    expect(registered.records).toHaveLength(0);
+    // Without the option, the container's registration is used.
+    const fromContainer = createGateway({ providers: [createMockImageProvider()], container: parent });
+    gateways.push(fromContainer);
+    await fromContainer.generate({ model: 'mock', prompt: 'x' });
+    expect(registered.records).toEqual([expect.objectContaining({ requestId: 'req_container' })]);
   });
 
   it('lists only the models a tenant may use, without retired ones', () => {

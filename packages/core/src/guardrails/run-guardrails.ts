@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
-import { abortErrorFrom } from '../provider/http/abort.ts';
+import { abortErrorFrom } from '../shared/abort.ts';
 import {
   type Guardrail,
   type GuardrailInput,
@@ -67,10 +67,56 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+const VERDICT_KEYS = new Set([
+  'action',
+  'labels',
+  'reason',
+  'redactedPrompt',
+  'redactedNegativePrompt',
+  'score',
+]);
+const ACTIONS = new Set(['allow', 'flag', 'redact', 'block']);
+const OPTIONAL_TEXTS = ['reason', 'redactedPrompt', 'redactedNegativePrompt'] as const;
+
+/**
+ * The verdict when it is a plain, valid one (what every built-in guardrail returns), checked by
+ * hand: the zod schema is the slow path for anything unusual and the source of truth (a value this
+ * accepts, the schema accepts with the same meaning).
+ */
+function plainVerdict(raw: unknown): GuardrailVerdict | undefined {
+  if (typeof raw !== 'object' || raw === null || Object.getPrototypeOf(raw) !== Object.prototype)
+    return undefined;
+  const value = raw as Record<string, unknown>;
+  for (const key of Object.keys(value)) if (!VERDICT_KEYS.has(key)) return undefined;
+  if (!ACTIONS.has(value.action as string)) return undefined;
+  const labels = value.labels;
+  if (labels !== undefined && !(Array.isArray(labels) && labels.every((l) => typeof l === 'string')))
+    return undefined;
+  const verdict: GuardrailVerdict = {
+    action: value.action as GuardrailVerdict['action'],
+    labels: labels === undefined ? [] : [...(labels as string[])],
+  };
+  for (const key of OPTIONAL_TEXTS) {
+    const text = value[key];
+    if (text === undefined) continue;
+    if (typeof text !== 'string') return undefined;
+    verdict[key] = text;
+  }
+  const score = value.score;
+  if (score !== undefined) {
+    if (typeof score !== 'number' || !(score >= 0 && score <= 1)) return undefined;
+    verdict.score = score;
+  }
+  return verdict;
+}
+
 function validVerdict(raw: unknown): CheckOutcome {
-  const parsed = guardrailVerdictSchema.safeParse(raw);
-  if (!parsed.success) return { failure: 'error', detail: 'returned an invalid verdict' };
-  const verdict = parsed.data;
+  let verdict = plainVerdict(raw);
+  if (verdict === undefined) {
+    const parsed = guardrailVerdictSchema.safeParse(raw);
+    if (!parsed.success) return { failure: 'error', detail: 'returned an invalid verdict' };
+    verdict = parsed.data;
+  }
   if (
     verdict.action === 'redact' &&
     verdict.redactedPrompt === undefined &&
@@ -81,30 +127,45 @@ function validVerdict(raw: unknown): CheckOutcome {
   return { verdict };
 }
 
-async function runOne(
+/** Runs one guardrail; a synchronous check is answered without a promise (no timer, no listener). */
+function runOne(
   guardrail: Guardrail,
   input: GuardrailInput,
   signal: AbortSignal,
-): Promise<CheckOutcome> {
-  const timeoutMs = guardrail.timeoutMs ?? DEFAULT_GUARDRAIL_TIMEOUT_MS;
-  const controller = new AbortController();
+): CheckOutcome | Promise<CheckOutcome> {
   if (signal.aborted) throw abortErrorFrom(signal);
+  // The guardrail's own controller is made on first use: creating an AbortController is costly in
+  // Node 20, and synchronous guardrails rarely look at its signal.
+  let controller: AbortController | undefined;
+  const control = (): AbortController => {
+    controller ??= new AbortController();
+    return controller;
+  };
   // Most guardrails (every built-in one) answer synchronously: nothing can time out or be aborted
   // while a synchronous check runs, so the timer, the abort listener and the race are only set up
   // for a check that returns a promise.
   let result: unknown;
   try {
-    // The signal is made on first use: creating an AbortSignal is costly in Node 20 and
-    // synchronous guardrails rarely look at it.
     result = guardrail.check(input, {
       get signal() {
-        return controller.signal;
+        return control().signal;
       },
     });
   } catch {
     return { failure: 'error', detail: 'failed with an error' };
   }
   if (!isPromiseLike(result)) return validVerdict(result);
+  return awaitCheck(guardrail, result, control(), signal);
+}
+
+/** Waits for an asynchronous check, under its timeout and the request's signal. */
+async function awaitCheck(
+  guardrail: Guardrail,
+  result: PromiseLike<unknown>,
+  controller: AbortController,
+  signal: AbortSignal,
+): Promise<CheckOutcome> {
+  const timeoutMs = guardrail.timeoutMs ?? DEFAULT_GUARDRAIL_TIMEOUT_MS;
   let rejectAborted: (error: unknown) => void = () => {};
   const aborted = new Promise<never>((_, reject) => {
     rejectAborted = reject;
@@ -156,6 +217,20 @@ export async function runGuardrails(
   input: GuardrailInput,
   options: RunGuardrailsOptions,
 ): Promise<GuardrailRunResult> {
+  return runGuardrailsFast(guardrails, input, options);
+}
+
+/**
+ * {@link runGuardrails} with a synchronous fast path: when every guardrail answers synchronously
+ * (all the built-in ones do), the result is returned directly, without a promise or a tick;
+ * otherwise a promise of it. Throws (synchronously or through the promise) what `runGuardrails`
+ * rejects with.
+ */
+export function runGuardrailsFast(
+  guardrails: ReadonlyArray<Guardrail>,
+  input: GuardrailInput,
+  options: RunGuardrailsOptions,
+): GuardrailRunResult | Promise<GuardrailRunResult> {
   const now = options.now ?? (() => performance.now());
   for (const guardrail of guardrails) {
     if (guardrail.stage !== input.stage) {
@@ -169,15 +244,8 @@ export async function runGuardrails(
   let prompt = input.prompt;
   let negativePrompt = input.negativePrompt;
   let blocked: RecordedVerdict | undefined;
-  for (const guardrail of guardrails) {
-    if (options.signal.aborted) throw abortErrorFrom(options.signal);
-    const started = now();
-    const current: GuardrailInput = {
-      ...input,
-      prompt,
-      ...(negativePrompt === undefined ? {} : { negativePrompt }),
-    };
-    const outcome = await runOne(guardrail, current, options.signal);
+  /** Records one guardrail's outcome; true when it blocked (the run stops). */
+  const record = (guardrail: Guardrail, outcome: CheckOutcome, started: number): boolean => {
     const verdict =
       'verdict' in outcome ? outcome.verdict : failureVerdict(guardrail, outcome.failure, outcome.detail);
     if (verdict.action === 'redact') {
@@ -197,18 +265,35 @@ export async function runGuardrails(
     };
     verdicts.push(recorded);
     options.onVerdict?.(recorded);
-    if (recorded.action === 'block') {
-      blocked = recorded;
-      break;
-    }
-  }
-  return {
+    if (recorded.action !== 'block') return false;
+    blocked = recorded;
+    return true;
+  };
+  const finish = (): GuardrailRunResult => ({
     verdicts,
     ...(blocked === undefined ? {} : { blocked }),
     prompt,
     ...(negativePrompt === undefined ? {} : { negativePrompt }),
     labels: sortedUnique(verdicts.flatMap((verdict) => verdict.labels)),
+  });
+  const from = (first: number): GuardrailRunResult | Promise<GuardrailRunResult> => {
+    for (let index = first; index < guardrails.length; index++) {
+      const guardrail = guardrails[index]!;
+      if (options.signal.aborted) throw abortErrorFrom(options.signal);
+      const started = now();
+      const current: GuardrailInput = {
+        ...input,
+        prompt,
+        ...(negativePrompt === undefined ? {} : { negativePrompt }),
+      };
+      const outcome = runOne(guardrail, current, options.signal);
+      if (outcome instanceof Promise)
+        return outcome.then((settled) => (record(guardrail, settled, started) ? finish() : from(index + 1)));
+      if (record(guardrail, outcome, started)) break;
+    }
+    return finish();
   };
+  return from(0);
 }
 
 function truncateReason(reason: string): string {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { BackendError, type GatewayError } from '../errors/gateway-error.ts';
 import { modelDescriptorSchema } from '../models/model-descriptor.ts';
-import { abortErrorFrom } from '../provider/http/abort.ts';
 import type { ProviderCall, ProviderCallContext, ProviderResult } from '../provider/image-provider.ts';
-import { silentLogger } from '../provider/logger.ts';
+import { abortErrorFrom } from '../shared/abort.ts';
+import { silentLogger } from '../shared/logger.ts';
 import { createMockImageProvider, MOCK_MODEL } from '../testing/mock-image-provider.ts';
 import { solidPng } from '../testing/solid-png.ts';
 import { type DispatchOptions, dispatchImages, splitImages } from './dispatch.ts';

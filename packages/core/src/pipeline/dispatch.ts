@@ -2,7 +2,6 @@ import { DelegateBackoff, handleWhen, retry } from 'cockatiel';
 import { BackendError, GatewayError, toGatewayError } from '../errors/gateway-error.ts';
 import type { ModelDescriptor } from '../models/model-descriptor.ts';
 import type { ImageUsage } from '../models/pricing.ts';
-import { abortErrorFrom } from '../provider/http/abort.ts';
 import type {
   ImageProvider,
   ProviderCall,
@@ -10,8 +9,9 @@ import type {
   ProviderImage,
   ProviderResult,
 } from '../provider/image-provider.ts';
-import type { Logger } from '../provider/logger.ts';
 import type { GenerationWarning } from '../provider/warning.ts';
+import { abortErrorFrom } from '../shared/abort.ts';
+import type { Logger } from '../shared/logger.ts';
 
 /** How provider calls are retried. Only failures marked retryable are (never a safety refusal). */
 export interface RetryOptions {
@@ -32,6 +32,11 @@ export type PartialFailurePolicy = 'fail' | 'return_partial';
 export interface DispatchOptions {
   provider: ImageProvider;
   call: ProviderCall;
+  /**
+   * Makes one provider call (default `provider.generate`); the pipeline passes the call wrapped in
+   * the configured middleware.
+   */
+  invoke?: (call: ProviderCall, context: ProviderCallContext) => Promise<ProviderResult>;
   retry: RetryOptions;
   /** Split calls in flight at once. */
   concurrency: number;
@@ -120,6 +125,46 @@ async function mapWithConcurrency<T, R>(
   return results;
 }
 
+/** The split calls' outcomes merged into one result, in call order. */
+function mergeResults(
+  settled: PromiseSettledResult<ProviderResult>[],
+  sizes: number[],
+  firstFailure: GatewayError | undefined,
+): DispatchResult {
+  const result: DispatchResult = {
+    images: [],
+    filteredCount: 0,
+    labels: [],
+    warnings: [],
+    upstreamRequestIds: [],
+    missing: 0,
+  };
+  const labels = new Set<string>();
+  let costKnown = true;
+  let cost = 0;
+  settled.forEach((outcome, index) => {
+    if (outcome.status === 'rejected') {
+      result.missing += sizes[index]!;
+      result.firstError ??= firstFailure ?? toGatewayError(outcome.reason);
+      return;
+    }
+    const value = outcome.value;
+    result.images.push(...value.images);
+    result.filteredCount += value.filteredCount ?? 0;
+    for (const label of value.labels ?? []) labels.add(label);
+    for (const image of value.images) for (const label of image.labels ?? []) labels.add(label);
+    const usage = addUsage(result.usage, value.usage);
+    if (usage) result.usage = usage;
+    if (value.costUsd === undefined) costKnown = false;
+    else cost += value.costUsd;
+    result.warnings.push(...(value.warnings ?? []));
+    if (value.response?.upstreamRequestId) result.upstreamRequestIds.push(value.response.upstreamRequestId);
+  });
+  if (costKnown && settled.some((s) => s.status === 'fulfilled')) result.costUsd = cost;
+  result.labels = [...labels].sort();
+  return result;
+}
+
 /**
  * Sends one request's images to a provider: `n` split into calls of at most the model's
  * `maxImagesPerCall`, at most `concurrency` in flight, each retried only when its failure is
@@ -135,8 +180,17 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
   const seedOffsets = sizes.map((_, index) => sizes.slice(0, index).reduce((a, b) => a + b, 0));
   // Under `fail`, the first failure cancels the calls still in flight: no point paying for images
   // the caller will not get.
-  const cancelSiblings = new AbortController();
-  const signal = AbortSignal.any([options.signal, cancelSiblings.signal]);
+  // With several calls, one controller, held here and fed by the request's signal through a
+  // listener removed at the end (not `AbortSignal.any`, whose composite signal can lose a source to
+  // GC on Node 20). A single call has no siblings: it uses the request's signal as is.
+  const cancelSiblings = sizes.length > 1 ? new AbortController() : undefined;
+  const signal = cancelSiblings?.signal ?? options.signal;
+  const forwardAbort = () => cancelSiblings?.abort(options.signal.reason);
+  if (cancelSiblings) {
+    if (options.signal.aborted) forwardAbort();
+    else options.signal.addEventListener('abort', forwardAbort, { once: true });
+  }
+  const invoke = options.invoke ?? ((call, context) => options.provider.generate(call, context));
   let firstFailure: GatewayError | undefined;
 
   const runCall = async (n: number, callIndex: number): Promise<ProviderResult> => {
@@ -180,7 +234,7 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
           ...(options.credentials ? { credentials: options.credentials } : {}),
         };
         try {
-          const result = await options.provider.generate(call, context);
+          const result = await invoke(call, context);
           const failedCount = result.failedCount ?? 0;
           if (result.images.length + (result.filteredCount ?? 0) + failedCount > n) {
             throw new BackendError(
@@ -233,9 +287,9 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
       const normalized = options.signal.aborted
         ? abortErrorFrom(options.signal, options.provider.id)
         : toGatewayError(error);
-      if (!firstFailure && !cancelSiblings.signal.aborted) {
+      if (!firstFailure && !signal.aborted) {
         firstFailure = normalized;
-        if (options.partialFailure === 'fail') cancelSiblings.abort(normalized);
+        if (options.partialFailure === 'fail') cancelSiblings?.abort(normalized);
       }
       throw normalized;
     } finally {
@@ -243,38 +297,13 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
     }
   };
 
-  const settled = await mapWithConcurrency(sizes, options.concurrency, runCall);
-  const result: DispatchResult = {
-    images: [],
-    filteredCount: 0,
-    labels: [],
-    warnings: [],
-    upstreamRequestIds: [],
-    missing: 0,
-  };
-  const labels = new Set<string>();
-  let costKnown = true;
-  let cost = 0;
-  settled.forEach((outcome, index) => {
-    if (outcome.status === 'rejected') {
-      result.missing += sizes[index]!;
-      result.firstError ??= firstFailure ?? toGatewayError(outcome.reason);
-      return;
-    }
-    const value = outcome.value;
-    result.images.push(...value.images);
-    result.filteredCount += value.filteredCount ?? 0;
-    for (const label of value.labels ?? []) labels.add(label);
-    for (const image of value.images) for (const label of image.labels ?? []) labels.add(label);
-    const usage = addUsage(result.usage, value.usage);
-    if (usage) result.usage = usage;
-    if (value.costUsd === undefined) costKnown = false;
-    else cost += value.costUsd;
-    result.warnings.push(...(value.warnings ?? []));
-    if (value.response?.upstreamRequestId) result.upstreamRequestIds.push(value.response.upstreamRequestId);
-  });
-  if (costKnown && settled.some((s) => s.status === 'fulfilled')) result.costUsd = cost;
-  result.labels = [...labels].sort();
+  let settled: PromiseSettledResult<ProviderResult>[];
+  try {
+    settled = await mapWithConcurrency(sizes, options.concurrency, runCall);
+  } finally {
+    if (cancelSiblings) options.signal.removeEventListener('abort', forwardAbort);
+  }
+  const result = mergeResults(settled, sizes, firstFailure);
   if (result.firstError && (options.partialFailure === 'fail' || result.images.length === 0))
     throw result.firstError;
   return result;

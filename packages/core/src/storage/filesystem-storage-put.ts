@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { throwIfAborted } from '../provider/http/abort.ts';
+import { throwIfAborted } from '../shared/abort.ts';
 import {
   filesystemStorageError,
   ignoreMissing,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { throwIfAborted } from '../provider/http/abort.ts';
+import { throwIfAborted } from '../shared/abort.ts';
 import type {
   StorageAdapter,
   StorageGetOptions,

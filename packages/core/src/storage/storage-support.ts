@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
-import { abortErrorFrom } from '../provider/http/abort.ts';
+import { abortErrorFrom } from '../shared/abort.ts';
 import type { ByteRange, StorageErrorReason, StoragePutOptions } from './storage-adapter.ts';
 import { assertSafeStorageKey, assertStorageMediaType, assertStorageMetadata } from './storage-key.ts';
 
