@@ -1,5 +1,5 @@
-import type { RateLimitDecision } from '../rate-limit/rate-limit-store.ts';
 import type { BackendReason, ErrorCode } from './error-codes.ts';
+import type { RateLimitDecision } from './rate-limit-decision.ts';
 
 const BRAND = Symbol.for('pixelgate.error');
 

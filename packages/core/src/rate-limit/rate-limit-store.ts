@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RateLimitDecision } from '../errors/rate-limit-decision.ts';
 
 /** A rate limit: at most `limit` units per window for each id in a scope. */
 export const rateLimitRuleSchema = z.strictObject({
@@ -13,20 +14,7 @@ export type RateLimitRule = z.infer<typeof rateLimitRuleSchema>;
 /** A rate-limit rule as configured. */
 export type RateLimitRuleInput = z.input<typeof rateLimitRuleSchema>;
 
-/** The outcome of counting one request against one limit. */
-export interface RateLimitDecision {
-  allowed: boolean;
-  limit: number;
-  remaining: number;
-  /** Milliseconds until the window frees enough room. */
-  resetMs: number;
-  /** Set when refused. */
-  retryAfterMs?: number;
-  /** What the limit counts, echoed from the entry (for `x-ratelimit-*-<unit>` headers). */
-  unit?: 'requests' | 'images';
-  /** Whose limit it is, echoed from the entry (for error messages). */
-  scope?: 'tenant' | 'key' | 'user';
-}
+export type { RateLimitDecision } from '../errors/rate-limit-decision.ts';
 
 /** One limit to count a request against. `unit` and `scope` are echoed back in the decision. */
 export interface RateLimitEntry {
