@@ -188,10 +188,13 @@ export class ImagePipeline {
           ? toGatewayError(signal.reason)
           : toGatewayError(error);
       if (failure.code === 'INTERNAL_ERROR')
-        this.logger.error('pixelgate: internal error', {
-          requestId: state.requestId,
-          error: String((failure.cause as Error)?.stack ?? failure.cause),
-        });
+        this.logger.error(
+          {
+            requestId: state.requestId,
+            err: failure.cause instanceof Error ? failure.cause : String(failure.cause),
+          },
+          'pixelgate: internal error',
+        );
       const reservation = state.reservation;
       if (reservation) {
         await this.budgetStore.release(reservation).catch(() => {});
@@ -222,6 +225,7 @@ export class ImagePipeline {
       images: state.images.length,
       ...(state.actualUsd === undefined ? {} : { costUsd: state.actualUsd }),
       ...(failure ? { errorCode: failure.code } : {}),
+      ...(state.usage ? { usage: state.usage } : {}),
       warnings: state.warnings.length,
     });
     if (failure) throw failure;
@@ -796,7 +800,7 @@ export class ImagePipeline {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.events.emit('audit-error', { ...base, message });
-      this.logger.error('pixelgate: audit write failed', { requestId: state.requestId, message });
+      this.logger.error({ requestId: state.requestId, message }, 'pixelgate: audit write failed');
       if (this.config.audit.failClosed && !failure) {
         throw new GatewayError(
           'INTERNAL_ERROR',
