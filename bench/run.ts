@@ -26,6 +26,12 @@ const suites: Array<{ name: string; file: string; fn: string; title: string }> =
       'Shared stores (Redis, PostgreSQL) vs in-process ones, concurrency 16; audit writers into PostgreSQL',
   },
   {
+    name: 'import',
+    file: 'import.ts',
+    fn: 'runImportBench',
+    title: 'Import cost of the published entry points (plain node, built dist, fresh process)',
+  },
+  {
     name: 'http',
     file: 'http.ts',
     fn: 'runHttpBench',

@@ -74,7 +74,7 @@ describe('the pixelgate bin', () => {
       let seen = '';
       child.stdout?.on('data', (chunk) => {
         seen += chunk;
-        const match = /listening on (http:\/\/\S+)/.exec(seen);
+        const match = /listening on (http:\/\/[^\s"]+)/.exec(seen);
         if (match) resolve(match[1]!);
       });
       child.on('close', (code) => reject(new Error(`serve exited early with ${code}`)));
@@ -84,6 +84,6 @@ describe('the pixelgate bin', () => {
     child.kill('SIGTERM');
     const result = await done;
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain('pixelgate: stopped');
+    expect(result.stdout).toContain('"msg":"pixelgate stopped"');
   });
 });

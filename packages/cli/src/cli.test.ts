@@ -199,7 +199,7 @@ describe('generate', () => {
     const serve = await run(['serve', '--port', '0', '-c', 'nokey.json']);
     expect(serve.code).toBe(2);
     oneLine(serve.stderr.replace(/^pixelgate: no API keys.*\n/, ''));
-    expect(serve.stderr).toMatch(/CONFIGURATION_ERROR: .*STABILITY_API_KEY/);
+    expect(serve.stderr).toMatch(/CONFIGURATION_ERROR \(providers\.stability\.apiKey\): .*STABILITY_API_KEY/);
   });
 
   describe('against a provider that fails', () => {
@@ -315,7 +315,7 @@ describe('serve and audit', () => {
     const controller = new AbortController();
     const exit = main(['serve', '--port', '0', ...argv], memory.io, { shutdown: () => controller.signal });
     const match = await Promise.race([
-      memory.waitForStdout(/listening on (http:\/\/\S+)/),
+      memory.waitForStdout(/listening on (http:\/\/[^\s"]+)/),
       exit.then((code) => {
         throw new Error(`serve exited ${code}: ${memory.stderr()}`);
       }),
@@ -332,8 +332,8 @@ describe('serve and audit', () => {
 
   it('serves the HTTP API, stops cleanly, and leaves an audit log that verifies and exports', async () => {
     const server = await serve();
-    expect(server.memory.stderr()).toContain('requests are not authenticated');
-    expect(server.memory.stdout()).toContain(`OpenAI SDK baseURL  ${server.url}/v1`);
+    expect(server.memory.stdout()).toContain('requests are not authenticated');
+    expect(server.memory.stdout()).toContain(`"baseURL":"${server.url}/v1"`);
     const generated = await fetch(`${server.url}/v1/images/generations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -357,7 +357,7 @@ describe('serve and audit', () => {
       /^log opened by a checkpoint signed at \S+Z; 2 later record\(s\) chained but not yet checkpointed$/m,
     );
     expect(await server.stop()).toBe(0);
-    expect(server.memory.stderr()).toContain('pixelgate: stopped');
+    expect(server.memory.stdout()).toContain('"msg":"pixelgate stopped"');
     await expect(fetch(`${server.url}/v1/models`)).rejects.toThrow();
 
     const auditDir = join('pixelgate-data', 'audit');
@@ -471,7 +471,7 @@ describe('serve and audit', () => {
       expect((await fetch(`${server.url}/v1/models`)).status).toBe(401);
       const ok = await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
       expect(ok.status).toBe(200);
-      expect(server.memory.stderr()).not.toContain('not authenticated');
+      expect(server.memory.stdout()).not.toContain('not authenticated');
     } finally {
       expect(await server.stop()).toBe(0);
     }

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runAuditExport, runAuditVerify } from './commands/audit.ts';
 import { runDemo } from './commands/demo.ts';
@@ -14,8 +13,7 @@ import {
 import { type CliConfig, EMBEDDED_DEFAULTS, loadCliConfig } from './config.ts';
 import { createProviders, resolveProviders } from './gateway-from-config.ts';
 import { type CliIo, EXIT, UsageError } from './io.ts';
-
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+import { cliVersion } from './version.ts';
 
 /** Seams of {@link main} beyond IO. */
 export interface MainOptions {
@@ -136,7 +134,7 @@ export function createProgram(
     .description(
       'Compliant image generation through many providers: serve the HTTP API, generate images, inspect models, verify audit logs.',
     )
-    .version(version, '-v, --version')
+    .version(cliVersion, '-v, --version')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({

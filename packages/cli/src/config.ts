@@ -12,6 +12,9 @@ const apiKeySetting = z
   .describe('the key itself; better left to the environment variable');
 const baseUrlSetting = z.url().optional();
 
+/** Log levels of `serve`, from most to least verbose, plus `silent`. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
 /** Settings of the providers `serve`, `generate` and `models` enable. A provider is on when its section is present. */
 export const providersConfigSchema = z.strictObject({
   /** The offline provider; on unless `false`. */
@@ -80,6 +83,17 @@ export const cliConfigSchema = gatewayConfigSchema.extend({
   redis: redisConfigSchema.optional(),
   /** The audit log and spend ledger shared by every replica, in PostgreSQL. */
   postgres: postgresConfigSchema.optional(),
+  /** `serve`'s logs (JSON lines on standard output); the level falls back to LOG_LEVEL, then `info`. */
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).optional() }).optional(),
+  /** `serve`'s OpenTelemetry: Prometheus metrics at `GET /metrics`, traces to an OTLP endpoint. */
+  telemetry: z
+    .strictObject({
+      /** Serve `GET /metrics` (default true). */
+      metrics: z.boolean().default(true),
+      /** OTLP/HTTP base URL for traces (`http://collector:4318`); OTEL_EXPORTER_OTLP_ENDPOINT also works. */
+      otlpEndpoint: z.url().optional(),
+    })
+    .optional(),
   /** Folder for stored images and the audit log (default `./pixelgate-data`). */
   dataDir: z.string().min(1).optional(),
   /** Keys that sign media URLs; without them URLs stop working when the process restarts. */

@@ -6,6 +6,7 @@ import {
   createGateway,
   type Gateway,
   type ImageProvider,
+  type Logger,
   type RateLimitStore,
   type StorageAdapter,
 } from '@pixelgate/core';
@@ -114,6 +115,8 @@ export interface CliGatewayOptions {
   rateLimitStore?: RateLimitStore;
   /** Extra providers (tests point them at fake servers). */
   providers?: ImageProvider[];
+  /** Where the gateway logs internal errors (serve passes its pino logger); default: silent. */
+  logger?: Logger;
 }
 
 /** The data folder: `dataDir` from the config, else `./pixelgate-data`. */
@@ -134,6 +137,8 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
     auditLog: _l,
     redis: _r,
     postgres: _pg,
+    log: _log,
+    telemetry: _t,
     models,
     mediaSigningKeys,
     ...gatewayConfig
@@ -152,5 +157,6 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
     ...(options.auditSink ? { auditSink: options.auditSink } : {}),
     ...(options.budgetStore ? { budgetStore: options.budgetStore } : {}),
     ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 }

@@ -13,6 +13,8 @@ export interface CliIo {
   cwd: string;
   /** Whether stderr is a terminal: the progress spinner only draws on one. */
   stderrIsTTY: boolean;
+  /** Whether stdout is a terminal: `serve` prints its logs pretty on one (with pino-pretty installed). */
+  stdoutIsTTY?: boolean;
 }
 
 /** The real process's IO. */
@@ -23,6 +25,7 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
   };
 }
 

@@ -65,11 +65,8 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
     if (!degraded) {
       degraded = true;
       logger.warn(
+        { store: 'redis', error: (error as Error)?.message ?? String(error) },
         'pixelgate: Redis is unreachable; rate limits are NOT enforced until it is back (onUnavailable: open).',
-        {
-          store: 'redis',
-          error: (error as Error)?.message ?? String(error),
-        },
       );
     }
     return entries.map((entry) =>
@@ -115,7 +112,7 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
       }
       if (degraded) {
         degraded = false;
-        logger.warn('pixelgate: Redis is reachable again; rate limits are enforced.', { store: 'redis' });
+        logger.warn({ store: 'redis' }, 'pixelgate: Redis is reachable again; rate limits are enforced.');
       }
       return entries.map((entry, index) => {
         const [allowed, remaining, resetMs, retryAfterMs] = answer.slice(index * 4, index * 4 + 4) as [

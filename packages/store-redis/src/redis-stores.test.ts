@@ -105,7 +105,12 @@ describe.skipIf(!redisTestUrl)('Redis down and back (a private redis-server)', a
     if (!available) return;
     server = new PrivateRedis(await freePort());
     await server.start();
-    const logger = { debug() {}, info() {}, error() {}, warn: (message: string) => warnings.push(message) };
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (_fields: Record<string, unknown>, message: string) => warnings.push(message),
+    };
     budget = createRedisBudgetStore({ url: server.url, commandTimeoutMs: 500 });
     closedLimits = createRedisRateLimitStore({ url: server.url, commandTimeoutMs: 500 });
     openLimits = createRedisRateLimitStore({

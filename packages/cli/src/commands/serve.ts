@@ -5,14 +5,29 @@ import {
   createHttpHandler,
   type Gateway,
   GatewayError,
+  pinoLogger,
   type TenantContext,
 } from '@pixelgate/core';
 import { type ListeningServer, listen } from '@pixelgate/node';
+import type { Logger } from 'pino';
 import { auditLogLocation, openAuditLog } from '../audit-log.ts';
 import type { CliConfig } from '../config.ts';
-import { type CliGatewayOptions, createCliGateway, dataDirectory } from '../gateway-from-config.ts';
+import {
+  type CliGatewayOptions,
+  createCliGateway,
+  dataDirectory,
+  resolveProviders,
+} from '../gateway-from-config.ts';
 import { type CliIo, EXIT, UsageError } from '../io.ts';
+import { readinessChecks } from '../serve/health.ts';
+import { createServeLog, logLevelFrom } from '../serve/log.ts';
+import { createOpsRoutes } from '../serve/ops-routes.ts';
+import { requireProviderKeys } from '../serve/provider-keys.ts';
+import { createRequestLog } from '../serve/request-log.ts';
+import { serveHandler } from '../serve/serve-handler.ts';
+import type { ServeTelemetry } from '../serve/telemetry.ts';
 import { openSharedStores } from '../shared-stores.ts';
+import { cliVersion } from '../version.ts';
 
 /** Flags of `pixelgate serve` (they win over the config file and the environment). */
 export interface ServeCommandOptions {
@@ -25,6 +40,10 @@ export interface RunningServer {
   /** `http://host:port`, with the port actually bound. */
   url: string;
   gateway: Gateway;
+  /** The server's JSON logger (standard output). */
+  log: Logger;
+  /** Where traces are exported, when an OTLP endpoint is configured. */
+  tracesTo?: string;
   /** Stops accepting, lets requests in flight finish (up to 10 s), then closes the gateway (flushing the audit log). */
   close(): Promise<void>;
 }
@@ -40,12 +59,13 @@ function parsePort(value: string, source: string): number {
 
 /**
  * Who may call: the config's `auth.keys`, else one key from `PIXELGATE_API_KEY`, else nobody is
- * asked for a key and every request runs as the `local` tenant (announced on stderr, because
+ * asked for a key and every request runs as the `local` tenant (logged as a warning, because
  * that is only right on a trusted machine).
  */
 function authentication(
   config: CliConfig,
   io: CliIo,
+  log: Logger,
 ): { authenticate?: Authenticate; anonymous?: TenantContext } {
   const keys = config.auth?.keys ?? [];
   if (keys.length) return { authenticate: createApiKeyAuthenticator({ keys }) };
@@ -54,16 +74,25 @@ function authentication(
     return {
       authenticate: createApiKeyAuthenticator({ keys: [{ id: 'env', key: single, tenantId: 'default' }] }),
     };
-  io.stderr(
-    'pixelgate: no API keys configured (auth.keys or PIXELGATE_API_KEY): requests are not authenticated\n',
-  );
+  log.warn({}, 'no API keys configured (auth.keys or PIXELGATE_API_KEY): requests are not authenticated');
   return { anonymous: LOCAL_TENANT };
+}
+
+/** The gateway's failure to listen, as the one line the environment's owner needs. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  // The environment's fault, not the invocation's: exit 1 with one line.
+  if (code === 'EADDRINUSE') return new Error(`cannot listen on ${host}:${port}: the port is in use`);
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return new Error(`cannot listen on ${host}:${port}: ${code}`);
+  return error;
 }
 
 /**
  * Starts the HTTP server: the gateway from the configuration, its file audit log, the
- * OpenAI-compatible and native routes, on `host:port` (port 0 picks a free one). Separate from
- * {@link runServe} so tests and embedding scripts get the bound URL and a `close` back.
+ * OpenAI-compatible and native routes, the health and metrics routes, one JSON log line per
+ * request, on `host:port` (port 0 picks a free one). Separate from {@link runServe} so tests and
+ * embedding scripts get the bound URL and a `close` back.
  */
 export async function startServer(
   options: ServeCommandOptions,
@@ -73,14 +102,19 @@ export async function startServer(
 ): Promise<RunningServer> {
   const host = options.host ?? config.server?.host ?? io.env.HOST ?? '127.0.0.1';
   const port = options.port ?? config.server?.port ?? (io.env.PORT ? parsePort(io.env.PORT, 'PORT') : 8787);
-  const auth = authentication(config, io);
+  const log = await createServeLog(logLevelFrom(config.log?.level, io.env), io);
+  requireProviderKeys(resolveProviders(config, io.env), io.env);
+  const auth = authentication(config, io, log);
   const dataDir = dataDirectory(config, io.cwd);
   // Shared stores (config `redis`/`postgres`): several replicas, one truth.
   const shared = await openSharedStores(config, io.cwd);
   let auditSink: AuditSink | undefined = seams.auditSink ?? shared.auditSink;
+  let auditDirectory: string | undefined;
   if (!auditSink && config.auditLog?.enabled !== false) {
     const keyFile = config.auditLog?.signingKeyFile;
-    auditSink = await openAuditLog(auditLogLocation(dataDir, keyFile, io.cwd), keyFile === undefined);
+    const location = auditLogLocation(dataDir, keyFile, io.cwd);
+    auditSink = await openAuditLog(location, keyFile === undefined);
+    auditDirectory = location.dir;
   }
   let gateway: Gateway;
   try {
@@ -91,6 +125,7 @@ export async function startServer(
       ...(auditSink ? { auditSink } : {}),
       ...(shared.budgetStore ? { budgetStore: shared.budgetStore } : {}),
       ...(shared.rateLimitStore ? { rateLimitStore: shared.rateLimitStore } : {}),
+      logger: pinoLogger(log),
     });
   } catch (error) {
     await auditSink?.close?.();
@@ -98,29 +133,47 @@ export async function startServer(
     throw error;
   }
   let server: ListeningServer;
+  let telemetry: ServeTelemetry | undefined;
   try {
     await gateway.verify();
-    server = await listen(createHttpHandler(gateway, auth), { port, host });
+    // Loaded here, not at the top: the OpenTelemetry SDK is only needed by `serve`.
+    const { startTelemetry } = await import('../serve/telemetry.ts');
+    const started = await startTelemetry(gateway, {
+      env: io.env,
+      version: cliVersion,
+      ...(config.telemetry?.otlpEndpoint ? { otlpEndpoint: config.telemetry.otlpEndpoint } : {}),
+    });
+    telemetry = started;
+    const ops = createOpsRoutes({
+      readiness: readinessChecks({
+        gateway,
+        auditKeyLoaded: auditSink !== undefined,
+        ...(auditDirectory ? { auditDirectory } : {}),
+      }),
+      ...(config.telemetry?.metrics === false ? {} : { prometheus: started.prometheus }),
+    });
+    const logRequest = createRequestLog(gateway.events, log);
+    const handler = serveHandler(createHttpHandler(gateway, auth), { ops, logRequest });
+    server = await listen(handler, { port, host });
   } catch (error) {
     await gateway.close();
     await shared.close();
-    const code = (error as NodeJS.ErrnoException).code;
-    // The environment's fault, not the invocation's: exit 1 with one line.
-    if (code === 'EADDRINUSE') throw new Error(`cannot listen on ${host}:${port}: the port is in use`);
-    if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
-      throw new Error(`cannot listen on ${host}:${port}: ${code}`);
-    throw error;
+    await telemetry?.shutdown();
+    throw listenError(error, host, port);
   }
   let closing: Promise<void> | undefined;
   return {
     url: server.url,
     gateway,
+    log,
+    ...(telemetry?.tracesTo ? { tracesTo: telemetry.tracesTo } : {}),
     close() {
-      // Drain requests in flight (the adapter's grace period), then flush the audit log.
+      // Drain requests in flight (the adapter's grace period), flush the audit log, then the spans.
       closing ??= server
         .close()
         .then(() => gateway.close())
-        .then(() => shared.close());
+        .then(() => shared.close())
+        .then(() => telemetry?.shutdown());
       return closing;
     },
   };
@@ -159,14 +212,19 @@ export async function runServe(
   }
   const providers = running.gateway.registry.providers().map((provider) => provider.id);
   const prefix = running.gateway.config.media.pathPrefix;
-  io.stdout(`pixelgate listening on ${running.url}\n`);
-  io.stdout(
-    `  OpenAI SDK baseURL  ${running.url}${prefix}/v1\n  providers           ${providers.join(', ')}\n`,
+  running.log.info(
+    {
+      url: running.url,
+      baseURL: `${running.url}${prefix}/v1`,
+      providers,
+      ...(running.tracesTo ? { tracesTo: running.tracesTo } : {}),
+    },
+    `pixelgate listening on ${running.url}`,
   );
   if (!shutdown.aborted)
     await new Promise<void>((resolve) => shutdown.addEventListener('abort', () => resolve(), { once: true }));
-  io.stderr('pixelgate: shutting down\n');
+  running.log.info({}, 'pixelgate shutting down');
   await running.close();
-  io.stderr('pixelgate: stopped\n');
+  running.log.info({}, 'pixelgate stopped');
   return EXIT.ok;
 }

@@ -69,6 +69,8 @@ export interface GatewayEvents {
       images: number;
       costUsd?: number;
       errorCode?: string;
+      /** Token counts the provider reported (`inputTextTokens`, `outputImageTokens`, ...), as in the audit record. */
+      usage?: Record<string, number>;
       warnings: number;
     },
   ) => void;

@@ -515,7 +515,7 @@ describe('authentication', () => {
         authenticate: () => {
           throw new Error('db password hunter2 at /srv/app/auth.js:12');
         },
-        logger: { debug() {}, info() {}, warn() {}, error: (_message, fields) => logged.push(fields) },
+        logger: { debug() {}, info() {}, warn() {}, error: (fields) => logged.push(fields) },
       },
     );
     const response = await handler(post('/v1/images/generations', { model: 'mock-image', prompt: 'x' }));

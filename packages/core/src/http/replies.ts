@@ -73,12 +73,15 @@ export function errorReply(
 ): HttpReply {
   let error = toGatewayError(thrown);
   if (error.code === 'INTERNAL_ERROR' || error.code === 'CONFIGURATION_ERROR') {
-    logger.error('pixelgate http: request failed', {
-      requestId: context.requestId,
-      code: error.code,
-      message: error.message,
-      cause: error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : undefined,
-    });
+    logger.error(
+      {
+        requestId: context.requestId,
+        code: error.code,
+        message: error.message,
+        ...(error.cause instanceof Error ? { err: error.cause } : {}),
+      },
+      'pixelgate http: request failed',
+    );
     error = new GatewayError(
       'INTERNAL_ERROR',
       'The server could not complete the request; see the server logs with the request id.',

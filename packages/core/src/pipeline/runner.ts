@@ -131,10 +131,13 @@ export class PipelineRunner {
     // The HTTP layer answers with the x-ratelimit-* figures of a refused request too.
     if (ctx.facts.rateLimit.length > 0) failure.rateLimit = ctx.facts.rateLimit;
     if (failure.code === 'INTERNAL_ERROR')
-      this.#deps.logger.error('pixelgate: internal error', {
-        requestId: ctx.requestId,
-        error: String((failure.cause as Error)?.stack ?? failure.cause),
-      });
+      this.#deps.logger.error(
+        {
+          requestId: ctx.requestId,
+          err: failure.cause instanceof Error ? failure.cause : String(failure.cause),
+        },
+        'pixelgate: internal error',
+      );
     for (const stage of ran.reverse()) {
       try {
         await stage.onFailure?.(ctx, this.#deps, failure);
@@ -160,7 +163,7 @@ export class PipelineRunner {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       deps.events.emit('audit-error', { ...eventBase(ctx), message });
-      deps.logger.error('pixelgate: audit write failed', { requestId: ctx.requestId, message });
+      deps.logger.error({ requestId: ctx.requestId, message }, 'pixelgate: audit write failed');
       if (deps.config.audit.failClosed && !failure) {
         failure = new GatewayError(
           'INTERNAL_ERROR',
@@ -181,6 +184,7 @@ export class PipelineRunner {
       images: facts.images.length,
       ...(facts.cost.actualUsd === undefined ? {} : { costUsd: facts.cost.actualUsd }),
       ...(failure ? { errorCode: failure.code } : {}),
+      ...(facts.usage ? { usage: facts.usage } : {}),
       warnings: facts.warnings.length,
     });
     return failure;

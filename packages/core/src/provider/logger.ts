@@ -1,2 +1,2 @@
 // The logger lives in `shared/` (every layer uses it); this path stays for existing imports.
-export { type Logger, silentLogger } from '../shared/logger.ts';
+export { type Logger, type PinoLikeLogger, pinoLogger, silentLogger } from '../shared/logger.ts';
