@@ -1,0 +1,24 @@
+import { createDevelopmentCredentials } from './src/credentials/development-credentials.ts';
+import { loadSignerCredentials } from './src/credentials/signer-credentials.ts';
+import { loadC2pa } from './src/c2pa/wasm.ts';
+import { signManifest } from './src/c2pa/sign-manifest.ts';
+import { buildManifestDefinition } from './src/c2pa/manifest-definition.ts';
+import sharp from 'sharp';
+const creds = await createDevelopmentCredentials({ algorithm: (process.argv[2] ?? 'es256') as 'es256' });
+const key = loadSignerCredentials({ certificateChainPem: creds.certificateChainPem, privateKeyPem: creds.privateKeyPem });
+console.log(key.fingerprint, key.algorithm);
+const c2pa = loadC2pa();
+const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#f00' } }).png().toBuffer();
+const facts = { requestId: 'r1', model: 'openai/gpt-image-1', provider: 'openai', created: new Date() };
+const agent = { name: 'pixelgate', version: '0.1.0' };
+const first = await signManifest(c2pa, key, { bytes: png, mediaType: 'image/png' }, buildManifestDefinition({ facts, mediaType: 'image/png', softwareAgent: agent }));
+console.log(Object.keys(first), first.manifestBytes.byteLength, first.bytes.byteLength - png.byteLength);
+const r0 = await c2pa.WasmReader.fromBytes('image/png', first.bytes);
+const m0 = r0.activeManifest(); console.log('first label', r0.activeLabel(), m0.instance_id);
+const second = await signManifest(c2pa, key, { bytes: first.bytes, mediaType: 'image/png' }, buildManifestDefinition({ facts, mediaType: 'image/png', softwareAgent: agent, parentIngredientId: 'xmp.iid:parent-1' }), { bytes: first.bytes, mediaType: 'image/png', instanceId: 'xmp.iid:parent-1' });
+const ctx2 = JSON.stringify({ trust: { trust_anchors: creds.rootCertificatePem }, verify: { verify_trust: true } });
+const r = await c2pa.WasmReader.fromBytes('image/png', second.bytes, ctx2);
+const j = JSON.parse(r.json());
+console.log(j.validation_state, JSON.stringify(j.validation_results?.activeManifest?.failure), Object.keys(j.manifests).length);
+console.log(JSON.stringify(r.activeManifest()).slice(0, 2500));
+try { await c2pa.WasmReader.fromBytes('image/png', png); } catch (e) { console.log('no manifest error:', String(e).slice(0,200)); }
