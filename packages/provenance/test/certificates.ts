@@ -37,7 +37,9 @@ export async function issue(options: IssueOptions = {}): Promise<Issued> {
     new x509.BasicConstraintsExtension(ca, undefined, true),
     new x509.KeyUsagesExtension(
       options.keyUsage ??
-        (ca ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign : x509.KeyUsageFlags.digitalSignature),
+        (ca
+          ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign
+          : x509.KeyUsageFlags.digitalSignature),
       true,
     ),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),

@@ -14,7 +14,11 @@ function noise(width: number, height: number): Buffer {
 }
 
 /** A real PNG, JPEG or WebP image of the given size. */
-export async function makeImage(format: 'png' | 'jpeg' | 'webp', width = 64, height = width): Promise<Uint8Array> {
+export async function makeImage(
+  format: 'png' | 'jpeg' | 'webp',
+  width = 64,
+  height = width,
+): Promise<Uint8Array> {
   const image = sharp(noise(width, height), { raw: { width, height, channels: 3 } });
   return new Uint8Array(await image.toFormat(format).toBuffer());
 }

@@ -27,8 +27,11 @@ function readChunks(png: Uint8Array): PngChunk[] {
   return chunks;
 }
 
+/** Text chunks that may carry XMP: the spec's iTXt, and tEXt/zTXt as some encoders (libvips) write it. */
+const TEXT_CHUNKS = new Set(['iTXt', 'tEXt', 'zTXt']);
+
 function isXmpChunk(chunk: PngChunk): boolean {
-  if (chunk.type !== 'iTXt') return false;
+  if (!TEXT_CHUNKS.has(chunk.type)) return false;
   const keyword = new TextDecoder().decode(chunk.data.subarray(0, XMP_KEYWORD.length + 1));
   return keyword === `${XMP_KEYWORD}\0`;
 }
