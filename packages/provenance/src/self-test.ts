@@ -1,4 +1,4 @@
-import { GatewayError } from '@pixelgate/core';
+import { GatewayError } from '@pixelgate/core/provider-utils';
 import { buildManifestDefinition } from './c2pa/manifest-definition.ts';
 import { signManifest } from './c2pa/sign-manifest.ts';
 import type { C2paModule } from './c2pa/wasm.ts';

@@ -1,4 +1,4 @@
-import type { GenerationWarning } from '@pixelgate/core';
+import type { GenerationWarning } from '@pixelgate/core/provider-utils';
 import type { ProvenanceMode } from './config.ts';
 
 /** What the caller knows about one image when it is stamped. */

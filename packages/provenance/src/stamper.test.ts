@@ -1,4 +1,4 @@
-import { GatewayError } from '@pixelgate/core';
+import { GatewayError } from '@pixelgate/core/provider-utils';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeImage } from '../test/images.ts';

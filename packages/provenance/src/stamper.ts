@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GatewayError, type GenerationWarning, sniffImage } from '@pixelgate/core';
+import { GatewayError, type GenerationWarning, sniffImage } from '@pixelgate/core/provider-utils';
 import { findExistingManifest } from './c2pa/existing-manifest.ts';
 import { buildManifestDefinition, type ManifestFacts } from './c2pa/manifest-definition.ts';
 import { type ParentIngredient, signManifest } from './c2pa/sign-manifest.ts';

@@ -1,5 +1,5 @@
 import type { WasmReader } from '@contentauth/c2pa-wasm';
-import { sniffImage, validationError } from '@pixelgate/core';
+import { sniffImage, validationError } from '@pixelgate/core/provider-utils';
 import { PIXELGATE_ASSERTION } from './c2pa/manifest-definition.ts';
 import { type C2paModule, loadC2pa } from './c2pa/wasm.ts';
 import { isProvenanceMediaType, PROVENANCE_MEDIA_TYPES } from './xmp/embed-xmp.ts';

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { GatewayError } from '@pixelgate/core';
+import { GatewayError } from '@pixelgate/core/provider-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Issued, issue } from '../../test/certificates.ts';
 import { createDevelopmentCredentials } from './development-credentials.ts';

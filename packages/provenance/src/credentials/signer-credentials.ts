@@ -1,5 +1,5 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { GatewayError } from '@pixelgate/core';
+import { GatewayError } from '@pixelgate/core/provider-utils';
 import type { CoseSignerKey, SigningAlgorithm } from '../c2pa/cose-sign.ts';
 import type { ProvenanceSigner } from '../config.ts';
 import { x509 } from './x509.ts';

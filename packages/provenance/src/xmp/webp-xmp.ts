@@ -1,4 +1,4 @@
-import { sniffImage } from '@pixelgate/core';
+import { sniffImage } from '@pixelgate/core/provider-utils';
 
 const XMP_FLAG = 0x04;
 const ALPHA_FLAG = 0x10;
