@@ -16,6 +16,12 @@ export {
   type DevelopmentCredentialsOptions,
 } from './credentials/development-credentials.ts';
 export { loadSignerCredentials, type SignerCredentials } from './credentials/signer-credentials.ts';
+export {
+  createProvenanceVerifyRoute,
+  PROVENANCE_VERIFY_PATH,
+  type ProvenanceVerifyRouteOptions,
+  withProvenanceVerifyRoute,
+} from './http/verify-route.ts';
 export type { ProvenanceFacts, StampResult } from './stamp-result.ts';
 export {
   createProvenanceStamper,
@@ -23,6 +29,12 @@ export {
   type ProvenanceStamper,
   type ProvenanceStamperOptions,
 } from './stamper.ts';
+export {
+  DEVELOPMENT_CREDENTIAL_FILES,
+  type WrittenCredentials,
+  writeDevelopmentCredentials,
+} from './tools/development-credentials-files.ts';
+export { formatVerification } from './tools/format-verification.ts';
 export {
   type ProvenanceAction,
   type ProvenanceManifestSummary,
