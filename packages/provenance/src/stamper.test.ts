@@ -147,6 +147,23 @@ describe('provenance stamper', () => {
     expect(verified.manifest?.generation?.requestId).toBe('req-gateway');
   });
 
+  it('explains a Valid (not Trusted) state by the provider signer the anchors do not trust', async () => {
+    const provider = await createDevelopmentCredentials({ organization: 'a provider' });
+    const providerStamper = await createProvenanceStamper({
+      signer: { certificateChainPem: provider.certificateChainPem, privateKeyPem: provider.privateKeyPem },
+    });
+    const fromProvider = (await providerStamper.stamp(await makeImage('jpeg', 40), facts)).bytes;
+    const result = await stamper.stamp(fromProvider, facts);
+    expect(result.parentManifest).toMatch(/^urn:c2pa:/);
+    const onlyOurs = await verifyProvenance(result.bytes, { trustAnchors: dev.rootCertificatePem });
+    expect(onlyOurs.state).toBe('Valid');
+    expect(onlyOurs.reasons.map((r) => r.code)).toEqual(['signingCredential.untrusted']);
+    const both = await verifyProvenance(result.bytes, {
+      trustAnchors: dev.rootCertificatePem + provider.rootCertificatePem,
+    });
+    expect(both.state).toBe('Trusted');
+  });
+
   it('writes prompt and tenant into the manifest only when the operator turns them on', async () => {
     const open = await createProvenanceStamper({
       signer: { certificateChainPem: dev.certificateChainPem, privateKeyPem: dev.privateKeyPem },

@@ -27,4 +27,11 @@ describe('verifyProvenance', () => {
     expect(result.state).toBe('Invalid');
     expect(result.reasons[0]?.code).toBe('manifest.unreadable');
   });
+
+  it('refuses trust anchors that hold no certificate, naming the field', async () => {
+    const error = await verifyProvenance(await makeImage('png', 8), { trustAnchors: 'not a pem' }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'VALIDATION_ERROR', param: 'trustAnchors' });
+  });
 });

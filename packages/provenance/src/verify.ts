@@ -56,6 +56,17 @@ type RawManifest = {
   ingredients?: Array<{ title?: string; relationship?: string; active_manifest?: string }>;
 };
 
+/**
+ * One PEM block per line group: the library reads only the first of two certificates pasted
+ * together without a newline between them (`-----END CERTIFICATE----------BEGIN...`).
+ */
+function normalizeAnchors(pem: string): string {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0)
+    throw validationError('trustAnchors', 'The trust anchors hold no PEM CERTIFICATE block.');
+  return `${blocks.join('\n')}\n`;
+}
+
 function readerContext(trustAnchors: string | undefined): string {
   const verify = {
     ocsp_fetch: false,
@@ -120,14 +131,24 @@ async function readManifest(
       active_manifest?: string;
       manifests?: Record<string, RawManifest>;
       validation_state?: string;
-      validation_results?: { activeManifest?: { failure?: RawStatus[] } };
+      validation_results?: {
+        activeManifest?: { failure?: RawStatus[] };
+        ingredientDeltas?: Array<{ validationDeltas?: { failure?: RawStatus[] } }>;
+      };
     };
     const label = store.active_manifest ?? '';
     const manifest = store.manifests?.[label];
     const state = (
       ['Trusted', 'Valid'].includes(store.validation_state ?? '') ? store.validation_state : 'Invalid'
     ) as ProvenanceState;
-    const reasons = (store.validation_results?.activeManifest?.failure ?? [])
+    // A parent ingredient's findings (say, a provider signer these anchors do not trust) decide the
+    // state too, so they are reasons as well.
+    const results = store.validation_results;
+    const failures = [
+      ...(results?.activeManifest?.failure ?? []),
+      ...(results?.ingredientDeltas ?? []).flatMap((delta) => delta.validationDeltas?.failure ?? []),
+    ];
+    const reasons = failures
       .filter(
         (r) =>
           !(
@@ -160,5 +181,7 @@ export async function verifyProvenance(
       `The file is ${mediaType ?? 'not a recognised image'}; provenance can be verified on ${PROVENANCE_MEDIA_TYPES.join(', ')}.`,
     );
   }
-  return readManifest(loadC2pa(), bytes, mediaType, options);
+  const anchors =
+    options.trustAnchors === undefined ? {} : { trustAnchors: normalizeAnchors(options.trustAnchors) };
+  return readManifest(loadC2pa(), bytes, mediaType, anchors);
 }

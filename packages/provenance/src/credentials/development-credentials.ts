@@ -104,8 +104,8 @@ export async function createDevelopmentCredentials(
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', signerKeys.privateKey);
   return {
     algorithm,
-    rootCertificatePem: root.toString('pem'),
-    certificateChainPem: signer.toString('pem'),
+    rootCertificatePem: `${root.toString('pem')}\n`,
+    certificateChainPem: `${signer.toString('pem')}\n`,
     privateKeyPem: pemOf('PRIVATE KEY', pkcs8),
   };
 }
