@@ -159,7 +159,8 @@ describe('provenance stamper', () => {
     expect(onlyOurs.state).toBe('Valid');
     expect(onlyOurs.reasons.map((r) => r.code)).toEqual(['signingCredential.untrusted']);
     const both = await verifyProvenance(result.bytes, {
-      trustAnchors: dev.rootCertificatePem + provider.rootCertificatePem,
+      // Pasted together without a newline, as people do: both must count.
+      trustAnchors: dev.rootCertificatePem.trim() + provider.rootCertificatePem.trim(),
     });
     expect(both.state).toBe('Trusted');
   });
