@@ -38,6 +38,11 @@ export const provenanceConfigSchema = z
      * not chain to one of them is a CONFIGURATION_ERROR at startup.
      */
     trustAnchorsPem: z.string().min(1).optional(),
+    /**
+     * Worker threads that sign (each with its own WASM instance). 0 (default) signs on the calling
+     * thread; 1-2 keep hashing of large images off the event loop on a multi-core host.
+     */
+    workers: z.number().int().min(0).max(16).default(0),
     /** What the manifest may carry beyond the request id: both off by default (privacy). */
     include: z
       .strictObject({ prompt: z.boolean().default(false), tenant: z.boolean().default(false) })

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { GatewayError, type GenerationWarning, sniffImage } from '@pixelgate/core/provider-utils';
 import { findExistingManifest } from './c2pa/existing-manifest.ts';
 import { buildManifestDefinition, type ManifestFacts } from './c2pa/manifest-definition.ts';
-import { type ParentIngredient, signManifest } from './c2pa/sign-manifest.ts';
+import { createInlineSigner, createWorkerSigner, type ManifestSigner } from './c2pa/manifest-signer.ts';
+import type { ParentIngredient } from './c2pa/sign-manifest.ts';
 import { type C2paModule, loadC2pa } from './c2pa/wasm.ts';
 import {
   type ProvenanceConfig,
@@ -12,7 +13,6 @@ import {
 } from './config.ts';
 import { loadSignerCredentials, type SignerCredentials } from './credentials/signer-credentials.ts';
 import { selfTest } from './self-test.ts';
-import { createSerialQueue } from './serial-queue.ts';
 import type { ProvenanceFacts, StampResult } from './stamp-result.ts';
 import { embedXmp, isProvenanceMediaType, type ProvenanceMediaType } from './xmp/embed-xmp.ts';
 import { buildXmpPacket } from './xmp/xmp-packet.ts';
@@ -28,6 +28,8 @@ export interface ProvenanceStamper {
    * @throws GatewayError PROVENANCE_FAILED-style INTERNAL_ERROR when it fails under `onFailure: 'fail'`.
    */
   stamp(image: Uint8Array, facts: ProvenanceFacts): Promise<StampResult>;
+  /** Stops the signing workers, if any. */
+  close(): Promise<void>;
 }
 
 /** Options that are code, not configuration. */
@@ -61,7 +63,8 @@ interface StampContext {
   config: ProvenanceConfig;
   c2pa: C2paModule;
   credentials: SignerCredentials | undefined;
-  queue: ReturnType<typeof createSerialQueue>;
+  /** Signs manifests (inline or in workers); undefined without signing credentials. */
+  signer: ManifestSigner | undefined;
   now: () => Date;
 }
 
@@ -114,6 +117,7 @@ async function applyC2pa(
   result: StampResult,
 ): Promise<void> {
   const credentials = context.credentials!;
+  const signer = context.signer!;
   const parent = await parentOf(context, original, mediaType, result);
   const definition = buildManifestDefinition({
     facts: manifestFacts(context, facts, created),
@@ -121,13 +125,7 @@ async function applyC2pa(
     softwareAgent: context.config.softwareAgent,
     ...(parent ? { parentIngredientId: parent.instanceId } : {}),
   });
-  const signed = await signManifest(
-    context.c2pa,
-    credentials,
-    { bytes: marked, mediaType },
-    definition,
-    parent,
-  );
+  const signed = await signer.sign({ bytes: marked, mediaType }, definition, parent);
   result.bytes = signed.bytes;
   result.applied = 'c2pa';
   result.manifestHash = sha256(signed.manifestBytes);
@@ -162,7 +160,7 @@ async function stampImage(
   result.bytes = marked.bytes;
   result.applied = 'xmp';
   if (mode === 'c2pa') {
-    await context.queue(() => applyC2pa(context, image, marked.bytes, mediaType, facts, created, result));
+    await applyC2pa(context, image, marked.bytes, mediaType, facts, created, result);
   }
   return result;
 }
@@ -211,9 +209,15 @@ export async function createProvenanceStamper(
   const now = options.now ?? (() => new Date());
   const credentials = config.signer ? loadSignerCredentials(config.signer, now()) : undefined;
   const c2pa = loadC2pa();
-  const context: StampContext = { config, c2pa, credentials, queue: createSerialQueue(), now };
   if (credentials) await selfTest(c2pa, credentials, config);
+  const signer = credentials
+    ? config.workers > 0
+      ? await createWorkerSigner(credentials, config.workers)
+      : createInlineSigner(c2pa, credentials)
+    : undefined;
+  const context: StampContext = { config, c2pa, credentials, signer, now };
   return {
+    close: async () => signer?.close(),
     signerFingerprint: credentials?.fingerprint,
     modeFor: (tenantId) => config.tenants[tenantId] ?? config.mode,
     async stamp(image, facts) {

@@ -40,10 +40,13 @@ describe('POST /v1/provenance/verify', () => {
     const handler = withProvenanceVerifyRoute(fallthrough, { trustAnchors: dev.rootCertificatePem });
     const response = await handler(post(signed));
     expect(response.status).toBe(200);
-    const body = (await response.json()) as Record<string, any>;
+    const body = (await response.json()) as {
+      state: string;
+      manifest: { generation: { requestId: string }; actions: Array<{ action: string }> };
+    };
     expect(body.state).toBe('Trusted');
     expect(body.manifest.generation.requestId).toBe('req-http');
-    expect(body.manifest.actions[0].action).toBe('c2pa.created');
+    expect(body.manifest.actions[0]?.action).toBe('c2pa.created');
   });
 
   it('answers Valid without configured anchors, and Invalid for a tampered image', async () => {
