@@ -34,6 +34,11 @@ export {
   type WrittenCredentials,
   writeDevelopmentCredentials,
 } from './tools/development-credentials-files.ts';
+export {
+  loadProvenanceFileConfig,
+  type ProvenanceFileConfig,
+  provenanceFileConfigSchema,
+} from './tools/file-config.ts';
 export { formatVerification } from './tools/format-verification.ts';
 export {
   type ProvenanceAction,
