@@ -31,6 +31,8 @@ export {
 } from './stamper.ts';
 export {
   DEVELOPMENT_CREDENTIAL_FILES,
+  type DevelopmentCredentialFiles,
+  loadOrCreateDevelopmentCredentials,
   type WrittenCredentials,
   writeDevelopmentCredentials,
 } from './tools/development-credentials-files.ts';

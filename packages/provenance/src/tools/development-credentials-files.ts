@@ -1,4 +1,4 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SigningAlgorithm } from '../c2pa/cose-sign.ts';
 import { createDevelopmentCredentials } from '../credentials/development-credentials.ts';
@@ -61,4 +61,43 @@ export async function writeDevelopmentCredentials(
   await writeFile(paths.chain, credentials.certificateChainPem);
   await writeFile(paths.key, credentials.privateKeyPem, { mode: 0o600 });
   return { ...paths, fingerprint };
+}
+
+/** Development credentials as PEM text, with the files they live in. */
+export interface DevelopmentCredentialFiles extends WrittenCredentials {
+  rootCertificatePem: string;
+  certificateChainPem: string;
+  privateKeyPem: string;
+  /** Whether this call created them. */
+  created: boolean;
+}
+
+/**
+ * The development credentials in `dir`, created on first use: what the demo signs with, so the
+ * root a reader passes to `pixelgate provenance verify --trust` stays the same across runs.
+ */
+export async function loadOrCreateDevelopmentCredentials(dir: string): Promise<DevelopmentCredentialFiles> {
+  const root = join(dir, DEVELOPMENT_CREDENTIAL_FILES.root);
+  const created = !(await exists(root));
+  if (created) await writeDevelopmentCredentials(dir);
+  const paths = {
+    root,
+    chain: join(dir, DEVELOPMENT_CREDENTIAL_FILES.chain),
+    key: join(dir, DEVELOPMENT_CREDENTIAL_FILES.key),
+  };
+  const [rootCertificatePem, certificateChainPem, privateKeyPem] = await Promise.all(
+    [paths.root, paths.chain, paths.key].map((path) => readFile(path, 'utf8')),
+  );
+  const { fingerprint } = loadSignerCredentials({
+    certificateChainPem: certificateChainPem!,
+    privateKeyPem: privateKeyPem!,
+  });
+  return {
+    ...paths,
+    fingerprint,
+    rootCertificatePem: rootCertificatePem!,
+    certificateChainPem: certificateChainPem!,
+    privateKeyPem: privateKeyPem!,
+    created,
+  };
 }

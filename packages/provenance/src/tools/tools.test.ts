@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeImage } from '../../test/images.ts';
 import { createProvenanceStamper } from '../stamper.ts';
 import { verifyProvenance } from '../verify.ts';
-import { writeDevelopmentCredentials } from './development-credentials-files.ts';
+import {
+  loadOrCreateDevelopmentCredentials,
+  writeDevelopmentCredentials,
+} from './development-credentials-files.ts';
 import { formatVerification } from './format-verification.ts';
 
 let dir: string;
@@ -64,5 +67,14 @@ describe('writeDevelopmentCredentials', () => {
       false,
     );
     expect(invalid).toContain('reason: assertion.dataHash.mismatch: hash mismatch');
+  });
+
+  it('loadOrCreate creates once, then returns the same credentials', async () => {
+    const folder = join(dir, 'demo');
+    const first = await loadOrCreateDevelopmentCredentials(folder);
+    const second = await loadOrCreateDevelopmentCredentials(folder);
+    expect([first.created, second.created]).toEqual([true, false]);
+    expect(second.fingerprint).toBe(first.fingerprint);
+    expect(second.rootCertificatePem).toBe(first.rootCertificatePem);
   });
 });
