@@ -5,6 +5,7 @@ import { renderImage } from '@pixelgate/provider-local';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, UsageError } from '../io.ts';
 import { memoryIo, tempDir } from '../test-support.ts';
+import { runDemo } from './demo.ts';
 import { runProvenanceInit, runProvenanceVerify } from './provenance.ts';
 
 let temp: Awaited<ReturnType<typeof tempDir>>;
@@ -77,5 +78,27 @@ describe('pixelgate provenance', () => {
     );
     await writeFile(join(temp.dir, 'notes.txt'), 'hello');
     await expect(runProvenanceVerify('notes.txt', {}, memory.io)).rejects.toThrow(/not a recognised image/);
+  });
+
+  it("demo: the image carries Content Credentials that verify Trusted against the demo's root", async () => {
+    let out = '';
+    const code = await runDemo('a lighthouse', {
+      outDir: join(temp.dir, 'out'),
+      dataDir: join(temp.dir, 'data'),
+      size: '256x256',
+      stdout: (text) => {
+        out += text;
+      },
+      stderr: () => {},
+      progress: false,
+    });
+    expect(code).toBe(0);
+    expect(out).toContain('content credentials: Trusted (c2pa.created, development key)');
+    const file = /image {6}(\S+)/.exec(out)![1]!;
+    const memory = memoryIo(temp.dir);
+    expect(await runProvenanceVerify(file, { trust: 'data/provenance/dev-root-ca.pem' }, memory.io)).toBe(
+      EXIT.ok,
+    );
+    expect(out).toMatch(/"manifestHash": "sha256:[0-9a-f]{64}"/);
   });
 });
