@@ -5,6 +5,7 @@ import {
   createFilesystemStorage,
   createGateway,
   type Gateway,
+  type ImageProvenance,
   type ImageProvider,
   type RateLimitStore,
   type StorageAdapter,
@@ -114,6 +115,8 @@ export interface CliGatewayOptions {
   rateLimitStore?: RateLimitStore;
   /** Extra providers (tests point them at fake servers). */
   providers?: ImageProvider[];
+  /** The provenance stamper built from the config's `provenance` section (see `serve`). */
+  provenance?: ImageProvenance;
 }
 
 /** The data folder: `dataDir` from the config, else `./pixelgate-data`. */
@@ -134,6 +137,7 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
     auditLog: _l,
     redis: _r,
     postgres: _pg,
+    provenance: _pv,
     models,
     mediaSigningKeys,
     ...gatewayConfig
@@ -152,5 +156,6 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
     ...(options.auditSink ? { auditSink: options.auditSink } : {}),
     ...(options.budgetStore ? { budgetStore: options.budgetStore } : {}),
     ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
+    ...(options.provenance ? { provenance: options.provenance } : {}),
   });
 }

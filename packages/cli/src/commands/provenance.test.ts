@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createProvenanceStamper } from '@pixelgate/provenance';
 import { renderImage } from '@pixelgate/provider-local';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../cli.ts';
 import { EXIT, UsageError } from '../io.ts';
 import { memoryIo, tempDir } from '../test-support.ts';
 import { runDemo } from './demo.ts';
@@ -100,5 +101,60 @@ describe('pixelgate provenance', () => {
       EXIT.ok,
     );
     expect(out).toMatch(/"manifestHash": "sha256:[0-9a-f]{64}"/);
+  });
+
+  it('serve: with a provenance section, delivered images verify Trusted and POST /v1/provenance/verify answers', async () => {
+    await runProvenanceInit({ dir: 'keys' }, memoryIo(temp.dir).io);
+    const key = 'pg-test-key-0123456789abcdef';
+    await writeFile(
+      join(temp.dir, 'pixelgate.json'),
+      JSON.stringify({
+        auth: { keys: [{ id: 'k1', key, tenantId: 'acme' }] },
+        provenance: {
+          certificateChainFile: 'keys/dev-signer-chain.pem',
+          privateKeyFile: 'keys/dev-signer-key.pem',
+          trustAnchorsFile: 'keys/dev-root-ca.pem',
+        },
+      }),
+    );
+    const memory = memoryIo(temp.dir);
+    const controller = new AbortController();
+    const exit = main(['serve', '--port', '0', '--config', 'pixelgate.json'], memory.io, {
+      shutdown: () => controller.signal,
+    });
+    const match = await Promise.race([
+      memory.waitForStdout(/listening on (http:\/\/\S+)/),
+      exit.then((code) => {
+        throw new Error(`serve exited ${code}: ${memory.stderr()}`);
+      }),
+    ]);
+    const url = match[1]!;
+    try {
+      const auth = { authorization: `Bearer ${key}` };
+      const generated = await fetch(`${url}/v1/images/generations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({ prompt: 'a lighthouse', size: '256x256', response_format: 'url' }),
+      });
+      expect(generated.status).toBe(200);
+      const { data } = (await generated.json()) as { data: Array<{ url: string }> };
+      const image = new Uint8Array(await (await fetch(new URL(data[0]!.url, url))).arrayBuffer());
+      const verify = (headers: Record<string, string>) =>
+        fetch(`${url}/v1/provenance/verify`, {
+          method: 'POST',
+          headers: { 'content-type': 'image/png', ...headers },
+          body: image,
+        });
+      expect((await verify({})).status).toBe(401);
+      const verified = await verify(auth);
+      expect(verified.status).toBe(200);
+      expect(await verified.json()).toMatchObject({
+        state: 'Trusted',
+        manifest: { actions: [{ action: 'c2pa.created' }] },
+      });
+    } finally {
+      controller.abort();
+      expect(await exit).toBe(0);
+    }
   });
 });

@@ -8,6 +8,11 @@ import {
   type TenantContext,
 } from '@pixelgate/core';
 import { type ListeningServer, listen } from '@pixelgate/node';
+import {
+  createProvenanceStamper,
+  loadProvenanceFileConfig,
+  withProvenanceVerifyRoute,
+} from '@pixelgate/provenance';
 import { auditLogLocation, openAuditLog } from '../audit-log.ts';
 import type { CliConfig } from '../config.ts';
 import { type CliGatewayOptions, createCliGateway, dataDirectory } from '../gateway-from-config.ts';
@@ -75,6 +80,11 @@ export async function startServer(
   const port = options.port ?? config.server?.port ?? (io.env.PORT ? parsePort(io.env.PORT, 'PORT') : 8787);
   const auth = authentication(config, io);
   const dataDir = dataDirectory(config, io.cwd);
+  // Provenance is checked (certificates, a test signature) before anything else is opened.
+  const provenanceConfig = config.provenance
+    ? await loadProvenanceFileConfig(config.provenance, io.cwd)
+    : undefined;
+  const provenance = provenanceConfig ? await createProvenanceStamper(provenanceConfig) : undefined;
   // Shared stores (config `redis`/`postgres`): several replicas, one truth.
   const shared = await openSharedStores(config, io.cwd);
   let auditSink: AuditSink | undefined = seams.auditSink ?? shared.auditSink;
@@ -91,19 +101,33 @@ export async function startServer(
       ...(auditSink ? { auditSink } : {}),
       ...(shared.budgetStore ? { budgetStore: shared.budgetStore } : {}),
       ...(shared.rateLimitStore ? { rateLimitStore: shared.rateLimitStore } : {}),
+      ...(provenance ? { provenance } : {}),
     });
   } catch (error) {
     await auditSink?.close?.();
     await shared.close();
+    await provenance?.close();
     throw error;
   }
   let server: ListeningServer;
   try {
     await gateway.verify();
-    server = await listen(createHttpHandler(gateway, auth), { port, host });
+    const api = createHttpHandler(gateway, auth);
+    const trustAnchors = provenanceConfig?.trustAnchorsPem;
+    const handler = provenance
+      ? withProvenanceVerifyRoute(api, {
+          ...(trustAnchors ? { trustAnchors } : {}),
+          authorize: async (request) => {
+            if (auth.authenticate && !(await auth.authenticate(request)))
+              throw new GatewayError('AUTHENTICATION_ERROR', 'A valid API key is required.');
+          },
+        })
+      : api;
+    server = await listen(handler, { port, host });
   } catch (error) {
     await gateway.close();
     await shared.close();
+    await provenance?.close();
     const code = (error as NodeJS.ErrnoException).code;
     // The environment's fault, not the invocation's: exit 1 with one line.
     if (code === 'EADDRINUSE') throw new Error(`cannot listen on ${host}:${port}: the port is in use`);
@@ -120,7 +144,8 @@ export async function startServer(
       closing ??= server
         .close()
         .then(() => gateway.close())
-        .then(() => shared.close());
+        .then(() => shared.close())
+        .then(() => provenance?.close());
       return closing;
     },
   };
