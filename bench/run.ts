@@ -17,6 +17,12 @@ const suites: Array<{ name: string; file: string; fn: string; title: string }> =
     fn: 'runStorageBench',
     title: 'Storage adapters and the media handler',
   },
+  {
+    name: 'provenance',
+    file: 'provenance.ts',
+    fn: 'runProvenanceBench',
+    title: 'Provenance stage: XMP marking and C2PA signing per image',
+  },
   { name: 'audit', file: 'audit.ts', fn: 'runAuditBench', title: 'Audit file sink throughput' },
   {
     name: 'stores',

@@ -3,6 +3,7 @@ import { runAuditExport, runAuditVerify } from './commands/audit.ts';
 import { runDemo } from './commands/demo.ts';
 import { runGenerate } from './commands/generate.ts';
 import { runModels } from './commands/models.ts';
+import { runProvenanceInit, runProvenanceVerify } from './commands/provenance.ts';
 import { processShutdownSignal, runServe } from './commands/serve.ts';
 import {
   runAuditExportPostgres,
@@ -220,6 +221,27 @@ export function createProgram(
     });
 
   registerAuditCommands(program, io, setExitCode);
+
+  const provenance = program
+    .command('provenance')
+    .description('Content Credentials (C2PA): development signing keys and verification of images.');
+  provenance
+    .command('init')
+    .description('Create a DEVELOPMENT root CA, signer certificate and key for signing images.')
+    .option('-d, --dir <dir>', 'folder for the PEM files', 'pixelgate-data/provenance')
+    .addOption(new Option('-a, --algorithm <alg>', 'signing algorithm').choices(['es256', 'ed25519']))
+    .option('--force', 'replace existing credentials')
+    .action(async (flags: { dir: string; algorithm?: 'es256' | 'ed25519'; force?: boolean }) => {
+      setExitCode(await runProvenanceInit(flags, io));
+    });
+  provenance
+    .command('verify')
+    .description("Verify an image's C2PA manifest: Trusted, Valid, Invalid or Absent, with the reasons.")
+    .argument('<file>', 'PNG, JPEG or WebP image')
+    .option('--trust <root.pem>', 'PEM root certificate(s) to trust')
+    .action(async (file: string, flags: { trust?: string }) => {
+      setExitCode(await runProvenanceVerify(file, flags, io));
+    });
 
   program
     .command('db')

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { apiKeyEntrySchema, gatewayConfigSchema, modelOverrideSchema } from '@pixelgate/core';
+import { provenanceFileConfigSchema } from '@pixelgate/provenance';
 import { z } from 'zod';
 import { UsageError } from './io.ts';
 import { postgresConfigSchema, redisConfigSchema } from './shared-stores.ts';
@@ -94,6 +95,11 @@ export const cliConfigSchema = gatewayConfigSchema.extend({
       otlpEndpoint: z.url().optional(),
     })
     .optional(),
+  /**
+   * Content provenance (XMP + signed C2PA manifests) on every image `serve` delivers, and
+   * `POST /v1/provenance/verify`; PEM file paths are relative to the working directory.
+   */
+  provenance: provenanceFileConfigSchema.optional(),
   /** Folder for stored images and the audit log (default `./pixelgate-data`). */
   dataDir: z.string().min(1).optional(),
   /** Keys that sign media URLs; without them URLs stop working when the process restarts. */

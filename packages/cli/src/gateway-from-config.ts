@@ -5,6 +5,7 @@ import {
   createFilesystemStorage,
   createGateway,
   type Gateway,
+  type ImageProvenance,
   type ImageProvider,
   type Logger,
   type RateLimitStore,
@@ -117,6 +118,8 @@ export interface CliGatewayOptions {
   providers?: ImageProvider[];
   /** Where the gateway logs internal errors (serve passes its pino logger); default: silent. */
   logger?: Logger;
+  /** The provenance stamper built from the config's `provenance` section (see `serve`). */
+  provenance?: ImageProvenance;
 }
 
 /** The data folder: `dataDir` from the config, else `./pixelgate-data`. */
@@ -139,6 +142,7 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
     postgres: _pg,
     log: _log,
     telemetry: _t,
+    provenance: _pv,
     models,
     mediaSigningKeys,
     ...gatewayConfig
@@ -158,5 +162,6 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
     ...(options.budgetStore ? { budgetStore: options.budgetStore } : {}),
     ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.provenance ? { provenance: options.provenance } : {}),
   });
 }

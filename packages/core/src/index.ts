@@ -21,6 +21,11 @@ export * from './pipeline/dispatch.ts';
 export * from './pipeline/generation-result.ts';
 export type { GatewayMiddleware, ProviderInvocation, RequestInfo } from './pipeline/middleware.ts';
 export * from './pipeline/runner.ts';
+export type {
+  ImageProvenance,
+  ImageProvenanceFacts,
+  ImageProvenanceStamp,
+} from './pipeline/stages/provenance.ts';
 export * from './provider/index.ts';
 export * from './rate-limit/index.ts';
 export * from './registry/model-registry.ts';

@@ -77,6 +77,11 @@ export {
 export type { ImageUsage, PriceEstimate } from './models/pricing.ts';
 export type { GeneratedImage, GenerationResult, ImageData } from './pipeline/generation-result.ts';
 export type {
+  ImageProvenance,
+  ImageProvenanceFacts,
+  ImageProvenanceStamp,
+} from './pipeline/stages/provenance.ts';
+export type {
   ImageProvider,
   ProviderCall,
   ProviderCallContext,

@@ -8,6 +8,11 @@ import {
   type ImageProvider,
   MemoryAuditSink,
 } from '@pixelgate/core';
+import {
+  createProvenanceStamper,
+  loadOrCreateDevelopmentCredentials,
+  verifyProvenance,
+} from '@pixelgate/provenance';
 import { createLocalProvider } from '@pixelgate/provider-local';
 import { startSpinner } from '../progress.ts';
 
@@ -40,11 +45,19 @@ export async function runDemo(prompt: string, options: DemoOptions = {}): Promis
   const stderr = options.stderr ?? ((text: string) => process.stderr.write(text));
   const audit = new MemoryAuditSink();
   const outDir = resolve(options.outDir ?? 'pixelgate-output');
+  const dataDir = resolve(options.dataDir ?? 'pixelgate-data');
+  // Every demo image carries Content Credentials, signed with development keys kept in the data dir.
+  const keys = await loadOrCreateDevelopmentCredentials(join(dataDir, 'provenance'));
+  const provenance = await createProvenanceStamper({
+    signer: { certificateChainPem: keys.certificateChainPem, privateKeyPem: keys.privateKeyPem },
+    trustAnchorsPem: keys.rootCertificatePem,
+  });
   const gateway = createGateway({
     providers: [createLocalProvider({ latencyMs: 150 }), ...(options.providers ?? [])],
     defaultModel: options.model ?? 'local/placeholder',
-    storageAdapter: createFilesystemStorage({ root: resolve(options.dataDir ?? 'pixelgate-data') }),
+    storageAdapter: createFilesystemStorage({ root: dataDir }),
     auditSink: audit,
+    provenance,
   });
   const stop = startSpinner(options.progress ?? Boolean(process.stderr.isTTY), stderr, 'generating…');
   try {
@@ -64,6 +77,10 @@ export async function runDemo(prompt: string, options: DemoOptions = {}): Promis
       stdout(
         `image      ${file}\n           ${image.width}x${image.height} ${image.mediaType}, ${image.sizeBytes} bytes, sha256 ${image.sha256}\n`,
       );
+      const check = await verifyProvenance(image.bytes, { trustAnchors: keys.rootCertificatePem });
+      stdout(
+        `           content credentials: ${check.state} (${check.manifest?.actions[0]?.action ?? 'none'}, development key); check with: pixelgate provenance verify ${file} --trust ${keys.root}\n`,
+      );
     }
     for (const warning of result.warnings) stdout(`warning    ${warning.message}\n`);
     if (result.labels.length) stdout(`labels     ${result.labels.join(', ')}\n`);
@@ -82,5 +99,6 @@ export async function runDemo(prompt: string, options: DemoOptions = {}): Promis
     return 1;
   } finally {
     await gateway.close();
+    await provenance.close();
   }
 }

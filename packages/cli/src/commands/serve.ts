@@ -9,6 +9,11 @@ import {
   type TenantContext,
 } from '@pixelgate/core';
 import { type ListeningServer, listen } from '@pixelgate/node';
+import {
+  createProvenanceStamper,
+  loadProvenanceFileConfig,
+  withProvenanceVerifyRoute,
+} from '@pixelgate/provenance';
 import type { Logger } from 'pino';
 import { auditLogLocation, openAuditLog } from '../audit-log.ts';
 import type { CliConfig } from '../config.ts';
@@ -106,6 +111,11 @@ export async function startServer(
   requireProviderKeys(resolveProviders(config, io.env), io.env);
   const auth = authentication(config, io, log);
   const dataDir = dataDirectory(config, io.cwd);
+  // Provenance is checked (certificates, a test signature) before anything else is opened.
+  const provenanceConfig = config.provenance
+    ? await loadProvenanceFileConfig(config.provenance, io.cwd)
+    : undefined;
+  const provenance = provenanceConfig ? await createProvenanceStamper(provenanceConfig) : undefined;
   // Shared stores (config `redis`/`postgres`): several replicas, one truth.
   const shared = await openSharedStores(config, io.cwd);
   let auditSink: AuditSink | undefined = seams.auditSink ?? shared.auditSink;
@@ -126,10 +136,12 @@ export async function startServer(
       ...(shared.budgetStore ? { budgetStore: shared.budgetStore } : {}),
       ...(shared.rateLimitStore ? { rateLimitStore: shared.rateLimitStore } : {}),
       logger: pinoLogger(log),
+      ...(provenance ? { provenance } : {}),
     });
   } catch (error) {
     await auditSink?.close?.();
     await shared.close();
+    await provenance?.close();
     throw error;
   }
   let server: ListeningServer;
@@ -153,12 +165,26 @@ export async function startServer(
       ...(config.telemetry?.metrics === false ? {} : { prometheus: started.prometheus }),
     });
     const logRequest = createRequestLog(gateway.events, log);
-    const handler = serveHandler(createHttpHandler(gateway, auth), { ops, logRequest });
+    const api = createHttpHandler(gateway, auth);
+    const trustAnchors = provenanceConfig?.trustAnchorsPem;
+    // POST /v1/provenance/verify sits in front of the API (behind the same keys); without
+    // provenance the API handler keeps its Node fast path.
+    const withVerify = provenance
+      ? withProvenanceVerifyRoute(api, {
+          ...(trustAnchors ? { trustAnchors } : {}),
+          authorize: async (request) => {
+            if (auth.authenticate && !(await auth.authenticate(request)))
+              throw new GatewayError('AUTHENTICATION_ERROR', 'A valid API key is required.');
+          },
+        })
+      : api;
+    const handler = serveHandler(withVerify, { ops, logRequest });
     server = await listen(handler, { port, host });
   } catch (error) {
     await gateway.close();
     await shared.close();
     await telemetry?.shutdown();
+    await provenance?.close();
     throw listenError(error, host, port);
   }
   let closing: Promise<void> | undefined;
@@ -173,7 +199,8 @@ export async function startServer(
         .close()
         .then(() => gateway.close())
         .then(() => shared.close())
-        .then(() => telemetry?.shutdown());
+        .then(() => telemetry?.shutdown())
+        .then(() => provenance?.close());
       return closing;
     },
   };

@@ -18,6 +18,10 @@ export const auditImageSchema = z.strictObject({
   width: z.number().int().optional(),
   height: z.number().int().optional(),
   storageKey: z.string().optional(),
+  /** `sha256:<hex>` of the signed C2PA manifest store in the delivered image (content provenance). */
+  manifestHash: z.string().optional(),
+  /** `sha256:<hex>` of the certificate that signed that manifest. */
+  signerFingerprint: z.string().optional(),
 });
 
 /**

@@ -17,6 +17,9 @@ import type { ModelDescriptor } from '../models/model-descriptor.ts';
 import type { GenerationResult } from '../pipeline/generation-result.ts';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.ts';
 import { type GenerateOptions, PipelineRunner } from '../pipeline/runner.ts';
+import { insertStageAfter } from '../pipeline/stage.ts';
+import { GENERATE_STAGES } from '../pipeline/stages/index.ts';
+import { provenanceStage } from '../pipeline/stages/provenance.ts';
 import { createMemoryRateLimitStore } from '../rate-limit/index.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
 import { zodToValidationError } from '../request/zod-error.ts';
@@ -228,7 +231,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         clock,
       }),
   );
-  container.register(TOKENS.Pipeline, { useValue: new PipelineRunner(pipelineDeps(container, options)) });
+  const stages = options.provenance
+    ? insertStageAfter(GENERATE_STAGES, 'output-guardrails', provenanceStage(options.provenance))
+    : GENERATE_STAGES;
+  container.register(TOKENS.Pipeline, {
+    useValue: new PipelineRunner(pipelineDeps(container, options), stages),
+  });
   return new Gateway(container);
 }
 

@@ -6,6 +6,7 @@ import type { Guardrail } from '../guardrails/guardrail.ts';
 import type { MediaSigner } from '../media/media-signer.ts';
 import type { ModelOverride } from '../models/model-descriptor.ts';
 import type { GatewayMiddleware } from '../pipeline/middleware.ts';
+import type { ImageProvenance } from '../pipeline/stages/provenance.ts';
 import type { ImageProvider } from '../provider/image-provider.ts';
 import type { RateLimitStore } from '../rate-limit/rate-limit-store.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -52,6 +53,11 @@ export interface GatewayOptions extends GatewayConfigInput {
    * Every request still leaves exactly one audit record, whatever a middleware does.
    */
   middleware?: GatewayMiddleware[];
+  /**
+   * Content provenance (`createProvenanceStamper` from `@pixelgate/provenance`): runs as the
+   * `provenance` stage between the output guardrails and the store.
+   */
+  provenance?: ImageProvenance;
   clock?: Clock;
   idGenerator?: IdGenerator;
   logger?: Logger;

@@ -21,6 +21,10 @@ export interface GeneratedImage {
   height?: number;
   revisedPrompt?: string;
   seed?: number;
+  /** `sha256:<hex>` of the C2PA manifest store signed into the image (provenance on). */
+  manifestHash?: string;
+  /** `sha256:<hex>` of the certificate that signed the manifest. */
+  signerFingerprint?: string;
   /** Key in the storage adapter, when stored. */
   storageKey?: string;
   /** Signed URL, when `response_format` is `url`. */

@@ -92,6 +92,8 @@ export interface RequestContext extends RequestInfo {
   reservation?: BudgetReservation;
   /** dispatch: what the provider returned, and the model that returned it. */
   dispatched?: { result: DispatchResult; used: PreparedModel };
+  /** provenance: per image, the signed manifest's hash and the signer's fingerprint (when on). */
+  provenance?: Array<{ manifestHash?: string; signerFingerprint?: string }>;
   /** store: per image, what the store reported (undefined when not stored). */
   stored?: Array<StoredObjectInfo | undefined>;
   /** deliver: `data[]` of the response. */

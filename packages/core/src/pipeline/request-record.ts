@@ -98,6 +98,8 @@ export function buildAuditRecord(
       mediaType: image.mediaType,
       ...(image.width ? { width: image.width, height: image.height } : {}),
       ...(image.storageKey ? { storageKey: image.storageKey } : {}),
+      ...(image.manifestHash ? { manifestHash: image.manifestHash } : {}),
+      ...(image.signerFingerprint ? { signerFingerprint: image.signerFingerprint } : {}),
     })),
     cost: {
       ...(cost.estimatedUsd === undefined ? {} : { estimatedUsd: cost.estimatedUsd }),

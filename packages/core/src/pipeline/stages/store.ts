@@ -9,7 +9,10 @@ import { eventBase, need, type RequestContext } from '../request-context.ts';
 import type { Stage } from '../stage.ts';
 
 /** The facts of one image: hashed once here (the store reuses the hash as its ETag). */
-function describeImage(image: ProviderImage): GeneratedImage {
+function describeImage(
+  image: ProviderImage,
+  provenance: { manifestHash?: string; signerFingerprint?: string } | undefined,
+): GeneratedImage {
   const sniffed = sniffImage(image.bytes);
   return {
     bytes: image.bytes,
@@ -19,6 +22,7 @@ function describeImage(image: ProviderImage): GeneratedImage {
     ...(sniffed?.width ? { width: sniffed.width, height: sniffed.height! } : {}),
     ...(image.revisedPrompt ? { revisedPrompt: image.revisedPrompt } : {}),
     ...(image.seed === undefined ? {} : { seed: image.seed }),
+    ...provenance,
     labels: image.labels ?? [],
   };
 }
@@ -80,7 +84,7 @@ export const storeStage: Stage = {
   async run(ctx, deps) {
     const { result } = need(ctx.dispatched, 'dispatched');
     const request = need(ctx.request, 'request');
-    const images = result.images.map(describeImage);
+    const images = result.images.map((image, index) => describeImage(image, ctx.provenance?.[index]));
     const store = deps.config.storage.mode === 'always' || request.response_format === 'url';
     if (store) {
       const now = deps.clock.now();
