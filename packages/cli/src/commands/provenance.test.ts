@@ -123,7 +123,7 @@ describe('pixelgate provenance', () => {
       shutdown: () => controller.signal,
     });
     const match = await Promise.race([
-      memory.waitForStdout(/listening on (http:\/\/\S+)/),
+      memory.waitForStdout(/listening on (http:\/\/[^\s"]+)/),
       exit.then((code) => {
         throw new Error(`serve exited ${code}: ${memory.stderr()}`);
       }),
