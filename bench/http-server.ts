@@ -9,12 +9,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import {
-  createApiKeyAuthenticator,
-  createGateway,
-  createHttpHandler,
-  HTTP_EXCHANGE_HANDLER,
-} from '@pixelgate/core';
+import { createApiKeyAuthenticator, createGateway, createHttpHandler } from '@pixelgate/core';
+import { HTTP_EXCHANGE_HANDLER } from '@pixelgate/core/adapter-utils';
 import { listen } from '@pixelgate/node';
 import { renderImage } from '@pixelgate/provider-local';
 import { createOpenAIProvider } from '@pixelgate/provider-openai';

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AUDIT_FILE_PATTERN, sniffImage, verifyAuditLog } from '@pixelgate/core';
+import { AUDIT_FILE_PATTERN, verifyAuditLog } from '@pixelgate/core/audit';
+import { sniffImage } from '@pixelgate/core/provider-utils';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MORE_STACK_MODELS, STACK_MODELS, type Stack, startStack } from './stack.ts';

@@ -1,7 +1,7 @@
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyAuditLog } from '@pixelgate/core';
+import { verifyAuditLog } from '@pixelgate/core/audit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STACK_MODELS, type Stack, startStack } from './stack.ts';
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { type Gateway, type Logger, silentLogger, sniffImage, TOKENS } from '@pixelgate/core';
+import { type Gateway, type Logger, silentLogger, TOKENS } from '@pixelgate/core';
+import { sniffImage } from '@pixelgate/core/provider-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNestApp } from './app.ts';
 import { PIXELGATE_GATEWAY } from './pixelgate/pixelgate.tokens.ts';

@@ -1,4 +1,4 @@
-import { sniffImage } from '@pixelgate/core';
+import { sniffImage } from '@pixelgate/core/provider-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPixelgate, type Pixelgate } from '../lib/pixelgate.ts';
 

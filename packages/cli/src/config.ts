@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { apiKeyEntrySchema, gatewayConfigSchema, modelOverrideSchema } from '@pixelgate/core';
+import { gatewayConfigSchema } from '@pixelgate/core';
+import { apiKeyEntrySchema, modelOverrideSchema } from '@pixelgate/core/spec';
 import { provenanceFileConfigSchema } from '@pixelgate/provenance';
 import { z } from 'zod';
 import { UsageError } from './io.ts';

@@ -89,7 +89,7 @@ describe.skipIf(!redisUrl || !postgresUrl)(
       const exit = main(['serve', '--port', '0', '-c', 'shared.json'], memory.io, {
         shutdown: () => controller.signal,
       });
-      const [, url] = await memory.waitForStdout(/listening on (http:\/\/\S+)/);
+      const [, url] = await memory.waitForStdout(/listening on (http:\/\/[^\s"]+)/);
       for (let index = 0; index < 2; index++) {
         const response = await fetch(`${url}/v1/images/generations`, {
           method: 'POST',

@@ -1,13 +1,13 @@
 import {
   type Authenticate,
   type BudgetStore,
-  budgetBuckets,
   type Gateway,
   GatewayError,
   type TenantContext,
   TOKENS,
   toNativeErrorEnvelope,
 } from '@pixelgate/core';
+import { budgetBuckets } from '@pixelgate/core/store-utils';
 import type { AuditReader } from './audit-reader.ts';
 
 /** What the console's data routes need, passed explicitly. */

@@ -60,3 +60,4 @@ export {
   sniffImage,
 } from './shared/media-type.ts';
 export { redactSecrets, stripBase64, truncateText } from './shared/redact.ts';
+export { waitUnlessClosed } from './shared/wait-unless-closed.ts';

@@ -36,7 +36,11 @@ export {
   type BudgetStore,
   budgetRuleSchema,
 } from './budget/budget-store.ts';
-export type { CapabilityPolicy, CapabilityResult } from './capabilities/validate-capabilities.ts';
+export {
+  type CapabilityPolicy,
+  type CapabilityResult,
+  validateCapabilities,
+} from './capabilities/validate-capabilities.ts';
 export type { Clock, IdGenerator } from './container/tokens.ts';
 export { BACKEND_REASONS, type BackendReason, ERROR_CODES, type ErrorCode } from './errors/error-codes.ts';
 export type { EventBase, GatewayEvents } from './events/gateway-events.ts';

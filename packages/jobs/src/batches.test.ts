@@ -1,12 +1,12 @@
 import {
   BackendError,
-  budgetBuckets,
   createApiKeyAuthenticator,
   createGateway,
   createHttpHandler,
   createMemoryBudgetStore,
   createMemoryStorage,
 } from '@pixelgate/core';
+import { budgetBuckets } from '@pixelgate/core/store-utils';
 import { createMockImageProvider, MOCK_MODEL, solidPng } from '@pixelgate/core/testing';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,6 +1,5 @@
 import {
   BackendError,
-  budgetBuckets,
   createApiKeyAuthenticator,
   createGateway,
   createHttpHandler,
@@ -8,6 +7,7 @@ import {
   type FetchHandler,
   type Gateway,
 } from '@pixelgate/core';
+import { budgetBuckets } from '@pixelgate/core/store-utils';
 import { createMockImageProvider, MOCK_MODEL, solidPng } from '@pixelgate/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectTestRedis, REDIS_URL, type TestRedis } from '../test/redis.ts';

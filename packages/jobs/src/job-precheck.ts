@@ -1,10 +1,5 @@
-import {
-  type Gateway,
-  GatewayError,
-  imageRequestSchema,
-  type TenantContext,
-  validateCapabilities,
-} from '@pixelgate/core';
+import { type Gateway, GatewayError, type TenantContext } from '@pixelgate/core';
+import { imageRequestSchema, validateCapabilities } from '@pixelgate/core/spec';
 
 /**
  * Checks what can be checked before a job is accepted: the body against the request schema, the

@@ -2,13 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import {
-  createApiKeyAuthenticator,
-  createGateway,
-  createHttpHandler,
-  hashApiKey,
-  sniffImage,
-} from '@pixelgate/core';
+import { createApiKeyAuthenticator, createGateway, createHttpHandler, hashApiKey } from '@pixelgate/core';
+import { sniffImage } from '@pixelgate/core/provider-utils';
 import { createLocalProvider } from '@pixelgate/provider-local';
 import express from 'express';
 import OpenAI from 'openai';

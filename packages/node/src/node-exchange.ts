@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError, type HeaderReader, type HttpExchange, payloadTooLarge } from '@pixelgate/core';
+import { GatewayError } from '@pixelgate/core';
+import { type HeaderReader, type HttpExchange, payloadTooLarge } from '@pixelgate/core/adapter-utils';
 import { type RequestUrlOptions, requestUrl } from './request-url.ts';
 
 /** Express and Connect keep the full path in `originalUrl`; parsers keep what they read in `body`. */

@@ -6,8 +6,8 @@ import {
   createHttpHandler,
   type Gateway,
   hashApiKey,
-  sniffImage,
 } from '@pixelgate/core';
+import { sniffImage } from '@pixelgate/core/provider-utils';
 import { createLocalProvider } from '@pixelgate/provider-local';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

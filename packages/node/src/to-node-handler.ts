@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ExchangeHandler, HttpReply } from '@pixelgate/core';
+import type { ExchangeHandler, HttpReply } from '@pixelgate/core/adapter-utils';
 import { createHeaders, createRequestListener, sendResponse } from '@remix-run/node-fetch-server';
 import { consumedBody, type FrameworkRequest, fromNodeRequest } from './node-exchange.ts';
 import { requestUrl } from './request-url.ts';

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { HttpReply } from '@pixelgate/core';
+import type { HttpReply } from '@pixelgate/core/adapter-utils';
 
 /**
  * Writes a reply to a Node response: headers in one `writeHead`, in-memory chunks written as they

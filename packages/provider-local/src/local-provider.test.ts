@@ -1,5 +1,6 @@
-import { createGateway, ModelRegistry, validateCapabilities } from '@pixelgate/core';
+import { createGateway } from '@pixelgate/core';
 import { GatewayError, type ProviderCall, silentLogger, sniffImage } from '@pixelgate/core/provider-utils';
+import { validateCapabilities } from '@pixelgate/core/spec';
 import { describe, expect, it } from 'vitest';
 import { createLocalProvider } from './local-provider.ts';
 import { renderImage } from './render-image.ts';
@@ -14,7 +15,7 @@ const context = (signal = new AbortController().signal) => ({
 
 function callFor(request: Record<string, unknown>): ProviderCall {
   const provider = createLocalProvider();
-  const { model } = new ModelRegistry({ providers: [provider] }).resolve('local/placeholder');
+  const { model } = createGateway({ providers: [provider] }).registry.resolve('local/placeholder');
   const { call } = validateCapabilities({ prompt: 'a lighthouse', ...request } as never, model, 'strict');
   return { ...call, providerOptions: {} };
 }

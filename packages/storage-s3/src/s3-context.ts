@@ -9,7 +9,9 @@ import {
   type S3ClientConfig,
   type StorageClass,
 } from '@aws-sdk/client-s3';
-import { assertSafeStorageKey, compareKeys, GatewayError, type StoredObjectInfo } from '@pixelgate/core';
+import { GatewayError } from '@pixelgate/core';
+import type { StoredObjectInfo } from '@pixelgate/core/spec';
+import { assertSafeStorageKey, compareKeys } from '@pixelgate/core/storage-utils';
 import { isS3NotFound, printableEndpoint, toS3StorageError } from './s3-errors.ts';
 import { decodeMetadataValue } from './s3-metadata.ts';
 

@@ -1,4 +1,6 @@
-import { GatewayError, type StorageErrorReason, storageError } from '@pixelgate/core';
+import { GatewayError } from '@pixelgate/core';
+import type { StorageErrorReason } from '@pixelgate/core/spec';
+import { storageError } from '@pixelgate/core/storage-utils';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',

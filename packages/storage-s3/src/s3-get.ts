@@ -1,11 +1,6 @@
 import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
-import {
-  type ByteRange,
-  resolveByteRange,
-  type StorageGetOptions,
-  type StoredObject,
-  storageError,
-} from '@pixelgate/core';
+import type { ByteRange, StorageGetOptions, StoredObject } from '@pixelgate/core/spec';
+import { resolveByteRange, storageError } from '@pixelgate/core/storage-utils';
 import { failure, fullKey, headRaw, infoFrom, isExpired, type S3Context } from './s3-context.ts';
 import { isS3NotFound, s3Status } from './s3-errors.ts';
 import { parseContentRange, sliceStream, webStreamOf } from './s3-streams.ts';

@@ -1,17 +1,16 @@
 import { Readable } from 'node:stream';
 import type { StorageClass } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { GatewayError } from '@pixelgate/core';
+import { throwIfAborted } from '@pixelgate/core/provider-utils';
+import type { StoragePutOptions, StoredObjectInfo } from '@pixelgate/core/spec';
 import {
   assertValidPut,
-  GatewayError,
   lengthMismatch,
   objectTooLarge,
   putFailure,
-  type StoragePutOptions,
-  type StoredObjectInfo,
   storageError,
-  throwIfAborted,
-} from '@pixelgate/core';
+} from '@pixelgate/core/storage-utils';
 import { EXPIRES_META, failure, fullKey, headRaw, type S3Context } from './s3-context.ts';
 import { encodeMetadataValue, encodeTagValue } from './s3-metadata.ts';
 

@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, HeadBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import {
-  assertSafeStoragePrefix,
-  GatewayError,
-  type StorageAdapter,
-  type StoredObjectInfo,
-} from '@pixelgate/core';
+import { GatewayError, type StorageAdapter } from '@pixelgate/core';
+import type { StoredObjectInfo } from '@pixelgate/core/spec';
+import { assertSafeStoragePrefix } from '@pixelgate/core/storage-utils';
 import {
   failure,
   fullKey,

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import type { ByteRange, GatewayError } from '@pixelgate/core';
+import type { GatewayError } from '@pixelgate/core';
+import type { ByteRange } from '@pixelgate/core/spec';
 
 /** A pull-based web stream over a Node stream: reads only as fast as the consumer does. */
 export function webStreamOf(

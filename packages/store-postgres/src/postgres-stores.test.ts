@@ -1,9 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { budgetBuckets, createMemoryBudgetStore } from '@pixelgate/core';
+import { createMemoryBudgetStore } from '@pixelgate/core';
 import { generateAuditSigningKey } from '@pixelgate/core/audit';
 import { type BudgetReservation, budgetRuleSchema } from '@pixelgate/core/spec';
+import { budgetBuckets } from '@pixelgate/core/store-utils';
 import { conformanceAuditRecord } from '@pixelgate/core/testing';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';

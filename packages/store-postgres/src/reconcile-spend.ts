@@ -1,5 +1,5 @@
-import { budgetBuckets } from '@pixelgate/core';
 import { type BudgetRule, type BudgetRuleInput, budgetRuleSchema } from '@pixelgate/core/spec';
+import { budgetBuckets } from '@pixelgate/core/store-utils';
 import {
   DEFAULT_POSTGRES_SCHEMA,
   openPool,

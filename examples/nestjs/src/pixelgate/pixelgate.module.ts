@@ -29,13 +29,13 @@ export interface PixelgateModuleOptions {
 
 /** pixelgate's logger interface on top of Nest's logger, so gateway logs land in the app's log. */
 export function nestLogger(logger: Logger = new Logger('pixelgate')): PixelgateLogger {
-  const line = (message: string, fields?: Record<string, unknown>) =>
-    fields ? `${message} ${JSON.stringify(fields)}` : message;
+  // pixelgate passes (fields, message), in pino's order.
+  const line = (fields: Record<string, unknown>, message: string) => `${message} ${JSON.stringify(fields)}`;
   return {
-    debug: (message, fields) => logger.debug(line(message, fields)),
-    info: (message, fields) => logger.log(line(message, fields)),
-    warn: (message, fields) => logger.warn(line(message, fields)),
-    error: (message, fields) => logger.error(line(message, fields)),
+    debug: (fields, message) => logger.debug(line(fields, message)),
+    info: (fields, message) => logger.log(line(fields, message)),
+    warn: (fields, message) => logger.warn(line(fields, message)),
+    error: (fields, message) => logger.error(line(fields, message)),
   };
 }
 

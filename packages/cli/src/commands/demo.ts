@@ -3,11 +3,11 @@ import { join, resolve } from 'node:path';
 import {
   createFilesystemStorage,
   createGateway,
-  extensionFor,
   GatewayError,
   type ImageProvider,
   MemoryAuditSink,
 } from '@pixelgate/core';
+import { extensionFor } from '@pixelgate/core/provider-utils';
 import {
   createProvenanceStamper,
   loadOrCreateDevelopmentCredentials,

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { createMemoryStorage, extensionFor, GatewayError } from '@pixelgate/core';
+import { createMemoryStorage, GatewayError } from '@pixelgate/core';
+import { extensionFor } from '@pixelgate/core/provider-utils';
 import type { CliConfig } from '../config.ts';
 import { type CliGatewayOptions, createCliGateway } from '../gateway-from-config.ts';
 import { type CliIo, EXIT } from '../io.ts';

@@ -1,4 +1,5 @@
-import { createMemoryStorage, type Gateway, type ModelDescriptor, qualifiedModelId } from '@pixelgate/core';
+import { createMemoryStorage, type Gateway, type ModelDescriptor } from '@pixelgate/core';
+import { qualifiedModelId } from '@pixelgate/core/spec';
 import type { CliConfig } from '../config.ts';
 import { type CliGatewayOptions, createCliGateway } from '../gateway-from-config.ts';
 import { type CliIo, EXIT } from '../io.ts';

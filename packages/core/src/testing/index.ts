@@ -4,13 +4,51 @@
  * implementation runs (vitest is a peer dependency).
  * @packageDocumentation
  */
-export * from './audit-sink-conformance.ts';
-export * from './budget-conformance.ts';
-export * from './guardrail-conformance.ts';
-export * from './mock-image-provider.ts';
+export {
+  type AuditSinkConformanceCapabilities,
+  type AuditSinkConformanceOptions,
+  type AuditSinkVerdict,
+  type AuditTamperKind,
+  conformanceAuditRecord,
+  describeAuditSinkConformance,
+} from './audit-sink-conformance.ts';
+export {
+  type BudgetStoreConformanceOptions,
+  type BudgetStoreLeaseOptions,
+  describeBudgetStoreConformance,
+} from './budget-conformance.ts';
+export {
+  CONFORMANCE_MODEL,
+  CONFORMANCE_TENANT,
+  createGuardrailInput,
+  describeGuardrailConformance,
+  type GuardrailConformanceOptions,
+  type GuardrailSample,
+} from './guardrail-conformance.ts';
+export {
+  createMockImageProvider,
+  MOCK_MODEL,
+  type MockImageProviderOptions,
+  type MockProviderCall,
+} from './mock-image-provider.ts';
 export { type ContractCheck, createContractChecker } from './openapi-contract.ts';
-export * from './provider-conformance.ts';
-export * from './provider-test-helpers.ts';
-export * from './rate-limit-conformance.ts';
-export * from './solid-png.ts';
-export * from './storage-conformance.ts';
+export {
+  type ConformanceHarness,
+  type ConformanceScenario,
+  describeImageProviderConformance,
+  type ProviderConformanceOptions,
+} from './provider-conformance.ts';
+export {
+  gatewayErrorOf,
+  testCallContext,
+} from './provider-test-helpers.ts';
+export {
+  describeRateLimitStoreConformance,
+  type RateLimitStoreConformanceOptions,
+} from './rate-limit-conformance.ts';
+export { solidPng } from './solid-png.ts';
+export {
+  describeStorageConformance,
+  type StorageConformanceCapabilities,
+  type StorageConformanceOptions,
+} from './storage-conformance.ts';

@@ -1,4 +1,5 @@
-import { readRequestBody, toGatewayError, toNativeErrorEnvelope } from '@pixelgate/core';
+import { toGatewayError, toNativeErrorEnvelope } from '@pixelgate/core';
+import { readRequestBody } from '@pixelgate/core/adapter-utils';
 import { GatewayError, validationError } from '@pixelgate/core/provider-utils';
 import { verifyProvenance } from '../verify.ts';
 

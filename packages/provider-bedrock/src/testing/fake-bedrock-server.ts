@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { waitUnlessClosed } from '@pixelgate/core';
+import { waitUnlessClosed } from '@pixelgate/core/provider-utils';
 import { answerFor, checkRequest, fakeBedrockModels } from './fake-bedrock-models.ts';
 import { checkSigV4 } from './fake-bedrock-sigv4.ts';
 

@@ -40,6 +40,9 @@ export async function startFakeImagenServer(
       });
     });
   });
+  // Clients (undici) keep idle sockets for about 4 s; a server that closes idle sockets first races
+  // them under load (ECONNRESET on reuse). The fake never closes an idle socket before its clients do.
+  server.keepAliveTimeout = 60_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { waitUnlessClosed } from '@pixelgate/core';
+import { waitUnlessClosed } from '@pixelgate/core/provider-utils';
 import { generateImages } from './fake-openai-images.ts';
 import { moderate } from './fake-openai-moderations.ts';
 import { scenarioFailure } from './fake-openai-scenarios.ts';

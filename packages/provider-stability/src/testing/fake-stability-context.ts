@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { waitUnlessClosed } from '@pixelgate/core';
-import { drawTestImage } from '@pixelgate/core/provider-utils';
+import { drawTestImage, waitUnlessClosed } from '@pixelgate/core/provider-utils';
 import {
   type AspectRatioSizes,
   DEFAULT_ASPECT_RATIO_SIZES,
