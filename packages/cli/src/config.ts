@@ -101,6 +101,14 @@ export const cliConfigSchema = gatewayConfigSchema.extend({
    * `POST /v1/provenance/verify`; PEM file paths are relative to the working directory.
    */
   provenance: provenanceFileConfigSchema.optional(),
+  /**
+   * The browser console (`/console/`) and API reference (`/docs`): on by default when `serve`
+   * listens on a loopback address only, off elsewhere unless enabled. Admin tenants see every
+   * tenant's audit records.
+   */
+  console: z
+    .strictObject({ enabled: z.boolean().optional(), adminTenantIds: z.array(z.string().min(1)).optional() })
+    .optional(),
   /** Folder for stored images and the audit log (default `./pixelgate-data`). */
   dataDir: z.string().min(1).optional(),
   /** Keys that sign media URLs; without them URLs stop working when the process restarts. */

@@ -141,6 +141,7 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
     redis: _r,
     postgres: _pg,
     log: _log,
+    console: _console,
     telemetry: _t,
     provenance: _pv,
     models,

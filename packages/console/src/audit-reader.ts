@@ -70,8 +70,13 @@ export function fileAuditReader(options: FileAuditReaderOptions): AuditReader {
           publicKeys: options.publicKeys,
           allowUnsignedTail: true,
         });
+        if (!result.ok && result.records === 0 && result.firstBroken?.reason === 'the log holds no records') {
+          // A log just opened: verified as far as it goes, which is its signed opening.
+          return { state: 'verified', detail: 'No records yet; the log is open and signed.' };
+        }
         if (!result.ok) {
-          return { state: 'broken', detail: `The chain breaks after record ${result.lastSeq}.` };
+          const reason = result.firstBroken ? `: ${result.firstBroken.reason}` : '';
+          return { state: 'broken', detail: `The chain breaks after record ${result.lastSeq}${reason}.` };
         }
         const signedThrough = result.lastSeq - result.unsignedTail;
         const signed =

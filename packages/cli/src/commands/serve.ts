@@ -1,3 +1,4 @@
+import { CONSOLE_ROUTE_DOCS } from '@pixelgate/console';
 import {
   type AuditSink,
   type Authenticate,
@@ -24,6 +25,7 @@ import {
   resolveProviders,
 } from '../gateway-from-config.ts';
 import { type CliIo, EXIT, UsageError } from '../io.ts';
+import { consoleEnabled, withConsolePages } from '../serve/console-pages.ts';
 import { readinessChecks } from '../serve/health.ts';
 import { createServeLog, logLevelFrom } from '../serve/log.ts';
 import { createOpsRoutes } from '../serve/ops-routes.ts';
@@ -165,7 +167,11 @@ export async function startServer(
       ...(config.telemetry?.metrics === false ? {} : { prometheus: started.prometheus }),
     });
     const logRequest = createRequestLog(gateway.events, log);
-    const api = createHttpHandler(gateway, auth);
+    const withPages = consoleEnabled(config, host);
+    const api = createHttpHandler(
+      gateway,
+      withPages ? { ...auth, extraRouteDocs: CONSOLE_ROUTE_DOCS } : auth,
+    );
     const trustAnchors = provenanceConfig?.trustAnchorsPem;
     // POST /v1/provenance/verify sits in front of the API (behind the same keys); without
     // provenance the API handler keeps its Node fast path.
@@ -178,7 +184,15 @@ export async function startServer(
           },
         })
       : api;
-    const handler = serveHandler(withVerify, { ops, logRequest });
+    const front = withPages
+      ? await withConsolePages(withVerify, {
+          gateway,
+          config,
+          auth,
+          ...(auditDirectory ? { auditDirectory } : {}),
+        })
+      : withVerify;
+    const handler = serveHandler(front, { ops, logRequest });
     server = await listen(handler, { port, host });
   } catch (error) {
     await gateway.close();

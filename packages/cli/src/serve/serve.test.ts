@@ -257,3 +257,31 @@ describe('traces', () => {
     expect(body).not.toContain('lighthouse');
   });
 });
+
+describe('the console and the API reference in serve', () => {
+  it('serves /console/, /docs and a document that lists the console routes on a loopback address', async () => {
+    const server = await serve({
+      auth: { keys: [{ id: 'k', key: 'pg-serve-console-key-0123456789', tenantId: 'studio' }] },
+    });
+    const page = await fetch(`${server.url}/console/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect((await fetch(`${server.url}/docs`)).status).toBe(200);
+    const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/console/audit', '/v1/images/generations']),
+    );
+    const audit = await fetch(`${server.url}/v1/console/audit`, {
+      headers: { authorization: 'Bearer pg-serve-console-key-0123456789' },
+    });
+    const chain = ((await audit.json()) as { chain: { state: string; detail: string } }).chain;
+    expect(chain.state, chain.detail).toBe('verified');
+  });
+
+  it('leaves the console off when the config says so', async () => {
+    const server = await serve({ console: { enabled: false } });
+    expect((await fetch(`${server.url}/console/`)).status).toBe(404);
+  });
+});
