@@ -60,6 +60,23 @@ describe('full-stack example', () => {
     return { response, bytes: new Uint8Array(await response.arrayBuffer()) };
   };
 
+  it('serves the console, the API reference and an OpenAPI document that lists the console routes', async () => {
+    expect((await fetch(`${stack.url}/console/`)).headers.get('content-type')).toBe(
+      'text/html; charset=utf-8',
+    );
+    expect((await fetch(`${stack.url}/docs`)).status).toBe(200);
+    const document = (await (await fetch(`${stack.url}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/console/usage', '/v1/images/generations']),
+    );
+    const usage = await fetch(`${stack.url}/v1/console/usage`, {
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+    });
+    expect(usage.status).toBe(200);
+  });
+
   it('generates with OpenAI through the official SDK, as base64', async () => {
     const result = await sdkGenerate(client, {
       model: STACK_MODELS.openai,

@@ -8,6 +8,7 @@ import {
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CONSOLE_ROUTE_DOCS, createConsoleHandler, fileAuditReader } from '@pixelgate/console';
 import {
   type ApiKeyEntry,
   type BudgetRuleInput,
@@ -317,12 +318,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     cleanups.push(() => directGateway.close());
 
-    const proxyHandler = createHttpHandler(proxyGateway, { authenticate });
+    const proxyHandler = createHttpHandler(proxyGateway, {
+      authenticate,
+      extraRouteDocs: CONSOLE_ROUTE_DOCS,
+    });
     const directHandler = createHttpHandler(directGateway, { authenticate });
-    const handler: FetchHandler = (request) =>
+    // The browser console (/console/) and the API reference (/docs), over the signed audit log.
+    const consolePages = await createConsoleHandler({
+      gateway: proxyGateway,
+      authenticate,
+      auditReader: fileAuditReader({ directory: auditDir, publicKeys: [publicKeyPem] }),
+    });
+    const handler: FetchHandler = async (request) =>
       new URL(request.url).pathname.startsWith(`${DIRECT_PREFIX}/`)
         ? directHandler(request)
-        : proxyHandler(request);
+        : ((await consolePages(request)) ?? proxyHandler(request));
     const server = await listen(handler, { host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
     // First to stop: no new requests while the rest shuts down.
     cleanups.push(() => server.close());
