@@ -129,7 +129,10 @@ describe.skipIf(!redisUrl || !postgresUrl)(
         'bundle',
       ]);
       expect(exported.code).toBe(0);
-      expect(exported.stdout).toContain('wrote 5 files to bundle');
+      // records, summary, page, the chain stretch and the manifest, and the public key.
+      expect(exported.stdout).toContain('wrote 6 files to bundle');
+      const bundle = await run(['audit', 'verify', 'bundle']);
+      expect(bundle.code, bundle.stdout + bundle.stderr).toBe(0);
       const reconciled = await run(['budget', 'reconcile', '-c', 'shared.json']);
       expect(reconciled.stdout).toBe('1 budget buckets compared; 0 differ\n');
       expect(reconciled.code).toBe(0);
