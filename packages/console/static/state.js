@@ -34,9 +34,15 @@ export function remember(request, response, elapsedMs) {
       sha256: image.sha256,
       costUsd: costUsd === undefined ? undefined : costUsd / count,
       labels: image.labels,
-      provenance: image.provenance,
+      provenance: provenanceText(image.provenance),
       elapsedMs,
       warnings: response.warnings ?? [],
     });
   }
+}
+
+/** How the gallery shows an image's Content Credentials. */
+export function provenanceText(provenance) {
+  if (!provenance) return undefined;
+  return `Signed (C2PA), manifest ${provenance.manifest_sha256.slice(0, 12)}…`;
 }

@@ -1,4 +1,10 @@
-import { createGateway, createMemoryStorage, type Gateway, MemoryAuditSink } from '@pixelgate/core';
+import {
+  createGateway,
+  createHttpHandler,
+  createMemoryStorage,
+  type Gateway,
+  MemoryAuditSink,
+} from '@pixelgate/core';
 import { createLocalProvider } from '@pixelgate/provider-local';
 import { createOpenAIProvider } from '@pixelgate/provider-openai';
 import {
@@ -91,5 +97,23 @@ describe.each([
     });
     expect(result.data[0]!.url).toBeTruthy();
     await expectCredentials(await stored(result.images[0]!.storageKey!), result.requestId, model);
+  });
+});
+
+describe('the native route', () => {
+  it("names each image's manifest and signer, as the console shows them", async () => {
+    const handler = createHttpHandler(gateway, { anonymous: { tenantId: 'studio' } });
+    const response = await handler(
+      new Request('http://gateway.test/v1/inference/images/generate', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'local/placeholder', prompt: 'a harbour', size: '256x256' }),
+      }),
+    );
+    const body = (await response.json()) as { data: Array<{ provenance?: Record<string, string> }> };
+    expect(body.data[0]!.provenance).toEqual({
+      manifest_sha256: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      signer_fingerprint: stamper.signerFingerprint,
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { controlsFor, requestFor, sizeRuleHint } from '../capabilities.js';
-import { remember } from '../state.js';
+import { provenanceText, remember } from '../state.js';
 import { ErrorBox, html, ImageCard, Warnings } from './shared.js';
 
 /** A select whose choices come from the model; unavailable controls are disabled with the reason. */

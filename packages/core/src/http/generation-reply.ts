@@ -92,6 +92,14 @@ export function toNativeResponse(result: GenerationResult, metadata: unknown): R
         sha256: image.sha256,
         size_bytes: image.sizeBytes,
         labels: image.labels,
+        ...(image.manifestHash === undefined
+          ? {}
+          : {
+              provenance: {
+                manifest_sha256: image.manifestHash,
+                ...(image.signerFingerprint ? { signer_fingerprint: image.signerFingerprint } : {}),
+              },
+            }),
       };
     }),
     warnings: result.warnings,

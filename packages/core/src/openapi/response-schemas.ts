@@ -48,6 +48,12 @@ export const nativeImageSchema = z.object({
   sha256: z.string().describe('sha256 of the delivered bytes, as written in the audit record.'),
   size_bytes: z.number().int(),
   labels: z.array(z.string()),
+  provenance: z
+    .object({ manifest_sha256: z.string(), signer_fingerprint: z.string().optional() })
+    .optional()
+    .describe(
+      'Set when the image carries signed Content Credentials (C2PA): the manifest hash and the signer.',
+    ),
 });
 
 /** The native generation response. */
