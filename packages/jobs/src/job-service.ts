@@ -1,15 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type Gateway,
-  GatewayError,
-  type GenerationResult,
-  type TenantContext,
-  toGatewayError,
-  toOpenAIImagesResponse,
-} from '@pixelgate/core';
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type Gateway, GatewayError, type TenantContext } from '@pixelgate/core';
+import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { precheckJob } from './job-precheck.ts';
+import { createJobProcessor } from './job-processor.ts';
 import type { JobData, JobEvent, JobStatus, JobView } from './job-schemas.ts';
 import { checkWebhookUrl, type WebhookDispatcher } from './webhooks.ts';
 
@@ -133,49 +127,12 @@ export function createJobService(options: JobServiceOptions) {
     return 'queued';
   };
 
-  const process = async (job: Job<JobData>): Promise<Record<string, unknown>> => {
-    const controller = new AbortController();
-    running.set(job.id!, controller);
-    if ((await connection.exists(cancelledKey(job.id!))) === 1) controller.abort();
-    const started: JobEvent = { type: 'job.started', at: new Date().toISOString() };
-    await job.updateProgress({ events: [started] });
-    await options.webhooks?.enqueue(job.data, job.id!, started);
-    const tenant: TenantContext = {
-      tenantId: job.data.tenantId,
-      ...(job.data.userId ? { userId: job.data.userId } : {}),
-      ...(job.data.keyId ? { keyId: job.data.keyId } : {}),
-    };
-    try {
-      const result = await options.gateway.generate(job.data.body, {
-        tenant,
-        signal: controller.signal,
-        source: 'job',
-        requestId: job.id!,
-      });
-      const body = job.data.style === 'openai' ? toOpenAIImagesResponse(result) : nativeBody(result);
-      await options.webhooks?.enqueue(
-        job.data,
-        job.id!,
-        { type: 'job.completed', at: new Date().toISOString() },
-        body,
-      );
-      return body;
-    } catch (thrown) {
-      const error = toGatewayError(thrown);
-      const cancelled = (await connection.exists(cancelledKey(job.id!))) === 1;
-      const type = cancelled ? 'job.cancelled' : 'job.failed';
-      await options.webhooks?.enqueue(
-        job.data,
-        job.id!,
-        { type, at: new Date().toISOString() },
-        { error: errorOf(error) },
-      );
-      // The gateway already retried what was safe to retry; a failed job is final.
-      throw new UnrecoverableError(JSON.stringify(errorOf(error)));
-    } finally {
-      running.delete(job.id!);
-    }
-  };
+  const process = createJobProcessor({
+    gateway: options.gateway,
+    isCancelled: async (id) => (await connection.exists(cancelledKey(id))) === 1,
+    running,
+    ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+  });
 
   /** Starts workers in this process (`pixelgate serve` does by default; `pixelgate worker` only this). */
   const startWorkers = async (): Promise<void> => {
@@ -231,27 +188,10 @@ function viewOf(job: Job<JobData>, status: JobStatus): JobView {
   return view;
 }
 
-function errorOf(error: GatewayError) {
-  return { code: error.code, message: error.message, param: error.param ?? null };
-}
-
 function parseError(reason: string): JobView['error'] {
   try {
     return JSON.parse(reason) as JobView['error'];
   } catch {
     return { code: 'INTERNAL_ERROR', message: 'The job failed; see the server logs.', param: null };
   }
-}
-
-/** The native route's body for a job's result: OpenAI's fields plus what pixelgate knows. */
-function nativeBody(result: GenerationResult): Record<string, unknown> {
-  return {
-    ...toOpenAIImagesResponse(result),
-    request_id: result.requestId,
-    model: result.model,
-    provider: result.provider,
-    warnings: result.warnings,
-    labels: result.labels,
-    cost: result.cost,
-  };
 }

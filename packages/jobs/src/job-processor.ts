@@ -1,0 +1,87 @@
+import {
+  type Gateway,
+  type GatewayError,
+  type GenerationResult,
+  type TenantContext,
+  toGatewayError,
+  toOpenAIImagesResponse,
+} from '@pixelgate/core';
+import { type Job, UnrecoverableError } from 'bullmq';
+import type { JobData, JobEvent } from './job-schemas.ts';
+import type { WebhookDispatcher } from './webhooks.ts';
+
+/** What a worker needs to run jobs: the gateway, the cancel flags, the calls in flight, webhooks. */
+export interface JobProcessorParts {
+  gateway: Gateway;
+  isCancelled(id: string): Promise<boolean>;
+  /** The abort controller of each job running in this process, so a cancel can reach it. */
+  running: Map<string, AbortController>;
+  webhooks?: WebhookDispatcher;
+}
+
+/**
+ * The BullMQ processor: runs one job through the gateway with the job id as the request id (so
+ * the job has exactly one audit record), reports its events, and ends a failure as final (the
+ * gateway already retried what was safe to retry).
+ */
+export function createJobProcessor(parts: JobProcessorParts) {
+  return async (job: Job<JobData>): Promise<Record<string, unknown>> => {
+    const id = job.id!;
+    const controller = new AbortController();
+    parts.running.set(id, controller);
+    if (await parts.isCancelled(id)) controller.abort();
+    const started: JobEvent = { type: 'job.started', at: new Date().toISOString() };
+    await job.updateProgress({ events: [started] });
+    await parts.webhooks?.enqueue(job.data, id, started);
+    const tenant: TenantContext = {
+      tenantId: job.data.tenantId,
+      ...(job.data.userId ? { userId: job.data.userId } : {}),
+      ...(job.data.keyId ? { keyId: job.data.keyId } : {}),
+    };
+    try {
+      const result = await parts.gateway.generate(job.data.body, {
+        tenant,
+        signal: controller.signal,
+        source: 'job',
+        requestId: id,
+      });
+      const body = job.data.style === 'openai' ? toOpenAIImagesResponse(result) : nativeBody(result);
+      await parts.webhooks?.enqueue(
+        job.data,
+        id,
+        { type: 'job.completed', at: new Date().toISOString() },
+        body,
+      );
+      return body;
+    } catch (thrown) {
+      const error = toGatewayError(thrown);
+      const type = (await parts.isCancelled(id)) ? 'job.cancelled' : 'job.failed';
+      await parts.webhooks?.enqueue(
+        job.data,
+        id,
+        { type, at: new Date().toISOString() },
+        { error: errorOf(error) },
+      );
+      throw new UnrecoverableError(JSON.stringify(errorOf(error)));
+    } finally {
+      parts.running.delete(id);
+    }
+  };
+}
+
+function errorOf(error: GatewayError) {
+  return { code: error.code, message: error.message, param: error.param ?? null };
+}
+
+/** The native route's body for a job's result: OpenAI's fields plus what pixelgate knows. */
+function nativeBody(result: GenerationResult): Record<string, unknown> {
+  return {
+    ...toOpenAIImagesResponse(result),
+    request_id: result.requestId,
+    model: result.model,
+    provider: result.provider,
+    warnings: result.warnings,
+    labels: result.labels,
+    cost: result.cost,
+  };
+}
