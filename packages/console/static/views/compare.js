@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { remember } from '../state.js';
+import { provenanceText, remember } from '../state.js';
 import { ErrorBox, formatUsd, html, ImageCard, Warnings } from './shared.js';
 
 /** One prompt across two to four models side by side, with each one's time and cost. */
@@ -80,6 +80,7 @@ export function CompareView({ api, models }) {
                   width: image.width,
                   height: image.height,
                   mediaType: image.media_type,
+                  provenance: provenanceText(image.provenance),
                   costUsd: column.response.cost?.actual_usd ?? column.response.cost?.estimated_usd,
                 }} />`,
             )}`

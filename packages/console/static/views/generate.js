@@ -103,6 +103,7 @@ export function GenerateView({ api, models }) {
                   urlExpiresAt: image.url_expires_at,
                   revisedPrompt: image.revised_prompt,
                   mediaType: image.media_type,
+                  provenance: provenanceText(image.provenance),
                   costUsd: result.response.cost?.actual_usd ?? result.response.cost?.estimated_usd,
                 }} />`,
             )}
