@@ -2,8 +2,9 @@
  * The fake Bedrock server's model behaviour: request validation per family (by the same catalog
  * data as the plugin) and the answers Nova Canvas, Titan and the Stability models give.
  */
+
+import { drawTestImage } from '@pixelgate/core/provider-utils';
 import { type BedrockProviderData, bedrockModels } from '../bedrock-catalog.ts';
-import { fakeImage } from './fake-image.ts';
 
 /** A model the fake serves. */
 export interface FakeBedrockModel {
@@ -135,7 +136,9 @@ export function answerFor(
   filtered: number,
 ): Record<string, unknown> {
   const images = Array.from({ length: draw.count }, (_, index) =>
-    Buffer.from(fakeImage(draw.format, draw.width, draw.height, draw.seed + index)).toString('base64'),
+    Buffer.from(
+      drawTestImage({ format: draw.format, width: draw.width, height: draw.height, seed: draw.seed + index }),
+    ).toString('base64'),
   );
   if (model.family === 'stability') {
     return {

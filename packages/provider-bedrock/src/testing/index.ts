@@ -13,4 +13,3 @@ export {
   startFakeBedrockServer,
 } from './fake-bedrock-server.ts';
 export { checkSigV4, type SigV4Expectation, type SigV4Failure } from './fake-bedrock-sigv4.ts';
-export { fakeImage, fakeJpeg, fakePng } from './fake-image.ts';

@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { waitUnlessClosed } from '@pixelgate/core/provider-utils';
+import { drawTestImage, waitUnlessClosed } from '@pixelgate/core/provider-utils';
 import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import {
   checkSubmit,
@@ -20,7 +20,6 @@ import {
   newTaskId,
   taskStatus,
 } from './fake-bfl-tasks.ts';
-import { fakeImage } from './fake-image.ts';
 
 /** What the next submit should meet; used up by the submit that takes it. */
 export type FakeBflScenario =
@@ -352,7 +351,12 @@ async function handleCdn(
     );
     return;
   }
-  const bytes = fakeImage(task.format, task.width, task.height, task.seed);
+  const bytes = drawTestImage({
+    format: task.format,
+    width: task.width,
+    height: task.height,
+    seed: task.seed,
+  });
   record.status = 200;
   response.writeHead(200, {
     'content-type': task.format === 'png' ? 'image/png' : 'image/jpeg',

@@ -12,4 +12,3 @@ export {
   startFakeBflServer,
 } from './fake-bfl-server.ts';
 export type { FakeBflOutcome, FakeBflTask } from './fake-bfl-tasks.ts';
-export { fakeImage, fakeJpeg, fakePng } from './fake-image.ts';

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { waitUnlessClosed } from '@pixelgate/core/provider-utils';
+import { drawTestImage, waitUnlessClosed } from '@pixelgate/core/provider-utils';
 import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import {
   checkInput,
@@ -18,7 +18,6 @@ import {
   outputOf,
   queueStatus,
 } from './fake-fal-requests.ts';
-import { fakeImage } from './fake-image.ts';
 
 /** What the next submit (queue or sync) should meet; used up by the submit that takes it. */
 export type FakeFalScenario =
@@ -347,7 +346,12 @@ async function routeCdn(state: State, response: ServerResponse, entry: FakeFalRe
     return send(response, entry, 404, 'Not Found', { 'content-type': 'text/plain' });
   if (run.resultExpired || Date.now() > run.completesAt + state.options.resultTtlMs)
     return send(response, entry, 403, 'Forbidden', { 'content-type': 'text/plain' });
-  const bytes = fakeImage(run.format, run.width, run.height, run.seed + Number(match![2]));
+  const bytes = drawTestImage({
+    format: run.format,
+    width: run.width,
+    height: run.height,
+    seed: run.seed + Number(match![2]),
+  });
   entry.status = 200;
   response.writeHead(200, {
     'content-type': run.format === 'png' ? 'image/png' : 'image/jpeg',

@@ -12,4 +12,3 @@ export {
   type FakeFalServerOptions,
   startFakeFalServer,
 } from './fake-fal-server.ts';
-export { fakeImage, fakeJpeg, fakePng } from './fake-image.ts';
