@@ -21,6 +21,8 @@ export {
   roundUsd,
 } from './models/pricing.ts';
 export { abortErrorFrom, throwIfAborted } from './provider/http/abort.ts';
+export { type CheckedUrlOptions, checkedUrl, hostAllowed } from './provider/http/allowed-hosts.ts';
+export { type DownloadOptions, downloadResult } from './provider/http/download-result.ts';
 export {
   decodeBase64,
   type FetchFunction,

@@ -1,6 +1,5 @@
-import { BackendError } from '@pixelgate/core/provider-utils';
+import { BackendError, checkedUrl, hostAllowed } from '@pixelgate/core/provider-utils';
 import { describe, expect, it } from 'vitest';
-import { checkedUrl, hostAllowed } from './bfl-hosts.ts';
 
 describe('hostAllowed', () => {
   it('matches exact hosts on the default port only', () => {

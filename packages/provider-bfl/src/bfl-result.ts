@@ -9,9 +9,7 @@ import type {
   ProviderCall,
   ProviderCallContext,
 } from '@pixelgate/core/provider-utils';
-import { BackendError, sniffImage } from '@pixelgate/core/provider-utils';
-import { downloadResult } from './bfl-download.ts';
-import { checkedUrl } from './bfl-hosts.ts';
+import { BackendError, checkedUrl, downloadResult, sniffImage } from '@pixelgate/core/provider-utils';
 
 /** The provider settings a download needs. */
 export interface BflResultEnvironment {

@@ -4,6 +4,7 @@
  */
 import {
   BackendError,
+  checkedUrl,
   type FetchFunction,
   type ProviderCall,
   type ProviderCallContext,
@@ -14,7 +15,6 @@ import {
 import { bflSubmitResponseSchema } from './bfl-api.ts';
 import type { BflProviderData } from './bfl-catalog.ts';
 import { mapBflError } from './bfl-error.ts';
-import { checkedUrl } from './bfl-hosts.ts';
 
 /** The provider settings a submit needs. */
 export interface BflSubmitEnvironment {

@@ -3,6 +3,8 @@
  * allow list.
  * @packageDocumentation
  */
+
+export { hostAllowed } from '@pixelgate/core/provider-utils';
 export {
   BFL_DEFAULT_CREDIT_PRICE_USD,
   BFL_KONTEXT_RATIO_SIZES,
@@ -15,7 +17,6 @@ export {
   bflProviderDataSchema,
 } from './bfl-catalog.ts';
 export { BFL_DEFAULT_RETRY_AFTER_MS, type BflErrorContext, mapBflError } from './bfl-error.ts';
-export { hostAllowed } from './bfl-hosts.ts';
 export { type BflOptions, bflOptionsSchema } from './bfl-options.ts';
 export {
   BFL_DEFAULT_BASE_URL,

@@ -1,6 +1,5 @@
-import { BackendError } from '@pixelgate/core/provider-utils';
+import { BackendError, checkedUrl, hostAllowed } from '@pixelgate/core/provider-utils';
 import { describe, expect, it } from 'vitest';
-import { checkedUrl, hostAllowed } from './fal-hosts.ts';
 
 describe('fal host allow lists', () => {
   it('matches fal media subdomains but not look-alikes or other ports', () => {

@@ -5,6 +5,8 @@
  */
 import {
   BackendError,
+  checkedUrl,
+  downloadResult,
   type FetchFunction,
   type GenerationWarning,
   type ProviderImage,
@@ -12,8 +14,6 @@ import {
   sniffImage,
 } from '@pixelgate/core/provider-utils';
 import { falOutputSchema } from './fal-api.ts';
-import { downloadResult } from './fal-download.ts';
-import { checkedUrl } from './fal-hosts.ts';
 
 /** The label on images fal flagged (`has_nsfw_concepts`) under the `flag` policy. */
 export const FAL_NSFW_LABEL = 'provider:fal:nsfw';

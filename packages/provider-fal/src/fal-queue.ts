@@ -8,6 +8,7 @@
 import {
   abortErrorFrom,
   BackendError,
+  checkedUrl,
   type FetchFunction,
   parseRetryAfter,
   providerFetch,
@@ -16,7 +17,6 @@ import {
 } from '@pixelgate/core/provider-utils';
 import { falStatusResponseSchema, falSubmitResponseSchema } from './fal-api.ts';
 import { mapFalError } from './fal-error.ts';
-import { checkedUrl } from './fal-hosts.ts';
 
 /** Settings of one queued run. */
 export interface FalQueueOptions {

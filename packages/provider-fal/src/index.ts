@@ -3,6 +3,8 @@
  * status, result, cancel) and the synchronous endpoint, with host allow lists.
  * @packageDocumentation
  */
+
+export { hostAllowed } from '@pixelgate/core/provider-utils';
 export {
   FAL_IDEOGRAM_STYLES,
   FAL_IMAGE_SIZE_PRESETS,
@@ -21,7 +23,6 @@ export {
   type FalErrorContext,
   mapFalError,
 } from './fal-error.ts';
-export { hostAllowed } from './fal-hosts.ts';
 export { type FalOptions, falOptionsSchema } from './fal-options.ts';
 export { FAL_NSFW_LABEL, type FalContentFilterPolicy } from './fal-output.ts';
 export {

@@ -2,12 +2,8 @@
  * Downloads a result image from its (expiring) URL: no credentials, a timeout of its own inside the
  * request's deadline, and a size cap, so a slow or huge CDN answer cannot hold the gateway.
  */
-import {
-  BackendError,
-  type FetchFunction,
-  providerFetch,
-  readBodyBytes,
-} from '@pixelgate/core/provider-utils';
+import { BackendError } from '../../errors/gateway-error.ts';
+import { type FetchFunction, providerFetch, readBodyBytes } from './provider-fetch.ts';
 
 /** Settings of one download. */
 export interface DownloadOptions {

@@ -1,9 +1,9 @@
 /**
- * Host discipline for a submit-and-poll API: the URLs BFL hands back (where to poll, where the
- * image is) are checked against allow lists before anything is fetched, so a tampered or buggy
+ * Host discipline for submit-and-poll APIs (BFL, fal): the URLs a provider hands back (where to
+ * poll, where the image is) are checked against allow lists before anything is fetched, so a tampered or buggy
  * reply cannot make the gateway send its key, or any request, somewhere else.
  */
-import { BackendError } from '@pixelgate/core/provider-utils';
+import { BackendError } from '../../errors/gateway-error.ts';
 
 /**
  * Whether a URL's host is on a list. An entry is a host name (`api.bfl.ai`, default port only), a
