@@ -15,6 +15,7 @@ function callDirect(provider: ReturnType<typeof createAcmeImagesProvider>, call:
       n: 1,
       size: '512x512',
       outputFormat: 'png',
+      operation: 'generate',
       providerOptions: {},
       ...call,
     },

@@ -33,6 +33,7 @@ export function callFor(
     ...(model.defaults.size ? { size: model.defaults.size } : {}),
     ...(model.defaults.quality ? { quality: model.defaults.quality } : {}),
     outputFormat: model.defaults.outputFormat ?? 'png',
+    operation: 'generate',
     providerOptions: {},
     ...overrides,
   };

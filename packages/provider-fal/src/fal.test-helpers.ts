@@ -36,6 +36,7 @@ export function callFor(
     ...(model.defaults.size ? { size: model.defaults.size } : {}),
     outputFormat: model.defaults.outputFormat ?? 'png',
     ...(model.defaults.style ? { style: model.defaults.style } : {}),
+    operation: 'generate',
     providerOptions: {},
     ...overrides,
   };

@@ -23,6 +23,7 @@ function call(provider: ReturnType<typeof createGoogleImageProvider>, id: string
     n: 1,
     aspectRatio: '1:1',
     size: model.capabilities.aspectRatios['1:1'],
+    operation: 'generate' as const,
     providerOptions: {},
   };
 }

@@ -21,6 +21,7 @@ export function callFor(
     n: 1,
     aspectRatio,
     size: model.capabilities.aspectRatios[aspectRatio],
+    operation: 'generate',
     providerOptions: {},
     ...fields,
   };

@@ -23,6 +23,7 @@ export function callFor(
     ...(model.defaults.quality ? { quality: model.defaults.quality } : {}),
     ...(model.defaults.style ? { style: model.defaults.style } : {}),
     ...(model.defaults.outputFormat ? { outputFormat: model.defaults.outputFormat } : {}),
+    operation: 'generate',
     providerOptions: {},
     ...overrides,
   };

@@ -26,6 +26,7 @@ try {
       size: '1024x1024',
       seed: 7,
       outputFormat: 'png',
+      operation: 'generate',
       providerOptions: {},
     };
     const context = () => ({

@@ -27,6 +27,7 @@ export function callFor(
     ...(ratio ? { aspectRatio: ratio, size: model.capabilities.aspectRatios[ratio] } : {}),
     ...(model.defaults.size ? { size: model.defaults.size } : {}),
     outputFormat: model.defaults.outputFormat ?? 'png',
+    operation: 'generate',
     providerOptions: {},
     ...overrides,
   };

@@ -718,6 +718,7 @@ export function validateCapabilities(
   }
 
   const call: CapabilityResult['call'] = {
+    operation: 'generate',
     model,
     prompt: request.prompt,
     n,

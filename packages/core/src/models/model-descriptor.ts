@@ -27,6 +27,76 @@ export const sizeRuleSchema = z.strictObject({
 /** A flexible size rule. */
 export type SizeRule = z.infer<typeof sizeRuleSchema>;
 
+/** What input images (for edits and variations) a model takes; checked before anything is sent. */
+export const inputImageLimitsSchema = z.strictObject({
+  /** Accepted encodings, as media types. */
+  mediaTypes: z
+    .array(z.enum(['image/png', 'image/jpeg', 'image/webp']))
+    .min(1)
+    .default(['image/png', 'image/jpeg', 'image/webp']),
+  /** Largest file in bytes. */
+  maxBytes: z.number().int().positive(),
+  /** Largest pixel count, judged from the header before decoding (decompression bombs). */
+  maxPixels: z.number().int().positive(),
+  /** Largest side in pixels. */
+  maxSide: z.number().int().positive().optional(),
+  /** Smallest side in pixels. */
+  minSide: z.number().int().positive().optional(),
+  /** Whether the image must be square (dall-e-2 edits and variations). */
+  square: z.boolean().default(false),
+});
+/** Parsed input image limits. */
+export type InputImageLimits = z.infer<typeof inputImageLimitsSchema>;
+
+/**
+ * How a model reads a mask. `alpha`: fully transparent pixels mark the area to edit (OpenAI).
+ * `luminance`: white marks the area to edit, black what to keep (Stability, Imagen). The pipeline
+ * converts the caller's mask to the model's convention (and reports it); plugins get it ready.
+ */
+export const maskConventionSchema = z.enum(['alpha', 'luminance']);
+/** `alpha` or `luminance`. */
+export type MaskConvention = z.infer<typeof maskConventionSchema>;
+
+/** Edits: images in, images out. Absent means the model cannot edit. */
+export const editCapabilitiesSchema = z.strictObject({
+  /** Input images one request may send (gpt-image: 16; dall-e-2: 1). */
+  maxImages: z.number().int().min(1).max(16).default(1),
+  /** Limits for each input image. */
+  input: inputImageLimitsSchema,
+  /** Masks; absent means the model takes no mask (one is refused, never ignored). */
+  mask: z
+    .strictObject({
+      convention: maskConventionSchema,
+      /** Whether an edit without a mask is refused (Stability inpaint needs one or an alpha channel). */
+      required: z.boolean().default(false),
+    })
+    .optional(),
+  /** Accepted `input_fidelity` values; empty means unsupported. */
+  inputFidelity: z.array(z.enum(['low', 'high'])).default([]),
+});
+/** Parsed edit capabilities. */
+export type EditCapabilities = z.infer<typeof editCapabilitiesSchema>;
+
+/** Variations (dall-e-2 semantics: one image in, similar images out, no prompt). */
+export const variationCapabilitiesSchema = z.strictObject({
+  input: inputImageLimitsSchema,
+});
+/** Parsed variation capabilities. */
+export type VariationCapabilities = z.infer<typeof variationCapabilitiesSchema>;
+
+/** Native streaming of partial images. Absent means the model answers a stream with one final event. */
+export const streamCapabilitiesSchema = z.strictObject({
+  /** Most `partial_images` the model sends (OpenAI: 3). */
+  maxPartialImages: z.number().int().min(0).max(3),
+  /** Operations the model streams. */
+  operations: z
+    .array(z.enum(['generate', 'edit']))
+    .min(1)
+    .default(['generate', 'edit']),
+});
+/** Parsed stream capabilities. */
+export type StreamCapabilities = z.infer<typeof streamCapabilitiesSchema>;
+
 /**
  * What a model really supports. Everything the capability check enforces is here as data, so a
  * provider's catalog, a user's override and the docs all say the same thing.
@@ -67,12 +137,20 @@ export const modelCapabilitiesSchema = z.strictObject({
   negativePrompt: z.boolean().default(false),
   /** Longest negative prompt, when it is limited separately. */
   maxNegativePromptLength: z.number().int().positive().optional(),
+  /** Edits (`images.edit`); absent means generation only. */
+  edit: editCapabilitiesSchema.optional(),
+  /** Variations (`images.createVariation`); absent means unsupported. */
+  variation: variationCapabilitiesSchema.optional(),
+  /** Native partial-image streaming; absent means a stream gets only the final image. */
+  stream: streamCapabilitiesSchema.optional(),
 });
 /** Parsed capabilities. */
 export type ModelCapabilities = z.infer<typeof modelCapabilitiesSchema>;
 
 /** One row of a per-image price table; a missing size or quality matches any. */
 export const imagePriceSchema = z.strictObject({
+  /** The operation this row prices; a missing operation matches any (edits often cost as generations). */
+  operation: z.enum(['generate', 'edit', 'variation']).optional(),
   size: sizeStringSchema.optional(),
   quality: z.string().optional(),
   /** Price of one image in US dollars. */

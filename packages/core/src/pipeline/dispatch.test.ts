@@ -21,7 +21,15 @@ function options(
   const provider = createMockImageProvider({ generate });
   const base: DispatchOptions = {
     provider,
-    call: { model, prompt: 'p', n: 10, size: '256x256', seed: 100, providerOptions: {} },
+    call: {
+      operation: 'generate',
+      model,
+      prompt: 'p',
+      n: 10,
+      size: '256x256',
+      seed: 100,
+      providerOptions: {},
+    },
     retry: { maxRetries: 2, initialDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1000 },
     concurrency: 2,
     partialFailure: 'fail',
@@ -81,7 +89,7 @@ describe('dispatchImages', () => {
         return ok(call.n);
       },
       {
-        call: { model, prompt: 'p', n: 1, providerOptions: {} },
+        call: { operation: 'generate', model, prompt: 'p', n: 1, providerOptions: {} },
         onRetry: (event) => retries.push(event.delayMs),
       },
     );
@@ -98,7 +106,7 @@ describe('dispatchImages', () => {
         attempts++;
         throw new BackendError('down', { reason: 'upstream_unavailable', provider: 'mock' });
       },
-      { call: { model, prompt: 'p', n: 1, providerOptions: {} } },
+      { call: { operation: 'generate', model, prompt: 'p', n: 1, providerOptions: {} } },
     );
     const error = await dispatchImages(o).catch((e: unknown) => e as GatewayError);
     expect((error as BackendError).reason).toBe('upstream_unavailable');
@@ -116,7 +124,7 @@ describe('dispatchImages', () => {
           attempts++;
           throw failure;
         },
-        { call: { model, prompt: 'p', n: 1, providerOptions: {} } },
+        { call: { operation: 'generate', model, prompt: 'p', n: 1, providerOptions: {} } },
       );
       await expect(dispatchImages(o)).rejects.toBe(failure);
       expect(attempts).toBe(1);
@@ -133,7 +141,10 @@ describe('dispatchImages', () => {
           });
           setTimeout(() => controller.abort(), 10);
         }),
-      { signal: controller.signal, call: { model, prompt: 'p', n: 1, providerOptions: {} } },
+      {
+        signal: controller.signal,
+        call: { operation: 'generate', model, prompt: 'p', n: 1, providerOptions: {} },
+      },
     );
     const error = (await dispatchImages(o).catch((e: unknown) => e)) as GatewayError;
     expect(error.code).toBe('ABORTED');
@@ -177,14 +188,14 @@ describe('dispatchImages', () => {
 
   it('treats an answer without images, or with too many, as malformed', async () => {
     const { options: empty } = options(async () => ({ images: [] }), {
-      call: { model, prompt: 'p', n: 1, providerOptions: {} },
+      call: { operation: 'generate', model, prompt: 'p', n: 1, providerOptions: {} },
       retry: { maxRetries: 0, initialDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
     });
     expect(((await dispatchImages(empty).catch((e: unknown) => e)) as BackendError).reason).toBe(
       'malformed_response',
     );
     const { options: many } = options(async () => ok(3), {
-      call: { model, prompt: 'p', n: 1, providerOptions: {} },
+      call: { operation: 'generate', model, prompt: 'p', n: 1, providerOptions: {} },
     });
     expect(((await dispatchImages(many).catch((e: unknown) => e)) as BackendError).reason).toBe(
       'malformed_response',

@@ -2,7 +2,7 @@ import type { TenantContext } from '../access/tenant.ts';
 import type { BudgetReservation } from '../budget/budget-store.ts';
 import type { RecordedVerdict } from '../guardrails/guardrail.ts';
 import type { ModelDescriptor } from '../models/model-descriptor.ts';
-import type { ProviderCall } from '../provider/image-provider.ts';
+import type { ProviderCall, ProviderOperation } from '../provider/image-provider.ts';
 import type { GenerationWarning } from '../provider/warning.ts';
 import type { RateLimitDecision } from '../rate-limit/rate-limit-store.ts';
 import type { ResolvedModel } from '../registry/model-registry.ts';
@@ -12,10 +12,10 @@ import type { DispatchResult } from './dispatch.ts';
 import type { GeneratedImage, ImageData } from './generation-result.ts';
 
 /**
- * What a request asks for. Only `generate` exists today; `edit`, `variation` and streamed
- * generation are next, and reuse the same stages (a stage that differs per operation reads this).
+ * What a request asks for. All operations reuse the same stages (a stage that differs per
+ * operation reads this); streaming is a way of delivering, not an operation.
  */
-export type Operation = 'generate';
+export type Operation = ProviderOperation;
 
 /** What a request middleware may read about the request it wraps. */
 export interface RequestInfo {

@@ -1,18 +1,44 @@
 import type { z } from 'zod';
-import type { ModelDescriptor, ModelDescriptorInput } from '../models/model-descriptor.ts';
+import type { MaskConvention, ModelDescriptor, ModelDescriptorInput } from '../models/model-descriptor.ts';
 import type { ImageUsage } from '../models/pricing.ts';
 import type { OutputFormat } from '../request/image-request.ts';
 import type { Logger } from './logger.ts';
 import type { GenerationWarning } from './warning.ts';
+
+/** What a provider call does: draw from a prompt, change input images, or vary one image. */
+export type ProviderOperation = 'generate' | 'edit' | 'variation';
+
+/**
+ * An input image (edit or variation) after the pipeline checked it against the model's
+ * `capabilities.edit.input` / `capabilities.variation.input`: the bytes are a real image of an
+ * accepted type and size. Plugins send the bytes as they are.
+ */
+export interface ProviderInputImage {
+  bytes: Uint8Array;
+  mediaType: 'image/png' | 'image/jpeg' | 'image/webp';
+  width: number;
+  height: number;
+  /** Hex SHA-256 of the bytes (what the audit record keeps). */
+  sha256: string;
+  /** A file name to send in multipart bodies (`image-0.png`). */
+  filename: string;
+}
+
+/** A mask, already converted by the pipeline to the convention the model declares. */
+export interface ProviderMask extends ProviderInputImage {
+  convention: MaskConvention;
+}
 
 /**
  * One upstream call, after validation: every value here is one the model declared it supports,
  * and defaults are filled in. A plugin maps it to its wire format and nothing else.
  */
 export interface ProviderCall {
+  /** `generate` for `generate()`, `edit` for `edit()`, `variation` for `createVariation()`. */
+  operation: ProviderOperation;
   /** The resolved model. */
   model: ModelDescriptor;
-  /** The prompt to send (after any guardrail redaction). */
+  /** The prompt to send (after any guardrail redaction); empty for variations. */
   prompt: string;
   /** Images for this call; never above `model.capabilities.maxImagesPerCall`. */
   n: number;
@@ -35,6 +61,30 @@ export interface ProviderCall {
   metadata?: Record<string, string>;
   /** This provider's namespace of `provider_options`, already checked by `providerOptionsSchema`. */
   providerOptions: Record<string, unknown>;
+  /** Edits and variations: the input images, in the caller's order (at least one). */
+  images?: ProviderInputImage[];
+  /** Edits: the mask for the first image, in the model's convention and of its size. */
+  mask?: ProviderMask;
+  /** Edits: how closely to follow the input images (`capabilities.edit.inputFidelity`). */
+  inputFidelity?: 'low' | 'high';
+  /**
+   * Streaming: partial images wanted (1-3, at most `capabilities.stream.maxPartialImages`). Set
+   * only when the caller streams and the model streams natively; the plugin reports each one
+   * through `context.onPartialImage` and still returns the final result.
+   */
+  partialImages?: number;
+}
+
+/** A partial image of a streamed call (never stored, never audited with its bytes). */
+export interface ProviderPartialImage {
+  /** Zero-based index of the partial image within its final image. */
+  partialImageIndex: number;
+  /** Index of the final image it belongs to, within this call. */
+  imageIndex: number;
+  bytes: Uint8Array;
+  /** The upstream base64 text, when the plugin had it (reused for the SSE event). */
+  base64?: string;
+  mediaType: string;
 }
 
 /** What a plugin gets besides the call: cancellation, ids and per-tenant credentials. */
@@ -50,6 +100,8 @@ export interface ProviderCallContext {
   /** Bring-your-own-key credentials of the tenant for this provider, if any. Never log them. */
   credentials?: Readonly<Record<string, string>>;
   logger: Logger;
+  /** Streaming calls only (`call.partialImages` set): receives each partial image as it arrives. */
+  onPartialImage?(partial: ProviderPartialImage): void;
 }
 
 /** One image as a provider produced it. */
@@ -117,6 +169,13 @@ export interface ImageProvider {
    * raw fetch error; must honour `context.signal`.
    */
   generate(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult>;
+  /**
+   * Edits `call.images` (with `call.mask` when given) following the prompt. Required when any of
+   * the plugin's models declares `capabilities.edit`; same error and abort rules as `generate`.
+   */
+  edit?(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult>;
+  /** Makes variations of `call.images[0]`. Required when a model declares `capabilities.variation`. */
+  createVariation?(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult>;
   /** Checks configuration and reachability at startup (optional). */
   verify?(): Promise<void>;
   /** Releases sockets, timers and caches. */
