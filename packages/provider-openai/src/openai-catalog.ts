@@ -46,6 +46,37 @@ export const GPT_IMAGE_2_SIZE_RULE: SizeRule = {
 /** Pixel count above which gpt-image-2 output is "experimental" per the reference (2560x1440). */
 export const GPT_IMAGE_2_EXPERIMENTAL_PIXELS = 2560 * 1440;
 
+/**
+ * Input image limits of GPT image edits. The reference (1.1) gives the count (up to 16) and the
+ * formats (png, webp, jpg) but no byte or pixel limit: 50 MiB per file is OpenAI's documented
+ * figure elsewhere and 8192x8192 pixels a bound against decompression bombs, both UNCONFIRMED
+ * here, so they are data a model override can change.
+ */
+export const GPT_IMAGE_EDIT_INPUT = {
+  mediaTypes: ['image/png', 'image/jpeg', 'image/webp'],
+  maxBytes: 50 * 1024 * 1024,
+  maxPixels: 8192 * 8192,
+} satisfies NonNullable<ModelDescriptorInput['capabilities']['edit']>['input'];
+
+/**
+ * dall-e-2 edits and variations: one square PNG under 4 MB (reference 1.1). The pixel bound is
+ * UNCONFIRMED (the reference states none) and configurable like the rest.
+ */
+export const DALL_E_2_INPUT = {
+  mediaTypes: ['image/png'],
+  maxBytes: 4 * 1024 * 1024,
+  maxPixels: 4096 * 4096,
+  square: true,
+} satisfies NonNullable<ModelDescriptorInput['capabilities']['edit']>['input'];
+
+/** OpenAI's mask: a PNG whose fully transparent pixels mark the area to edit. */
+const ALPHA_MASK = { convention: 'alpha', required: false } as const;
+
+/** GPT image models stream up to 3 partial images on generations and edits (reference 1.2, 1.5). */
+const GPT_IMAGE_STREAM = { maxPartialImages: 3, operations: ['generate', 'edit'] } satisfies NonNullable<
+  ModelDescriptorInput['capabilities']['stream']
+>;
+
 const GPT_IMAGE_CAPABILITIES = {
   sizes: GPT_IMAGE_STANDARD_SIZES,
   maxImagesPerCall: 10,
@@ -59,6 +90,14 @@ const GPT_IMAGE_CAPABILITIES = {
   maxPromptLength: 32_000,
   seed: false,
   negativePrompt: false,
+  edit: { maxImages: 16, input: GPT_IMAGE_EDIT_INPUT, mask: ALPHA_MASK, inputFidelity: ['low', 'high'] },
+  stream: GPT_IMAGE_STREAM,
+} satisfies ModelDescriptorInput['capabilities'];
+
+/** gpt-image-1-mini edits like the others but takes no `input_fidelity` (reference 1.2). */
+const GPT_IMAGE_MINI_CAPABILITIES = {
+  ...GPT_IMAGE_CAPABILITIES,
+  edit: { ...GPT_IMAGE_CAPABILITIES.edit, inputFidelity: [] },
 } satisfies ModelDescriptorInput['capabilities'];
 
 const GPT_IMAGE_2_DATA = {
@@ -100,7 +139,9 @@ const DALL_E_RETIREMENT: ModelLifecycle = {
 /**
  * The OpenAI image catalog as data, per the provider reference (sections 0, 1.3 and 1.8). Prices
  * marked UNCONFIRMED there are kept with their source; gpt-image-2 has no published price in the
- * reference, so its price is left unknown (never zero).
+ * reference, so its price is left unknown (never zero). The reference gives no separate edit or
+ * variation prices: the per-image rows carry no `operation`, so they price edits and variations
+ * too, and GPT image edits settle by usage, whose input image tokens have their own rate.
  */
 export const OPENAI_MODELS: ModelDescriptorInput[] = [
   {
@@ -178,7 +219,7 @@ export const OPENAI_MODELS: ModelDescriptorInput[] = [
     provider: 'openai',
     displayName: 'GPT Image 1 mini',
     description: 'The smaller, cheaper GPT image model.',
-    capabilities: GPT_IMAGE_CAPABILITIES,
+    capabilities: GPT_IMAGE_MINI_CAPABILITIES,
     defaults: GPT_IMAGE_DEFAULTS,
     pricing: {
       perImage: gptImagePerImage([
@@ -237,6 +278,8 @@ export const OPENAI_MODELS: ModelDescriptorInput[] = [
       styles: [],
       outputFormats: ['png'],
       maxPromptLength: 1000,
+      edit: { maxImages: 1, input: DALL_E_2_INPUT, mask: ALPHA_MASK },
+      variation: { input: DALL_E_2_INPUT },
     },
     defaults: { size: '1024x1024', quality: 'standard', outputFormat: 'png' },
     pricing: {

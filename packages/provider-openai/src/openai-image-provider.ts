@@ -16,9 +16,11 @@ import type { ModelDescriptor, ModelDescriptorInput } from '@pixelgate/core/spec
 import { callSignal, translateAbort } from './openai-call-signal.ts';
 import { type OpenAIModelData, openAIModelData } from './openai-catalog.ts';
 import { mapOpenAIError, upstreamRequestIdOf } from './openai-error.ts';
-import { imagesResult } from './openai-image-result.ts';
+import { buildEditForm, buildVariationForm } from './openai-form.ts';
+import { type ImagesAnswer, imagesResult } from './openai-image-result.ts';
 import { type OpenAIProviderOptions, openAIProviderOptionsSchema } from './openai-options.ts';
-import { buildImageRequestBody } from './openai-request.ts';
+import { buildImageRequestBody, buildVariationFields } from './openai-request.ts';
+import { readImageStream } from './openai-stream.ts';
 
 /** Transport settings shared by the OpenAI, Azure and compatible factories. */
 export interface OpenAIHttpSettings {
@@ -39,6 +41,9 @@ export interface OpenAIHttpSettings {
   maxResponseBytes?: number;
 }
 
+/** The Images API endpoints: `POST /images/{endpoint}`. */
+export type ImagesEndpoint = 'generations' | 'edits' | 'variations';
+
 /** How one deployment authenticates and addresses a model: the part that differs between hosts. */
 export interface OpenAITransport {
   id: string;
@@ -47,7 +52,8 @@ export interface OpenAITransport {
   models: ModelDescriptorInput[];
   /** Whether the body carries `model` (not on Azure, where the deployment is in the path). */
   sendModel: boolean;
-  url(model: ModelDescriptor, data: OpenAIModelData): string;
+  /** The URL of one Images API endpoint for the model (Azure: the deployment's path). */
+  url(model: ModelDescriptor, data: OpenAIModelData, endpoint: ImagesEndpoint): string;
   /** Headers carrying credentials, resolved per call (bring-your-own-key, Entra tokens). */
   auth(context: ProviderCallContext): Promise<{ headers: Record<string, string>; secrets: string[] }>;
   http: OpenAIHttpSettings;
@@ -120,8 +126,63 @@ async function failedAnswer(
   });
 }
 
-/** One `POST /images/generations`: the body, the exchange under its own timeout, the answer read. */
-async function generateImages(
+/** One request to an images endpoint: where it goes and its body (JSON text or a multipart form). */
+interface ImagesRequest {
+  endpoint: ImagesEndpoint;
+  body: string | FormData;
+  /** Whether `stream: true` was asked for (the answer is then an event stream). */
+  streaming: boolean;
+}
+
+/** The request of one call, per operation; field rules live in openai-request.ts. */
+function imagesRequest(
+  transport: OpenAITransport,
+  call: ProviderCall,
+  data: ReturnType<typeof openAIModelData>,
+): ImagesRequest {
+  const build = { namespace: transport.id, sendModel: transport.sendModel };
+  if (call.operation === 'variation') {
+    return {
+      endpoint: 'variations',
+      body: buildVariationForm(call, buildVariationFields(call, data, build)),
+      streaming: false,
+    };
+  }
+  const fields = buildImageRequestBody(call, data, parseOptions(call, transport.id), build);
+  const streaming = fields.stream === true;
+  if (call.operation === 'edit') return { endpoint: 'edits', body: buildEditForm(call, fields), streaming };
+  return { endpoint: 'generations', body: JSON.stringify(fields), streaming };
+}
+
+/** Reads a successful answer: an event stream when the server sent one, JSON otherwise. */
+async function readAnswer(
+  transport: OpenAITransport,
+  response: Response,
+  answer: ImagesAnswer,
+  context: ProviderCallContext,
+  warnings: GenerationWarning[],
+): Promise<ProviderResult> {
+  const maxBytes = transport.http.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if ((response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+    const streamed = await readImageStream(answer, response.body, maxBytes, context);
+    const result = await imagesResult({ ...answer, json: streamed.json }, warnings);
+    return streamed.usage ? { ...result, usage: streamed.usage } : result;
+  }
+  const json = await readJsonBody(response, {
+    provider: transport.id,
+    maxBytes,
+    signal: answer.signal,
+    upstreamRequestId: answer.upstreamRequestId,
+  });
+  return await imagesResult({ ...answer, json }, warnings);
+}
+
+/**
+ * One call to an images endpoint: the body, the exchange under its own timeout, the answer read.
+ * Generations, edits and variations share it, so errors, retries classification, URL downloads
+ * and redaction are the same for all three.
+ */
+async function callImages(
   transport: OpenAITransport,
   call: ProviderCall,
   context: ProviderCallContext,
@@ -129,50 +190,39 @@ async function generateImages(
   const { id, http } = transport;
   if (context.signal.aborted) throw abortErrorFrom(context.signal, id);
   const data = openAIModelData(call.model);
-  const body = buildImageRequestBody(call, data, parseOptions(call, id), {
-    namespace: id,
-    sendModel: transport.sendModel,
-  });
+  const request = imagesRequest(transport, call, data);
   const auth = await transport.auth(context);
   const warnings = modelWarnings(call, data, transport.label);
   const timeoutMs = http.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const guard = callSignal(context.signal, timeoutMs);
   try {
     const response = await providerFetch(
-      transport.url(call.model, data),
+      transport.url(call.model, data, request.endpoint),
       {
         method: 'POST',
         headers: {
           ...http.headers,
-          'content-type': 'application/json',
-          accept: 'application/json',
+          // A FormData body gets its multipart content type (with the boundary) from fetch.
+          ...(typeof request.body === 'string' ? { 'content-type': 'application/json' } : {}),
+          accept: request.streaming ? 'text/event-stream' : 'application/json',
           ...auth.headers,
         },
-        body: JSON.stringify(body),
+        body: request.body,
       },
       { provider: id, fetch: http.fetch, signal: guard.signal, secrets: auth.secrets },
     );
     if (!response.ok) throw await failedAnswer(transport, response, call, data, guard.signal, auth.secrets);
-    const upstreamRequestId = upstreamRequestIdOf(response.headers);
-    const json = await readJsonBody(response, {
-      provider: id,
-      maxBytes: http.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    const answer: ImagesAnswer = {
+      transport,
+      call,
+      data,
+      json: undefined,
+      status: response.status,
+      upstreamRequestId: upstreamRequestIdOf(response.headers),
       signal: guard.signal,
-      upstreamRequestId,
-    });
-    return await imagesResult(
-      {
-        transport,
-        call,
-        data,
-        json,
-        status: response.status,
-        upstreamRequestId,
-        signal: guard.signal,
-        secrets: auth.secrets,
-      },
-      warnings,
-    );
+      secrets: auth.secrets,
+    };
+    return await readAnswer(transport, response, answer, context, warnings);
   } catch (error) {
     throw translateAbort(error, context.signal, guard.timedOut(), id, 'answer', timeoutMs);
   } finally {
@@ -180,9 +230,16 @@ async function generateImages(
   }
 }
 
+/** The operation a method performs, whatever the call says (a plugin method is its operation). */
+function asOperation(call: ProviderCall, operation: ProviderCall['operation']): ProviderCall {
+  return call.operation === operation ? call : { ...call, operation };
+}
+
 /**
  * Builds the image provider over one transport. The plugin is a plain object: no container, no
- * decorators; everything it needs is in the transport, and `fetch` is the test seam.
+ * decorators; everything it needs is in the transport, and `fetch` is the test seam. `edit` and
+ * `createVariation` exist because catalog models declare them (the gateway only calls them for
+ * models that do).
  */
 export function createOpenAIImageProvider(transport: OpenAITransport): ImageProvider {
   return {
@@ -190,6 +247,8 @@ export function createOpenAIImageProvider(transport: OpenAITransport): ImageProv
     id: transport.id,
     models: transport.models,
     providerOptionsSchema: openAIProviderOptionsSchema,
-    generate: (call, context) => generateImages(transport, call, context),
+    generate: (call, context) => callImages(transport, asOperation(call, 'generate'), context),
+    edit: (call, context) => callImages(transport, asOperation(call, 'edit'), context),
+    createVariation: (call, context) => callImages(transport, asOperation(call, 'variation'), context),
   };
 }

@@ -79,7 +79,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Ima
     label: id === 'openai' ? 'OpenAI' : id,
     models,
     sendModel: true,
-    url: () => `${baseURL}/images/generations`,
+    url: (_model, _data, endpoint) => `${baseURL}/images/${endpoint}`,
     async auth(context) {
       const apiKey =
         context.credentials?.apiKey ??
@@ -95,6 +95,16 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Ima
     },
     http: settings,
   });
+}
+
+/**
+ * Azure deployments declare no variations: the provider reference documents `images/variations`
+ * for OpenAI's own API only, and a capability is declared only where the API is known to have it.
+ */
+function withoutVariations(model: ModelDescriptorInput): ModelDescriptorInput {
+  if (!model.capabilities.variation) return model;
+  const { variation: _dropped, ...capabilities } = model.capabilities;
+  return { ...model, capabilities };
 }
 
 /** One Azure deployment: the catalog model it runs, and optionally its own lifecycle. */
@@ -179,7 +189,7 @@ export function createAzureOpenAIProvider(settings: AzureOpenAIProviderSettings)
         { provider: id },
       );
     }
-    const served = applyServedBy(model, 'azure');
+    const served = withoutVariations(applyServedBy(model, 'azure'));
     return {
       ...served,
       id: deployment,
@@ -199,8 +209,8 @@ export function createAzureOpenAIProvider(settings: AzureOpenAIProviderSettings)
     label: 'Azure OpenAI',
     models,
     sendModel: false,
-    url: (model, data) =>
-      `${endpoint}/openai/deployments/${encodeURIComponent(data.deployment ?? model.id)}/images/generations?api-version=${encodeURIComponent(apiVersion)}`,
+    url: (model, data, operation) =>
+      `${endpoint}/openai/deployments/${encodeURIComponent(data.deployment ?? model.id)}/images/${operation}?api-version=${encodeURIComponent(apiVersion)}`,
     async auth(context): Promise<{ headers: Record<string, string>; secrets: string[] }> {
       const byok = context.credentials?.apiKey;
       if (byok) return { headers: { 'api-key': byok }, secrets: [byok] };
