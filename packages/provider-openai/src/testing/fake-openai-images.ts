@@ -14,7 +14,7 @@ import {
 import type { FakeOpenAIScenario } from './fake-openai-types.ts';
 
 /** The size to draw: a listed size, or one the model's size rule allows; anything else is OpenAI's 400. */
-function checkSize(size: unknown, model: ModelDescriptor): { width: number; height: number } {
+export function checkSize(size: unknown, model: ModelDescriptor): { width: number; height: number } {
   const fail = () =>
     openAIError(
       400,
@@ -47,12 +47,15 @@ function checkSize(size: unknown, model: ModelDescriptor): { width: number; heig
 }
 
 /** The fields every model takes: known names, prompt, n, size, quality, style, user. */
-function checkCommonFields(body: Record<string, unknown>, model: ModelDescriptor) {
+export function checkCommonFields(
+  body: Record<string, unknown>,
+  model: ModelDescriptor,
+  allowed: ReadonlySet<string> = GENERATION_FIELDS,
+) {
   const modelId = model.id;
   const caps = model.capabilities;
   for (const key of Object.keys(body)) {
-    if (!GENERATION_FIELDS.has(key))
-      throw openAIError(400, `Unknown parameter: '${key}'.`, key, 'unknown_parameter');
+    if (!allowed.has(key)) throw openAIError(400, `Unknown parameter: '${key}'.`, key, 'unknown_parameter');
   }
   if (typeof body.prompt !== 'string' || body.prompt.length === 0) {
     throw openAIError(400, "Missing required parameter: 'prompt'.", 'prompt', 'missing_required_parameter');
@@ -111,20 +114,44 @@ function checkCommonFields(body: Record<string, unknown>, model: ModelDescriptor
   return { prompt, n, width, height };
 }
 
+/** `stream` and `partial_images` (0-3, only with `stream: true`): the partial images to send, if streaming. */
+function checkStreamFields(body: Record<string, unknown>): number | undefined {
+  if (body.stream !== undefined && typeof body.stream !== 'boolean') {
+    throw openAIError(400, "Invalid 'stream': expected a boolean.", 'stream', 'invalid_type');
+  }
+  const partial = body.partial_images;
+  if (partial !== undefined && partial !== null) {
+    if (typeof partial !== 'number' || !Number.isInteger(partial) || partial < 0 || partial > 3) {
+      throw openAIError(
+        400,
+        "Invalid 'partial_images': expected an integer between 0 and 3.",
+        'partial_images',
+        'invalid_value',
+      );
+    }
+    if (body.stream !== true) {
+      throw openAIError(
+        400,
+        "'partial_images' is only supported with stream=true.",
+        'partial_images',
+        'invalid_value',
+      );
+    }
+  }
+  return body.stream === true ? ((partial as number | null | undefined) ?? 0) : undefined;
+}
+
 /** GPT image models: no response_format, and the output fields they alone take. */
-function checkGptImageFields(
+export function checkGptImageFields(
   context: FakeOpenAIContext,
   body: Record<string, unknown>,
   caps: ModelDescriptor['capabilities'],
-): { format: ImageFormat; compression: number | undefined } {
+): { format: ImageFormat; compression: number | undefined; partialImages: number | undefined } {
   const options = context.options;
   let format = 'png' as ImageFormat;
   let compression: number | undefined;
   if (body.response_format !== undefined && (options.gptImageResponseFormat ?? 'reject') === 'reject') {
     throw openAIError(400, "Unknown parameter: 'response_format'.", 'response_format', 'unknown_parameter');
-  }
-  if (body.stream === true) {
-    throw openAIError(400, 'Streaming is not supported by this fake server.', 'stream', 'unsupported_value');
   }
   if (body.output_format !== undefined) {
     if (!caps.outputFormats.includes(body.output_format as 'png')) {
@@ -183,11 +210,11 @@ function checkGptImageFields(
       'invalid_value',
     );
   }
-  return { format, compression };
+  return { format, compression, partialImages: checkStreamFields(body) };
 }
 
 /** DALL·E models: none of the GPT-only fields; `response_format` url (default) or b64_json. */
-function checkDallEFields(body: Record<string, unknown>): 'url' | 'b64_json' {
+export function checkDallEFields(body: Record<string, unknown>): 'url' | 'b64_json' {
   let responseFormat: 'url' | 'b64_json' = 'url';
   for (const field of GPT_ONLY_FIELDS) {
     if (body[field] !== undefined) {
@@ -213,38 +240,65 @@ function checkDallEFields(body: Record<string, unknown>): 'url' | 'b64_json' {
   return responseFormat;
 }
 
+/** Everything needed to answer a validated request, whatever the endpoint. */
+export interface ImagePlan {
+  model: ModelDescriptor;
+  family: 'gpt-image' | 'dall-e';
+  /** `image_generation` or `image_edit`: the prefix of stream event names. */
+  eventPrefix: 'image_generation' | 'image_edit';
+  /** The text the images are drawn from (the prompt, plus the input image's hash for edits). */
+  drawFrom: string;
+  /** The prompt as sent (for revised_prompt and text tokens). */
+  prompt: string;
+  n: number;
+  width: number;
+  height: number;
+  format: ImageFormat;
+  compression?: number | undefined;
+  responseFormat: 'url' | 'b64_json';
+  quality?: unknown;
+  background?: unknown;
+  /** Set when `stream: true`: the partial images to send per image. */
+  partialImages?: number | undefined;
+  /** Input image tokens (edits). */
+  inputImageTokens: number;
+}
+
+/** The model a request names, or OpenAI's 404 for an unknown or retired one. */
+export function knownModel(context: FakeOpenAIContext, modelId: string): ModelDescriptor {
+  const model = context.models.get(modelId);
+  if (!model || context.unavailable.has(modelId)) {
+    throw openAIError(
+      404,
+      `The model \`${modelId}\` does not exist or you do not have access to it.`,
+      'model',
+      'model_not_found',
+    );
+  }
+  return model;
+}
+
 /** The images of one answer, as `b64_json` or as URLs the fake serves itself. */
 async function imageEntries(
   context: FakeOpenAIContext,
-  model: ModelDescriptor,
-  request: {
-    prompt: string;
-    n: number;
-    width: number;
-    height: number;
-    format: ImageFormat;
-    compression?: number;
-  },
-  responseFormat: 'url' | 'b64_json',
+  plan: ImagePlan,
   scenario: FakeOpenAIScenario | undefined,
 ): Promise<Array<Record<string, unknown>>> {
-  const { prompt, n, width, height, format, compression } = request;
-  const files = context.files;
-  const baseUrl = context.baseUrl;
+  const { drawFrom, prompt, n, width, height, format, compression } = plan;
   const data: Array<Record<string, unknown>> = [];
-  const rewrites = openAIModelData(model).rewritesPrompt === true;
+  const rewrites = openAIModelData(plan.model).rewritesPrompt === true;
   for (let index = 0; index < n; index++) {
     let bytes: Uint8Array;
     if (scenario?.type === 'not_an_image')
       bytes = new TextEncoder().encode('this is not an image, just some text');
     else if (scenario?.type === 'wrong_format')
-      bytes = await render(context, width, height, 'jpeg', prompt, index);
-    else bytes = await render(context, width, height, format, prompt, index, compression);
+      bytes = await render(context, width, height, 'jpeg', drawFrom, index);
+    else bytes = await render(context, width, height, format, drawFrom, index, compression);
     const entry: Record<string, unknown> = {};
-    if (responseFormat === 'url') {
+    if (plan.responseFormat === 'url' || scenario?.type === 'url') {
       const fileId = randomBytes(12).toString('hex');
-      files.set(fileId, bytes);
-      entry.url = `${baseUrl}/fake-files/${fileId}.${format === 'jpeg' ? 'jpg' : format}`;
+      context.files.set(fileId, bytes);
+      entry.url = `${context.baseUrl}/fake-files/${fileId}.${format === 'jpeg' ? 'jpg' : format}`;
     } else {
       entry.b64_json = Buffer.from(bytes).toString('base64');
     }
@@ -258,55 +312,75 @@ async function imageEntries(
   return data;
 }
 
-/** `POST /v1/images/generations` (and Azure's deployment path): validated like OpenAI, real images back. */
-export async function generateImages(
+/** The quality a GPT image model reports (`auto` resolves to medium in the fake). */
+export function reportedQuality(plan: ImagePlan): string {
+  return plan.quality === undefined || plan.quality === 'auto' ? 'medium' : String(plan.quality);
+}
+
+/** `ImageGenUsage` for `images` of the plan's images (all of them for a JSON answer). */
+export function usageOf(plan: ImagePlan, images: number, withInput = true) {
+  const quality = reportedQuality(plan);
+  const perImage = Math.ceil(((IMAGE_TOKENS[quality] ?? 1056) * plan.width * plan.height) / (1024 * 1024));
+  const textTokens = withInput ? Math.ceil(plan.prompt.length / 4) : 0;
+  const imageInput = withInput ? plan.inputImageTokens : 0;
+  const output = perImage * images;
+  return {
+    input_tokens: textTokens + imageInput,
+    input_tokens_details: { text_tokens: textTokens, image_tokens: imageInput },
+    output_tokens: output,
+    output_tokens_details: { image_tokens: output, text_tokens: 0 },
+    total_tokens: textTokens + imageInput + output,
+  };
+}
+
+/** The JSON `ImagesResponse` of a plan (GPT image models add the echoed fields and usage). */
+export async function answerBody(
+  context: FakeOpenAIContext,
+  plan: ImagePlan,
+  scenario: FakeOpenAIScenario | undefined,
+): Promise<Record<string, unknown>> {
+  const created = Math.floor(Date.now() / 1000);
+  if (scenario?.type === 'empty') return { created, data: [] };
+  const data = await imageEntries(context, plan, scenario);
+  const result: Record<string, unknown> = { created, data };
+  if (plan.family === 'gpt-image') {
+    result.background = plan.background === 'transparent' ? 'transparent' : 'opaque';
+    result.output_format = plan.format;
+    result.size = `${plan.width}x${plan.height}`;
+    result.quality = reportedQuality(plan);
+    result.usage = usageOf(plan, plan.n);
+  }
+  return result;
+}
+
+/** `POST /v1/images/generations` (and Azure's deployment path): validated like OpenAI. */
+export function planGeneration(
   context: FakeOpenAIContext,
   body: Record<string, unknown>,
   modelId: string,
-  scenario: FakeOpenAIScenario | undefined,
-): Promise<{ status: number; body: unknown }> {
-  const model = context.models.get(modelId);
-  if (!model || context.unavailable.has(modelId)) {
-    throw openAIError(
-      404,
-      `The model \`${modelId}\` does not exist or you do not have access to it.`,
-      'model',
-      'model_not_found',
-    );
-  }
+): ImagePlan {
+  const model = knownModel(context, modelId);
   const family = openAIModelData(model).family;
   const { prompt, n, width, height } = checkCommonFields(body, model);
-  const { format, compression } =
+  const gpt =
     family === 'gpt-image'
       ? checkGptImageFields(context, body, model.capabilities)
-      : { format: 'png' as ImageFormat, compression: undefined };
-  let responseFormat = family === 'gpt-image' ? 'b64_json' : checkDallEFields(body);
-  if (scenario?.type === 'url') responseFormat = 'url';
-  if (scenario?.type === 'empty')
-    return { status: 200, body: { created: Math.floor(Date.now() / 1000), data: [] } };
-  const data = await imageEntries(
-    context,
+      : { format: 'png' as ImageFormat, compression: undefined, partialImages: undefined };
+  return {
     model,
-    { prompt, n, width, height, format, ...(compression === undefined ? {} : { compression }) },
-    responseFormat,
-    scenario,
-  );
-  const result: Record<string, unknown> = { created: Math.floor(Date.now() / 1000), data };
-  if (family === 'gpt-image') {
-    const quality = body.quality === undefined || body.quality === 'auto' ? 'medium' : String(body.quality);
-    const imageTokens = Math.ceil(((IMAGE_TOKENS[quality] ?? 1056) * width * height) / (1024 * 1024)) * n;
-    const textTokens = Math.ceil(prompt.length / 4);
-    result.background = body.background === 'transparent' ? 'transparent' : 'opaque';
-    result.output_format = format;
-    result.size = `${width}x${height}`;
-    result.quality = quality;
-    result.usage = {
-      input_tokens: textTokens,
-      input_tokens_details: { text_tokens: textTokens, image_tokens: 0 },
-      output_tokens: imageTokens,
-      output_tokens_details: { image_tokens: imageTokens, text_tokens: 0 },
-      total_tokens: textTokens + imageTokens,
-    };
-  }
-  return { status: 200, body: result };
+    family,
+    eventPrefix: 'image_generation',
+    drawFrom: prompt,
+    prompt,
+    n,
+    width,
+    height,
+    format: gpt.format,
+    compression: gpt.compression,
+    responseFormat: family === 'gpt-image' ? 'b64_json' : checkDallEFields(body),
+    quality: body.quality,
+    background: body.background,
+    partialImages: gpt.partialImages,
+    inputImageTokens: 0,
+  };
 }

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { waitUnlessClosed } from '@pixelgate/core/provider-utils';
-import { generateImages } from './fake-openai-images.ts';
+import { planEdit, planVariation } from './fake-openai-edits.ts';
+import { answerBody, type ImagePlan, planGeneration } from './fake-openai-images.ts';
 import { moderate } from './fake-openai-moderations.ts';
+import { type FakeForm, readMultipartForm, recordedForm } from './fake-openai-multipart.ts';
 import { scenarioFailure } from './fake-openai-scenarios.ts';
 import {
   type FakeOpenAIContext,
@@ -14,23 +16,50 @@ import {
   requestId,
   send,
 } from './fake-openai-shared.ts';
-import type { RecordedRequest } from './fake-openai-types.ts';
+import { streamAnswer } from './fake-openai-stream.ts';
+import type { FakeOpenAIScenario, RecordedRequest } from './fake-openai-types.ts';
+
+/** The Images API endpoints the fake serves. */
+type ImagesEndpoint = 'generations' | 'edits' | 'variations';
 
 /** The routes the fake serves. */
 type Route =
   | { kind: 'file'; id: string }
-  | { kind: 'images'; azureDeployment?: string }
+  | { kind: 'images'; endpoint: ImagesEndpoint; azureDeployment?: string }
   | { kind: 'moderations' };
 
 function routeOf(method: string | undefined, pathname: string): Route {
   const fileMatch = /^\/fake-files\/([a-f0-9]+)\.\w+$/.exec(pathname);
   if (method === 'GET' && fileMatch) return { kind: 'file', id: fileMatch[1]! };
-  const azureMatch = /^\/openai\/deployments\/([^/]+)\/images\/generations$/.exec(pathname);
-  if (method === 'POST' && azureMatch)
-    return { kind: 'images', azureDeployment: decodeURIComponent(azureMatch[1]!) };
-  if (method === 'POST' && pathname === '/v1/images/generations') return { kind: 'images' };
+  // Azure documents generations and edits on deployments; variations are OpenAI's own.
+  const azureMatch = /^\/openai\/deployments\/([^/]+)\/images\/(generations|edits)$/.exec(pathname);
+  if (method === 'POST' && azureMatch) {
+    const endpoint = azureMatch[2] as ImagesEndpoint;
+    return { kind: 'images', endpoint, azureDeployment: decodeURIComponent(azureMatch[1]!) };
+  }
+  const openAIMatch = /^\/v1\/images\/(generations|edits|variations)$/.exec(pathname);
+  if (method === 'POST' && openAIMatch) return { kind: 'images', endpoint: openAIMatch[1] as ImagesEndpoint };
   if (method === 'POST' && pathname === '/v1/moderations') return { kind: 'moderations' };
   throw openAIError(404, `Invalid URL (${method} ${pathname})`, null, null);
+}
+
+/** Whether a request goes to a multipart endpoint (edits, variations), read with busboy. */
+function isMultipartRoute(method: string | undefined, pathname: string): boolean {
+  return method === 'POST' && /\/images\/(edits|variations)$/.test(pathname);
+}
+
+/** Records a multipart request (fields, and files by size and hash), then parses it. */
+async function recordMultipart(context: FakeOpenAIContext, request: IncomingMessage): Promise<FakeForm> {
+  const recorded: RecordedRequest = {
+    method: request.method ?? 'POST',
+    url: request.url ?? '/',
+    headers: { ...request.headers },
+    body: undefined,
+  };
+  context.requests.push(recorded);
+  const form = await readMultipartForm(request);
+  recorded.body = recordedForm(form);
+  return form;
 }
 
 /** Reads and records a request; the body is parsed as JSON when it is JSON. */
@@ -123,47 +152,76 @@ function authenticateOpenAI(context: FakeOpenAIContext, request: IncomingMessage
   }
 }
 
-/** The model a request names: the Azure deployment's model, the body's, or OpenAI's default. */
+/** The model a request names: the Azure deployment's model, or the one in the body or form. */
 function modelIdOf(
   context: FakeOpenAIContext,
   route: Route,
   body: Record<string, unknown> | undefined,
+  form: FakeForm | undefined,
 ): string | undefined {
   if (route.kind === 'images' && route.azureDeployment !== undefined) {
     return context.options.azure?.deployments[route.azureDeployment];
   }
+  if (form) return form.fields.model;
   return body && typeof body.model === 'string' ? body.model : undefined;
 }
 
-/** Answers the images route, cutting the body short under the `truncated` scenario. */
-async function answerImages(
+/** Validates a generations request into a plan (the model defaults as OpenAI's do). */
+function planGenerationRequest(
   context: FakeOpenAIContext,
-  response: ServerResponse,
   route: Extract<Route, { kind: 'images' }>,
   bodyObject: Record<string, unknown>,
   requestedModel: string | undefined,
-  scenario: ReturnType<FakeOpenAIContext['queue']['shift']>,
-  commonHeaders: Record<string, string>,
-): Promise<void> {
+): ImagePlan {
   let modelId = requestedModel;
   if (modelId === undefined) {
     if (bodyObject.model !== undefined)
       throw openAIError(400, "Invalid 'model': expected a string.", 'model', 'invalid_type');
     modelId = GPT_ONLY_FIELDS.some((field) => bodyObject[field] !== undefined) ? 'gpt-image-1.5' : 'dall-e-2';
   }
-  const azureMatch = route.azureDeployment !== undefined;
-  const azureBody = azureMatch
-    ? Object.fromEntries(Object.entries(bodyObject).filter(([k]) => k !== 'model'))
-    : bodyObject;
-  const result = await generateImages(context, azureBody, modelId, scenario);
+  const azureBody =
+    route.azureDeployment !== undefined
+      ? Object.fromEntries(Object.entries(bodyObject).filter(([k]) => k !== 'model'))
+      : bodyObject;
+  return planGeneration(context, azureBody, modelId);
+}
+
+/** Validates an images request of any endpoint into a plan. */
+function planImages(
+  context: FakeOpenAIContext,
+  route: Extract<Route, { kind: 'images' }>,
+  input: { body: Record<string, unknown> | undefined; form: FakeForm | undefined },
+  requestedModel: string | undefined,
+): ImagePlan {
+  if (route.endpoint === 'generations') {
+    if (!input.body) throw openAIError(400, 'We could not parse the JSON body of your request.', null, null);
+    return planGenerationRequest(context, route, input.body, requestedModel);
+  }
+  const form = input.form!;
+  if (route.endpoint === 'variations') return planVariation(context, form);
+  if (route.azureDeployment !== undefined) delete form.fields.model;
+  return planEdit(context, form, route.azureDeployment !== undefined ? requestedModel : undefined);
+}
+
+/** Answers the images route: a stream, a JSON body, or a body cut short under `truncated`. */
+async function answerImages(
+  context: FakeOpenAIContext,
+  response: ServerResponse,
+  route: Extract<Route, { kind: 'images' }>,
+  plan: ImagePlan,
+  scenario: FakeOpenAIScenario | undefined,
+  commonHeaders: Record<string, string>,
+): Promise<void> {
   const headers: Record<string, string> = {
     ...commonHeaders,
     ...rateLimitHeaders(),
     'openai-processing-ms': '1234',
   };
-  if (azureMatch) headers['apim-request-id'] = commonHeaders['x-request-id']!;
+  if (route.azureDeployment !== undefined) headers['apim-request-id'] = commonHeaders['x-request-id']!;
+  if (plan.partialImages !== undefined) return streamAnswer(context, response, plan, scenario, headers);
+  const body = await answerBody(context, plan, scenario);
   if (scenario?.type === 'truncated') {
-    const textBody = JSON.stringify(result.body);
+    const textBody = JSON.stringify(body);
     response.writeHead(200, {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(textBody),
@@ -173,7 +231,7 @@ async function answerImages(
     setImmediate(() => response.destroy());
     return;
   }
-  send(response, result.status, result.body, headers);
+  send(response, 200, body, headers);
 }
 
 /** The fake's request handler: record, route, apply the queued scenario, authenticate, answer. */
@@ -188,14 +246,16 @@ export async function handleRequest(
     'openai-version': '2020-10-01',
   };
   try {
-    const { body } = await recordRequest(context, request);
+    const multipart = isMultipartRoute(request.method, url.pathname);
+    const form = multipart ? await recordMultipart(context, request) : undefined;
+    const body = multipart ? undefined : (await recordRequest(context, request)).body;
     const route = routeOf(request.method, url.pathname);
     if (route.kind === 'file') return serveFile(context, route.id, response);
     const bodyObject =
       typeof body === 'object' && body !== null && !Array.isArray(body)
         ? (body as Record<string, unknown>)
         : undefined;
-    const modelId = modelIdOf(context, route, bodyObject);
+    const modelId = modelIdOf(context, route, bodyObject, form);
     const scenario = context.queue.shift();
     if (scenario) {
       const failure = scenarioFailure(context, scenario, modelId);
@@ -206,10 +266,13 @@ export async function handleRequest(
     if (route.kind === 'images' && route.azureDeployment !== undefined)
       authenticateAzure(context, request, url, modelId);
     else authenticateOpenAI(context, request);
-    if (!bodyObject) throw openAIError(400, 'We could not parse the JSON body of your request.', null, null);
-    if (route.kind === 'moderations')
+    if (route.kind === 'moderations') {
+      if (!bodyObject)
+        throw openAIError(400, 'We could not parse the JSON body of your request.', null, null);
       return send(response, 200, moderate(context, bodyObject), commonHeaders);
-    await answerImages(context, response, route, bodyObject, modelId, scenario, commonHeaders);
+    }
+    const plan = planImages(context, route, { body: bodyObject, form }, modelId);
+    await answerImages(context, response, route, plan, scenario, commonHeaders);
   } catch (error) {
     if (error instanceof HttpFailure) {
       send(response, error.status, error.body, { ...commonHeaders, ...error.headers });

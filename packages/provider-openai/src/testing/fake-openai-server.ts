@@ -35,6 +35,7 @@ function contextFor(options: FakeOpenAIServerOptions): FakeOpenAIContext {
     renderCache: new Map(),
     timers: new Set(),
     baseUrl: '',
+    openStreams: 0,
   };
 }
 
@@ -75,6 +76,7 @@ export async function startFakeOpenAIServer(
       queue.push(...scenarios);
     },
     pendingScenarios: () => queue.length,
+    openStreams: () => context.openStreams,
     reset() {
       requests.length = 0;
       queue.length = 0;

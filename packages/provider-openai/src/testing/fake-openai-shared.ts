@@ -18,6 +18,8 @@ export interface FakeOpenAIContext {
   renderCache: Map<string, Uint8Array>;
   timers: Set<NodeJS.Timeout>;
   baseUrl: string;
+  /** Event streams currently open (a client abort must bring this back down). */
+  openStreams: number;
 }
 
 export const MODERATION_CATEGORIES = [

@@ -34,7 +34,10 @@ export type FakeOpenAIScenario =
   | { type: 'server_error'; status?: number; shouldRetry?: boolean; retryAfter?: string }
   /** Wait this long (unless the client disconnects), then answer normally. */
   | { type: 'slow'; delayMs: number }
-  /** A 200 whose body stops half way (content-length promises more; the socket is destroyed). */
+  /**
+   * A 200 whose body stops half way (content-length promises more; the socket is destroyed); on
+   * a stream, the connection is cut inside the second event.
+   */
   | { type: 'truncated' }
   /** A 200 with an HTML body. */
   | { type: 'garbage' }
@@ -46,6 +49,13 @@ export type FakeOpenAIScenario =
   | { type: 'url' }
   /** A 200 with `data: []`. */
   | { type: 'empty' }
+  /**
+   * Streams only: after `afterEvents` events (default 1) an `error` event carrying OpenAI's error
+   * object (default type `server_error`, no code), then the end of the stream.
+   */
+  | { type: 'stream_error'; afterEvents?: number; code?: string; errorType?: string; message?: string }
+  /** Streams only: after `afterEvents` events (default 1) nothing more until the client leaves. */
+  | { type: 'stream_stall'; afterEvents?: number }
   /** Any status, body and headers. */
   | { type: 'error'; status: number; body: unknown; headers?: Record<string, string> };
 
@@ -56,7 +66,10 @@ export interface RecordedRequest {
   url: string;
   /** Lower-cased header names. */
   headers: Record<string, string | string[] | undefined>;
-  /** The parsed JSON body, or the raw text when it was not JSON. */
+  /**
+   * The parsed JSON body, or the raw text when it was not JSON; for multipart requests
+   * `{ fields, files: [{ field, filename, declaredType, size, sha256 }] }` (never the bytes).
+   */
   body: unknown;
 }
 
@@ -103,6 +116,8 @@ export interface FakeOpenAIServer {
   enqueue(...scenarios: FakeOpenAIScenario[]): void;
   /** Scenarios queued and not yet used. */
   pendingScenarios(): number;
+  /** Event streams currently open: a client that aborts must bring this back to 0. */
+  openStreams(): number;
   /** Forgets recorded requests and queued scenarios. */
   reset(): void;
   /** Stops the server, dropping open connections and pending slow answers. */
