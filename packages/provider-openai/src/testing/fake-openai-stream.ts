@@ -119,8 +119,11 @@ export async function streamAnswer(
       return;
     }
     if (scenario?.type === 'truncated' && sent === 1) {
-      await write(response, text.slice(0, Math.floor(text.length / 2)));
-      response.destroy();
+      // Let the bytes reach the socket before cutting it, as a dropped connection would.
+      await new Promise<void>((resolve) =>
+        response.write(text.slice(0, Math.floor(text.length / 2)), () => resolve()),
+      );
+      setImmediate(() => response.destroy());
       return;
     }
     if (!(await write(response, text))) return;
