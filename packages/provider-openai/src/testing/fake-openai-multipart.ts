@@ -58,7 +58,7 @@ export function readMultipartForm(request: IncomingMessage): Promise<FakeForm> {
     return Promise.reject(
       openAIError(
         400,
-        "Invalid Content-Type header (''), expected multipart/form-data.",
+        `Invalid Content-Type header (${JSON.stringify(contentType)}), expected multipart/form-data.`,
         null,
         'invalid_content_type',
       ),
