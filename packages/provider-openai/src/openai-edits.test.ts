@@ -407,6 +407,13 @@ describe('what the API refuses, the fake refuses, and the plugin maps it', () =>
     }
   });
 
+  it('a mask in the luminance convention is refused by the plugin, never sent to be misread', async () => {
+    const mask = { ...alphaMask(16, 16), convention: 'luminance' as const };
+    const error = await editError('gpt-image-1.5', { images: [drawnInput(16, 16)], mask });
+    expect(error).toMatchObject({ code: 'VALIDATION_ERROR', param: 'mask' });
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('moderation on an edit is refused by the plugin (the edits endpoint documents none)', async () => {
     const error = await editError('gpt-image-1.5', { images: [drawnInput(16, 16)], moderation: 'low' });
     expect(error).toMatchObject({ code: 'VALIDATION_ERROR', param: 'moderation' });

@@ -33,7 +33,16 @@ export function buildEditForm(call: ProviderCall, fields: RequestFields): FormDa
   appendFields(form, fields);
   const name = images.length === 1 ? 'image' : 'image[]';
   for (const image of images) form.append(name, filePart(image), image.filename);
-  if (call.mask) form.append('mask', filePart(call.mask), call.mask.filename);
+  if (call.mask) {
+    // OpenAI reads a mask by its alpha channel; a luminance mask would edit the wrong area silently.
+    if (call.mask.convention !== 'alpha') {
+      throw validationError(
+        'mask',
+        `${call.model.id} reads masks by alpha (transparent pixels are edited), but the mask given is a ${call.mask.convention} mask; declare capabilities.edit.mask.convention 'alpha' for this model.`,
+      );
+    }
+    form.append('mask', filePart(call.mask), call.mask.filename);
+  }
   return form;
 }
 
