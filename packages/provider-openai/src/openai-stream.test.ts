@@ -157,7 +157,12 @@ describe('streamed partial images', () => {
   });
 
   it('abort mid-stream: ABORTED, and the upstream stream is closed', async () => {
-    const provider = openai();
+    // The timeout only bounds the test if the abort never happens; the assertion is ABORTED.
+    const provider = createOpenAIProvider({
+      apiKey: FAKE_OPENAI_API_KEY,
+      baseURL: server.baseURL,
+      timeoutMs: 20_000,
+    });
     const controller = new AbortController();
     server.enqueue({ type: 'stream_stall', afterEvents: 1 });
     const { partials, context } = collecting({ signal: controller.signal });
