@@ -1,6 +1,6 @@
 import { type ProviderCallContext, sniffImage } from '@pixelgate/core/provider-utils';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { callFor, contextFor, rejection } from './openai.test-helpers.ts';
+import { callFor, contextFor, expectNoSecret, rejection } from './openai.test-helpers.ts';
 import { alphaMask, drawnInput } from './openai-edit.test-helpers.ts';
 import { createAzureOpenAIProvider, createOpenAIProvider } from './openai-provider.ts';
 import { FAKE_OPENAI_API_KEY, type FakeOpenAIServer, startFakeOpenAIServer } from './testing/index.ts';
@@ -145,6 +145,27 @@ describe('streamed partial images', () => {
     });
   });
 
+  it('an error event echoing the key or image data is redacted like an HTTP error', async () => {
+    const provider = openai();
+    const blob = Buffer.from(new Uint8Array(600).fill(7)).toString('base64');
+    server.enqueue({
+      type: 'stream_error',
+      errorType: 'invalid_request_error',
+      code: 'invalid_value',
+      message: `bad key ${FAKE_OPENAI_API_KEY} near ${blob}`,
+    });
+    const error = await rejection(
+      provider.generate(callFor(provider, 'gpt-image-1.5', { partialImages: 1 }), collecting().context),
+    );
+    expect(error).toMatchObject({
+      reason: 'upstream_rejected',
+      upstreamCode: 'invalid_value',
+      retryable: false,
+    });
+    expectNoSecret(error, FAKE_OPENAI_API_KEY);
+    expect(error.message).not.toContain(blob.slice(0, 64));
+  });
+
   it('a stream cut inside an event is malformed_response (retryable)', async () => {
     const provider = openai();
     server.enqueue({ type: 'truncated' });
@@ -190,6 +211,34 @@ describe('streamed partial images', () => {
       provider.generate(callFor(provider, 'gpt-image-1.5', { partialImages: 2 }), collecting().context),
     );
     expect(error).toMatchObject({ reason: 'timeout', retryable: true });
+    expect(await streamsClosed()).toBe(0);
+  });
+
+  it('concurrent streams each get their own partial images, in order, and all close', async () => {
+    const provider = openai();
+    const runs = Array.from({ length: 4 }, (_, index) => {
+      const { partials, context } = collecting();
+      const call = callFor(provider, 'gpt-image-1.5', {
+        prompt: `lighthouse ${index}`,
+        partialImages: 2,
+        size: '1024x1024',
+      });
+      return { partials, result: provider.generate(call, context) };
+    });
+    const results = await Promise.all(runs.map((run) => run.result));
+    for (const [index, run] of runs.entries()) {
+      expect(run.partials.map((p) => p.partialImageIndex)).toEqual([0, 1]);
+      // No partial image of one call reached another call's callback.
+      for (const [other, otherRun] of runs.entries()) {
+        if (other === index) continue;
+        const mine = run.partials.map((p) => Buffer.from(p.bytes).toString('base64'));
+        expect(otherRun.partials.some((p) => mine.includes(Buffer.from(p.bytes).toString('base64')))).toBe(
+          false,
+        );
+      }
+    }
+    const finals = new Set(results.map((result) => Buffer.from(result.images[0]!.bytes).toString('base64')));
+    expect(finals.size).toBe(4);
     expect(await streamsClosed()).toBe(0);
   });
 
