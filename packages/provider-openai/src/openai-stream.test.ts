@@ -200,6 +200,26 @@ describe('streamed partial images', () => {
     expect(await streamsClosed()).toBe(0);
   });
 
+  it('abort from onPartialImage wins even when the whole stream is already buffered', async () => {
+    const png = Buffer.from(drawnInput(8, 8).bytes).toString('base64');
+    const body = [
+      `event: image_generation.partial_image\ndata: ${JSON.stringify({ type: 'image_generation.partial_image', b64_json: png, partial_image_index: 0 })}\n\n`,
+      `event: image_generation.completed\ndata: ${JSON.stringify({ type: 'image_generation.completed', b64_json: png, output_format: 'png' })}\n\n`,
+    ].join('');
+    const fetchOnce = async () => new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    const provider = createOpenAIProvider({
+      apiKey: FAKE_OPENAI_API_KEY,
+      baseURL: server.baseURL,
+      fetch: fetchOnce,
+    });
+    const controller = new AbortController();
+    const context = contextFor({ signal: controller.signal, onPartialImage: () => controller.abort() });
+    const error = await rejection(
+      provider.generate(callFor(provider, 'gpt-image-1.5', { partialImages: 1 }), context),
+    );
+    expect(error.code).toBe('ABORTED');
+  });
+
   it('the per-call timeout ends a stalled stream as a retryable timeout', async () => {
     const provider = createOpenAIProvider({
       apiKey: FAKE_OPENAI_API_KEY,

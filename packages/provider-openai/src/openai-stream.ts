@@ -1,4 +1,5 @@
 import {
+  abortErrorFrom,
   BackendError,
   decodeBase64,
   type ImageUsage,
@@ -167,6 +168,8 @@ export async function readImageStream(
     });
     for await (const { event, data } of events) {
       applyEvent(answer, state, event, data, context);
+      // An abort from onPartialImage must win even when the rest of the stream is already buffered.
+      if (answer.signal.aborted) throw abortErrorFrom(answer.signal, answer.transport.id);
       if (state.completed.length >= answer.call.n) break;
     }
   }
