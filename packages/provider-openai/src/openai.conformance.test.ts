@@ -70,7 +70,12 @@ describeImageProviderConformance({
       servedBy: 'compatible',
       fetch,
     });
-    return harness(server, provider, 'dall-e-3', 'dall-e', [FAKE_OPENAI_API_KEY], server.baseURL);
+    return {
+      ...harness(server, provider, 'dall-e-3', 'dall-e', [FAKE_OPENAI_API_KEY], server.baseURL),
+      // dall-e-3 neither edits nor varies; the kit's edit and variation checks run on dall-e-2.
+      editModelId: 'dall-e-2',
+      variationModelId: 'dall-e-2',
+    };
   },
 });
 
