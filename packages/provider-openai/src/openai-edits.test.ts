@@ -275,7 +275,7 @@ describe('createVariation(): dall-e-2 semantics', () => {
     expect(sniffImage(result.images[0]!.bytes)).toMatchObject({ width: 256, height: 256 });
   });
 
-  it('refuses a second image or a mask before sending anything', async () => {
+  it('refuses a second image, a mask or a prompt option before sending anything', async () => {
     const provider = openai();
     const base = callFor(provider, 'dall-e-2', {
       operation: 'variation',
@@ -290,6 +290,15 @@ describe('createVariation(): dall-e-2 semantics', () => {
     expect(await rejection(provider.createVariation!(masked, contextFor()))).toMatchObject({
       code: 'VALIDATION_ERROR',
       param: 'mask',
+    });
+    const rewriting = {
+      ...base,
+      images: [drawnInput(256, 256)],
+      providerOptions: { disable_prompt_rewriting: true },
+    };
+    expect(await rejection(provider.createVariation!(rewriting, contextFor()))).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      param: 'provider_options.openai.disable_prompt_rewriting',
     });
     expect(server.requests).toHaveLength(0);
   });

@@ -141,14 +141,15 @@ function imagesRequest(
   data: ReturnType<typeof openAIModelData>,
 ): ImagesRequest {
   const build = { namespace: transport.id, sendModel: transport.sendModel };
+  const options = parseOptions(call, transport.id);
   if (call.operation === 'variation') {
     return {
       endpoint: 'variations',
-      body: buildVariationForm(call, buildVariationFields(call, data, build)),
+      body: buildVariationForm(call, buildVariationFields(call, data, options, build)),
       streaming: false,
     };
   }
-  const fields = buildImageRequestBody(call, data, parseOptions(call, transport.id), build);
+  const fields = buildImageRequestBody(call, data, options, build);
   const streaming = fields.stream === true;
   if (call.operation === 'edit') return { endpoint: 'edits', body: buildEditForm(call, fields), streaming };
   return { endpoint: 'generations', body: JSON.stringify(fields), streaming };

@@ -143,8 +143,15 @@ export function buildImageRequestBody(
 export function buildVariationFields(
   call: ProviderCall,
   data: OpenAIModelData & { family: 'gpt-image' | 'dall-e' },
+  options: OpenAIProviderOptions,
   build: BuildRequestOptions,
 ): RequestFields {
+  if (options.disable_prompt_rewriting) {
+    throw validationError(
+      `provider_options.${build.namespace}.disable_prompt_rewriting`,
+      'A variation has no prompt, so disable_prompt_rewriting does not apply.',
+    );
+  }
   const body: RequestFields = {};
   if (build.sendModel) body.model = data.upstreamModel ?? call.model.id;
   body.n = call.n;
