@@ -2,8 +2,56 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { GoogleApi } from '../google-model-data.ts';
 import { type FakeImagenContext, fail, render } from './fake-imagen-context.ts';
-import { closestRatio, readInlineImages } from './fake-imagen-inputs.ts';
+import { closestRatio, type FakeInputImage, readInlineImages } from './fake-imagen-inputs.ts';
 import type { FakeImagenModel, FakeImagenScenario } from './fake-imagen-types.ts';
+
+/** The output's ratio and pixel size: the asked ratio and tier, or for an edit the first input's shape. */
+function outputSize(
+  ctx: FakeImagenContext,
+  model: FakeImagenModel,
+  imageConfig: Record<string, unknown>,
+  inputs: FakeInputImage[],
+): { aspectRatio: string; size: string } {
+  // Without a ratio an edit follows its first input image's shape (reference 4.5).
+  const aspectRatio = (imageConfig.aspectRatio ??
+    (inputs[0]
+      ? closestRatio(model.aspectRatios, inputs[0])
+      : ctx.behaviour.geminiDefaultAspectRatio)) as string;
+  if (!(aspectRatio in model.aspectRatios)) fail(400, `Unsupported aspect ratio: ${String(aspectRatio)}.`);
+  let size = model.aspectRatios[aspectRatio]!;
+  if (imageConfig.imageSize !== undefined) {
+    const tier = imageConfig.imageSize as string;
+    const known = tier === model.baseTier || model.sizeTiers[tier] !== undefined;
+    if (!known && ctx.behaviour.unsupportedImageSize === 'reject')
+      fail(400, `Unsupported image size: ${String(tier)}.`);
+    if (model.sizeTiers[tier]) size = model.sizeTiers[tier]![aspectRatio]!;
+  }
+  return { aspectRatio, size };
+}
+
+/** Vertex-only `imageConfig` fields on the Gemini API, and Vertex's personGeneration values. */
+function checkImageConfigForRoute(
+  ctx: FakeImagenContext,
+  api: GoogleApi,
+  imageConfig: Record<string, unknown>,
+): void {
+  if (api === 'gemini') {
+    const vertexOnly = ['personGeneration', 'prominentPeople', 'imageOutputOptions'].filter(
+      (name) => imageConfig[name] !== undefined,
+    );
+    if (vertexOnly.length > 0 && ctx.behaviour.vertexOnlyImageConfig === 'reject') {
+      fail(
+        400,
+        `${vertexOnly.join(', ')} ${vertexOnly.length === 1 ? 'is' : 'are'} not supported in the Gemini API.`,
+      );
+    }
+  } else if (
+    imageConfig.personGeneration !== undefined &&
+    !['ALLOW_ALL', 'ALLOW_ADULT', 'ALLOW_NONE'].includes(imageConfig.personGeneration as string)
+  ) {
+    fail(400, `Invalid personGeneration: ${String(imageConfig.personGeneration)}.`);
+  }
+}
 
 /** `generateContent` (and its stream) for Gemini image models. */
 export async function handleGenerate(
@@ -29,39 +77,11 @@ export async function handleGenerate(
   }
   const modalities = (config.responseModalities ?? ['TEXT', 'IMAGE']) as unknown[];
   const imageConfig = (config.imageConfig ?? {}) as Record<string, unknown>;
-  // Without a ratio an edit follows its first input image's shape (reference 4.5).
-  const aspectRatio = (imageConfig.aspectRatio ??
-    (inputs[0]
-      ? closestRatio(model.aspectRatios, inputs[0])
-      : ctx.behaviour.geminiDefaultAspectRatio)) as string;
-  if (!(aspectRatio in model.aspectRatios)) fail(400, `Unsupported aspect ratio: ${String(aspectRatio)}.`);
-  let size = model.aspectRatios[aspectRatio]!;
-  if (imageConfig.imageSize !== undefined) {
-    const tier = imageConfig.imageSize as string;
-    const known = tier === model.baseTier || model.sizeTiers[tier] !== undefined;
-    if (!known && ctx.behaviour.unsupportedImageSize === 'reject')
-      fail(400, `Unsupported image size: ${String(tier)}.`);
-    if (model.sizeTiers[tier]) size = model.sizeTiers[tier]![aspectRatio]!;
-  }
+  const { size } = outputSize(ctx, model, imageConfig, inputs);
   const outputOptions = imageConfig.imageOutputOptions as
     | { mimeType?: string; compressionQuality?: number }
     | undefined;
-  if (api === 'gemini') {
-    const vertexOnly = ['personGeneration', 'prominentPeople', 'imageOutputOptions'].filter(
-      (name) => imageConfig[name] !== undefined,
-    );
-    if (vertexOnly.length > 0 && ctx.behaviour.vertexOnlyImageConfig === 'reject') {
-      fail(
-        400,
-        `${vertexOnly.join(', ')} ${vertexOnly.length === 1 ? 'is' : 'are'} not supported in the Gemini API.`,
-      );
-    }
-  } else if (
-    imageConfig.personGeneration !== undefined &&
-    !['ALLOW_ALL', 'ALLOW_ADULT', 'ALLOW_NONE'].includes(imageConfig.personGeneration as string)
-  ) {
-    fail(400, `Invalid personGeneration: ${String(imageConfig.personGeneration)}.`);
-  }
+  checkImageConfigForRoute(ctx, api, imageConfig);
   const mimeType = api === 'vertex' && outputOptions?.mimeType ? outputOptions.mimeType : model.mimeType;
   if (mimeType !== 'image/png' && mimeType !== 'image/jpeg')
     fail(400, `Unsupported imageOutputOptions.mimeType ${mimeType}.`);
