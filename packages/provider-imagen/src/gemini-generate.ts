@@ -21,6 +21,7 @@ import {
   userWarning,
 } from './google-shared.ts';
 import { generateResponseSchema, type modalityCountSchema } from './imagen-api.ts';
+import type { GoogleImageOptions } from './imagen-options.ts';
 
 /** The harm categories `safetySetting` applies to (the text-level ones both routes accept). */
 const HARM_CATEGORIES = [
@@ -51,9 +52,109 @@ const FILTER_FINISH_REASONS = new Set([
   'RECITATION',
 ]);
 
+/** Options and fields this family cannot honour, refused by name (never silently dropped). */
+function refuseForGemini(call: ProviderCall, options: GoogleImageOptions, providerId: string): void {
+  const optionParam = (name: string) => `provider_options.${providerId}.${name}`;
+  if (call.n !== 1) refuse('n', `${call.model.id} returns one image per call; the gateway splits larger n.`);
+  if (call.negativePrompt !== undefined)
+    refuse('negative_prompt', `${call.model.id} takes no negative prompt.`);
+  if (call.seed !== undefined) refuse('seed', `${call.model.id} takes no image seed.`);
+  for (const name of IMAGEN_ONLY_OPTIONS) {
+    if (options[name] !== undefined) {
+      refuse(
+        optionParam(name),
+        `${name} applies to Imagen models only; ${call.model.id} is a Gemini image model.`,
+      );
+    }
+  }
+  if (options.addWatermark === false) {
+    refuse(
+      optionParam('addWatermark'),
+      'Gemini image models always add the SynthID watermark; it cannot be turned off.',
+    );
+  }
+}
+
+const IMAGEN_ONLY_OPTIONS = [
+  'language',
+  'enhancePrompt',
+  'includeSafetyAttributes',
+  'editMode',
+  'maskMode',
+  'maskDilation',
+  'baseSteps',
+] as const;
+
 /**
- * Builds a `generateContent` body asking for an image. Imagen-only options are refused for this
- * family, and Vertex-only `imageConfig` fields are refused on the Gemini API, each naming the field.
+ * The input images of an edit as `inlineData` parts, placed before the text part (Google's
+ * guidance for image-and-text prompts). generateContent has no mask: one is refused, never
+ * ignored (the gateway refuses it first, since no Gemini model declares a mask).
+ */
+function inlineImageParts(call: ProviderCall): Array<Record<string, unknown>> {
+  const images = call.images ?? [];
+  if (call.mask) {
+    refuse('mask', `${call.model.id} takes no mask: describe the change in the prompt instead.`);
+  }
+  const max = call.model.capabilities.edit?.maxImages ?? 0;
+  if (images.length > max) {
+    refuse(
+      'image',
+      `${call.model.id} takes at most ${max} input image(s) per request (got ${images.length}).`,
+    );
+  }
+  return images.map((image) => ({
+    inlineData: { mimeType: image.mediaType, data: Buffer.from(image.bytes).toString('base64') },
+  }));
+}
+
+/**
+ * The image config's ratio and tier. An edit that names neither a size nor a ratio sends no
+ * `aspectRatio`, so the model follows the input image's shape (reference 4.3), instead of being
+ * forced to the catalog's default ratio.
+ */
+function geminiImageConfig(call: ProviderCall, data: GoogleModelData): Record<string, unknown> {
+  const followsInput =
+    call.operation === 'edit' &&
+    call.aspectRatio === undefined &&
+    (call.size === undefined || call.size === 'auto');
+  if (followsInput) return data.baseTier ? { imageSize: data.baseTier } : {};
+  const shape = resolveShape(call, data);
+  return { aspectRatio: shape.aspectRatio, ...(shape.tier ? { imageSize: shape.tier } : {}) };
+}
+
+/** Vertex-only `imageConfig` fields: added on Vertex, refused by name on the Gemini API. */
+function routeImageConfig(
+  imageConfig: Record<string, unknown>,
+  options: GoogleImageOptions,
+  output: Record<string, unknown>,
+  api: GoogleApi,
+  providerId: string,
+): void {
+  const optionParam = (name: string) => `provider_options.${providerId}.${name}`;
+  if (api === 'vertex') {
+    if (options.personGeneration) imageConfig.personGeneration = PERSON_GENERATION[options.personGeneration];
+    if (Object.keys(output).length > 0) imageConfig.imageOutputOptions = output;
+    return;
+  }
+  if (options.personGeneration) {
+    refuse(
+      optionParam('personGeneration'),
+      'The Gemini API does not accept personGeneration for Gemini image models; use the Vertex AI route.',
+    );
+  }
+  if (options.outputOptions) {
+    refuse(
+      optionParam('outputOptions'),
+      'The Gemini API has no output-format control for Gemini image models; use the Vertex AI route.',
+    );
+  }
+  // output_format itself is limited by the catalog to the model's own encoding on this route.
+}
+
+/**
+ * Builds a `generateContent` body asking for an image: for an edit, the input images as
+ * `inlineData` parts before the prompt. Imagen-only options are refused for this family, and
+ * Vertex-only `imageConfig` fields are refused on the Gemini API, each naming the field.
  *
  * Not confirmed (reference 4.3): whether 2.5 Flash Image rejects or ignores `imageSize` (it is
  * never sent for it), and the exact effect of `safetySettings` on the image filter (users report
@@ -66,52 +167,13 @@ export function buildGeminiBody(
   providerId: string,
 ): { body: Record<string, unknown>; warnings: GenerationWarning[] } {
   const options = readOptions(call, providerId);
-  const optionParam = (name: string) => `provider_options.${providerId}.${name}`;
-  const imagenOnly = (name: string) =>
-    refuse(
-      optionParam(name),
-      `${name} applies to Imagen models only; ${call.model.id} is a Gemini image model.`,
-    );
-  if (call.n !== 1) refuse('n', `${call.model.id} returns one image per call; the gateway splits larger n.`);
-  if (call.negativePrompt !== undefined)
-    refuse('negative_prompt', `${call.model.id} takes no negative prompt.`);
-  if (call.seed !== undefined) refuse('seed', `${call.model.id} takes no image seed.`);
-  if (options.language !== undefined) imagenOnly('language');
-  if (options.enhancePrompt !== undefined) imagenOnly('enhancePrompt');
-  if (options.includeSafetyAttributes !== undefined) imagenOnly('includeSafetyAttributes');
-  if (options.addWatermark === false) {
-    refuse(
-      optionParam('addWatermark'),
-      'Gemini image models always add the SynthID watermark; it cannot be turned off.',
-    );
-  }
-
-  const shape = resolveShape(call, data);
+  refuseForGemini(call, options, providerId);
+  const parts = [...inlineImageParts(call), { text: call.prompt }];
   const output = resolveOutput(call, options, providerId);
-  const imageConfig: Record<string, unknown> = {
-    aspectRatio: shape.aspectRatio,
-    ...(shape.tier ? { imageSize: shape.tier } : {}),
-  };
-  if (api === 'vertex') {
-    if (options.personGeneration) imageConfig.personGeneration = PERSON_GENERATION[options.personGeneration];
-    if (Object.keys(output).length > 0) imageConfig.imageOutputOptions = output;
-  } else {
-    if (options.personGeneration) {
-      refuse(
-        optionParam('personGeneration'),
-        'The Gemini API does not accept personGeneration for Gemini image models; use the Vertex AI route.',
-      );
-    }
-    if (options.outputOptions) {
-      refuse(
-        optionParam('outputOptions'),
-        'The Gemini API has no output-format control for Gemini image models; use the Vertex AI route.',
-      );
-    }
-    // output_format itself is limited by the catalog to the model's own encoding on this route.
-  }
+  const imageConfig = geminiImageConfig(call, data);
+  routeImageConfig(imageConfig, options, output, api, providerId);
   const body: Record<string, unknown> = {
-    contents: [{ role: 'user', parts: [{ text: call.prompt }] }],
+    contents: [{ role: 'user', parts }],
     generationConfig: {
       responseModalities: data.responseModalities ?? ['TEXT', 'IMAGE'],
       imageConfig,

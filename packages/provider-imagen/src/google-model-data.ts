@@ -32,6 +32,11 @@ export const googleModelDataSchema = z.looseObject({
   baseTier: z.string().optional(),
   /** A Vertex location that overrides the configured one (models offered only in `global`). */
   vertexLocation: z.string().optional(),
+  /**
+   * Imagen editing models (`imagen-3.0-capability-001`): `:predict` with `referenceImages`; they
+   * only edit, so `generate` refuses them by name.
+   */
+  editOnly: z.boolean().default(false),
   /** `generationConfig.responseModalities` for Gemini models (default `["TEXT","IMAGE"]`). */
   responseModalities: z.array(z.enum(['TEXT', 'IMAGE'])).optional(),
 });

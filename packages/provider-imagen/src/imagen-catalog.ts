@@ -87,6 +87,19 @@ const IMAGEN_SHUTDOWN: ModelLifecycle = {
     'if your project still has access.',
 };
 
+/**
+ * Input images of Gemini edits: png, jpeg, webp (3.x also takes heic/heif, which the gateway does
+ * not accept as input), at most 7 MB per inline file (the Vertex limit; read as 7,000,000 bytes so
+ * that either reading of "MB" passes). The pixel limit is UNCONFIRMED (none is documented): 50
+ * megapixels guards against decompression bombs; change it with a `models` override.
+ */
+const GEMINI_EDIT_INPUT = {
+  mediaTypes: ['image/png', 'image/jpeg', 'image/webp'] as Array<'image/png' | 'image/jpeg' | 'image/webp'>,
+  maxBytes: 7_000_000,
+  maxPixels: 50_000_000,
+  square: false,
+};
+
 /** One catalog entry before it is specialised for a route. */
 interface CatalogEntry {
   model: ModelDescriptorInput;
@@ -156,6 +169,53 @@ function imagen(
   };
 }
 
+/**
+ * `imagen-3.0-capability-001`: Imagen editing on Vertex (`:predict` with `referenceImages`). The
+ * shared reference names the model and its 100 RPM quota only; the request shape (RAW and MASK
+ * reference images, `editMode`, `maskImageConfig`), the input limits and the price are
+ * UNCONFIRMED (taken from Google SDK samples and third-party clients) and can be overridden with
+ * `models`. It edits only: the output follows the input's size, so it declares no ratios.
+ */
+function imagenEditor(): CatalogEntry {
+  return {
+    model: {
+      id: 'imagen-3.0-capability-001',
+      provider: 'google',
+      displayName: 'Imagen 3 Editing',
+      description:
+        'Imagen 3 editing through :predict on Vertex: inpainting (insert or remove) with a mask where white marks the area to edit, outpainting, background swap; 1-4 images per call, the size of the input.',
+      capabilities: {
+        sizes: ['auto'],
+        aspectRatios: {},
+        maxImagesPerCall: 4,
+        maxImagesPerRequest: 10,
+        outputFormats: ['png', 'jpeg'],
+        outputCompression: true,
+        maxPromptLength: IMAGEN_CAPABILITIES.maxPromptLength,
+        seed: true,
+        maxSeed: 4_294_967_295,
+        negativePrompt: true,
+        edit: {
+          maxImages: 1,
+          // UNCONFIRMED limits: 10 MiB per image and 50 megapixels.
+          input: { ...GEMINI_EDIT_INPUT, maxBytes: 10 * 1024 * 1024 },
+          mask: { convention: 'luminance', required: false },
+          inputFidelity: [],
+        },
+      },
+      defaults: { size: 'auto' },
+      pricing: {
+        perImage: [{ operation: 'edit', usd: 0.02 }],
+        source:
+          'UNCONFIRMED: Vertex AI pricing for Imagen 3 editing is not in the shared reference; override with `models`',
+      },
+      lifecycle: { ...IMAGEN_SHUTDOWN, replacement: 'gemini-3-pro-image' },
+      providerData: { family: 'imagen', editOnly: true },
+    },
+    routes: { vertex: {} },
+  };
+}
+
 const GEMINI_PROMPT_NOTE =
   'No character limit is documented, only input token limits; maxPromptLength stays well under them.';
 
@@ -172,6 +232,8 @@ function gemini(entry: {
   vertex: boolean;
   vertexLocation?: string;
   description: string;
+  /** Reference images one edit may send (3 for 2.5 Flash Image, 14 for 3.x) [reference 4.3]. */
+  maxInputImages: number;
 }): CatalogEntry {
   return {
     model: {
@@ -192,6 +254,9 @@ function gemini(entry: {
         maxPromptLength: entry.maxPromptLength,
         seed: false,
         negativePrompt: false,
+        // Edits send the input images as inlineData parts; generateContent takes no mask, so
+        // none is declared and the gateway refuses one instead of dropping it.
+        edit: { maxImages: entry.maxInputImages, input: GEMINI_EDIT_INPUT, inputFidelity: [] },
       },
       defaults: { aspectRatio: '1:1' },
       ...(entry.pricing ? { pricing: entry.pricing } : {}),
@@ -252,8 +317,10 @@ const CATALOG: CatalogEntry[] = [
     replacement: 'gemini-3.1-flash-image',
     gemini: false,
   }),
+  imagenEditor(),
   gemini({
     id: 'gemini-2.5-flash-image',
+    maxInputImages: 3,
     displayName: 'Gemini 2.5 Flash Image (Nano Banana)',
     description:
       'Gemini 2.5 Flash Image through generateContent: one 1K image per call, ten ratios, no size control.',
@@ -276,6 +343,7 @@ const CATALOG: CatalogEntry[] = [
   }),
   gemini({
     id: 'gemini-3-pro-image',
+    maxInputImages: 14,
     displayName: 'Gemini 3 Pro Image (Nano Banana Pro)',
     description:
       'Gemini 3 Pro Image through generateContent: one image per call, ten ratios, 1K/2K/4K (4K in preview).',
@@ -307,6 +375,7 @@ const CATALOG: CatalogEntry[] = [
   }),
   gemini({
     id: 'gemini-3-pro-image-preview',
+    maxInputImages: 14,
     displayName: 'Gemini 3 Pro Image (preview)',
     description: 'The preview id of Gemini 3 Pro Image, shut down.',
     ratios: GEMINI_3_1K,
@@ -325,6 +394,7 @@ const CATALOG: CatalogEntry[] = [
   }),
   gemini({
     id: 'gemini-3.1-flash-image',
+    maxInputImages: 14,
     displayName: 'Gemini 3.1 Flash Image (Nano Banana 2)',
     description:
       'Gemini 3.1 Flash Image through generateContent: one JPEG per call, fourteen ratios, 1K/2K/4K (the 512 tier is left out: its pixel grid is UNCONFIRMED).',
@@ -354,6 +424,7 @@ const CATALOG: CatalogEntry[] = [
   }),
   gemini({
     id: 'gemini-3.1-flash-image-preview',
+    maxInputImages: 14,
     displayName: 'Gemini 3.1 Flash Image (preview)',
     description: 'The preview id of Gemini 3.1 Flash Image, shut down.',
     ratios: GEMINI_31_RATIOS,
@@ -372,6 +443,8 @@ const CATALOG: CatalogEntry[] = [
   }),
   gemini({
     id: 'gemini-3.1-flash-lite-image',
+    // UNCONFIRMED: no input-image limit is documented for Flash Lite; 3 (the smallest documented) is declared.
+    maxInputImages: 3,
     displayName: 'Gemini 3.1 Flash Lite Image (Nano Banana 2 Lite)',
     description:
       'Gemini 3.1 Flash Lite Image through generateContent: 1K only (third-party); ratios and pixel sizes assumed from the 3.x table (UNCONFIRMED).',
@@ -387,6 +460,8 @@ const CATALOG: CatalogEntry[] = [
   }),
   gemini({
     id: 'gemini-nano-banana-2.1',
+    // 14 reference images per a third-party note (reference 4.4).
+    maxInputImages: 14,
     displayName: 'Nano Banana 2.1',
     description:
       'Nano Banana 2.1 through generateContent: fourteen ratios, 1K/2K/4K; pixel sizes assumed from the 3.x table (UNCONFIRMED).',

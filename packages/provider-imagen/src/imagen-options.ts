@@ -46,6 +46,29 @@ export const googleImageOptionsSchema = z.strictObject({
     .optional(),
   /** Ask Imagen for per-image safety scores; they come back as image labels. */
   includeSafetyAttributes: z.boolean().optional(),
+  /**
+   * Imagen edits only: `parameters.editMode`. Default `EDIT_MODE_INPAINT_INSERTION` with a mask
+   * or a `maskMode`, `EDIT_MODE_DEFAULT` (mask-free editing) otherwise. UNCONFIRMED values (SDK
+   * samples), so an unknown mode is refused here rather than guessed.
+   */
+  editMode: z
+    .enum([
+      'EDIT_MODE_DEFAULT',
+      'EDIT_MODE_INPAINT_INSERTION',
+      'EDIT_MODE_INPAINT_REMOVAL',
+      'EDIT_MODE_OUTPAINT',
+      'EDIT_MODE_BGSWAP',
+    ])
+    .optional(),
+  /**
+   * Imagen edits only: an automatic mask instead of the caller's (`MASK_MODE_BACKGROUND`,
+   * `MASK_MODE_FOREGROUND`). With a mask image the mode is always `MASK_MODE_USER_PROVIDED`.
+   */
+  maskMode: z.enum(['MASK_MODE_USER_PROVIDED', 'MASK_MODE_BACKGROUND', 'MASK_MODE_FOREGROUND']).optional(),
+  /** Imagen edits only: how far the mask grows, as a fraction of the image width (0-1). */
+  maskDilation: z.number().min(0).max(1).optional(),
+  /** Imagen edits only: `editConfig.baseSteps`, sampling steps of the edit (more: slower, finer). */
+  baseSteps: z.number().int().min(1).max(100).optional(),
 });
 
 /** Parsed `provider_options.google`. */

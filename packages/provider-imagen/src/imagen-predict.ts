@@ -18,64 +18,71 @@ import {
   userWarning,
 } from './google-shared.ts';
 import { type PredictResponse, predictResponseSchema } from './imagen-api.ts';
+import type { GoogleImageOptions } from './imagen-options.ts';
 
 /** The body of `:predict` as Imagen takes it; written once here as the wire contract. */
 export interface ImagenPredictBody {
-  instances: Array<{ prompt: string }>;
+  instances: Array<{ prompt: string; referenceImages?: Array<Record<string, unknown>> }>;
   parameters: Record<string, unknown>;
 }
 
 /**
- * Builds the `:predict` body for one call. What the Gemini API route cannot do (negative prompt,
- * seed, watermark off, prompt enhancement: its SDK refused them client-side) is refused here
- * with an error naming the field, never silently left out.
+ * What the chosen route cannot do, refused with an error naming the field, never silently left
+ * out: on the Gemini API a negative prompt, a seed, the watermark off and prompt enhancement (its
+ * SDK refused them client-side); on Vertex a seed while the watermark is on (Imagen ignores it).
  */
-export function buildImagenBody(
+export function refuseForImagenRoute(
   call: ProviderCall,
-  data: GoogleModelData,
+  options: GoogleImageOptions,
   api: GoogleApi,
   providerId: string,
-): { body: ImagenPredictBody; warnings: GenerationWarning[] } {
-  const options = readOptions(call, providerId);
+): void {
   const optionParam = (name: string) => `provider_options.${providerId}.${name}`;
-  if (api === 'gemini') {
-    if (call.negativePrompt !== undefined) {
-      refuse(
-        'negative_prompt',
-        `The Gemini API does not accept a negative prompt for Imagen; use the Vertex AI route.`,
-      );
-    }
-    if (call.seed !== undefined) {
+  if (api === 'vertex') {
+    if (call.seed !== undefined && options.addWatermark !== false) {
       refuse(
         'seed',
-        'The Gemini API does not accept a seed for Imagen (its watermark cannot be turned off); use the Vertex AI route.',
+        `Imagen ignores a seed while its SynthID watermark is on. To use a seed, also set ${optionParam('addWatermark')} to false (the image is then not watermarked).`,
       );
     }
-    if (options.addWatermark === false) {
-      refuse(
-        optionParam('addWatermark'),
-        'The Gemini API cannot turn the SynthID watermark off; use the Vertex AI route.',
-      );
-    }
-    if (options.enhancePrompt !== undefined) {
-      refuse(
-        optionParam('enhancePrompt'),
-        'The Gemini API does not accept enhancePrompt for Imagen; use the Vertex AI route.',
-      );
-    }
-  } else if (call.seed !== undefined && options.addWatermark !== false) {
+    return;
+  }
+  if (call.negativePrompt !== undefined) {
     refuse(
-      'seed',
-      `Imagen ignores a seed while its SynthID watermark is on. To use a seed, also set ${optionParam('addWatermark')} to false (the image is then not watermarked).`,
+      'negative_prompt',
+      'The Gemini API does not accept a negative prompt for Imagen; use the Vertex AI route.',
     );
   }
+  if (call.seed !== undefined) {
+    refuse(
+      'seed',
+      'The Gemini API does not accept a seed for Imagen (its watermark cannot be turned off); use the Vertex AI route.',
+    );
+  }
+  if (options.addWatermark === false) {
+    refuse(
+      optionParam('addWatermark'),
+      'The Gemini API cannot turn the SynthID watermark off; use the Vertex AI route.',
+    );
+  }
+  if (options.enhancePrompt !== undefined) {
+    refuse(
+      optionParam('enhancePrompt'),
+      'The Gemini API does not accept enhancePrompt for Imagen; use the Vertex AI route.',
+    );
+  }
+}
 
-  const shape = resolveShape(call, data);
+/** The `parameters` generation and editing share: count, prompt controls, safety, output. */
+export function commonImagenParameters(
+  call: ProviderCall,
+  options: GoogleImageOptions,
+  api: GoogleApi,
+  providerId: string,
+): Record<string, unknown> {
   const output = resolveOutput(call, options, providerId);
-  const parameters: Record<string, unknown> = {
+  return {
     sampleCount: call.n,
-    aspectRatio: shape.aspectRatio,
-    ...(shape.tier ? { sampleImageSize: shape.tier } : {}),
     ...(call.negativePrompt === undefined ? {} : { negativePrompt: call.negativePrompt }),
     ...(call.seed === undefined ? {} : { seed: call.seed }),
     // On the Gemini API the watermark is always on; `true` is its only value and is not sent.
@@ -88,6 +95,37 @@ export function buildImagenBody(
     includeRaiReason: true,
     ...(options.includeSafetyAttributes ? { includeSafetyAttributes: true } : {}),
     ...(Object.keys(output).length > 0 ? { outputOptions: output } : {}),
+  };
+}
+
+/** Options of Imagen edits, refused on generation calls by name. */
+const EDIT_ONLY_OPTIONS = ['editMode', 'maskMode', 'maskDilation', 'baseSteps'] as const;
+
+/**
+ * Builds the `:predict` body for one generation call. What the route cannot do is refused by
+ * {@link refuseForImagenRoute}; edit-only options are refused by name.
+ */
+export function buildImagenBody(
+  call: ProviderCall,
+  data: GoogleModelData,
+  api: GoogleApi,
+  providerId: string,
+): { body: ImagenPredictBody; warnings: GenerationWarning[] } {
+  const options = readOptions(call, providerId);
+  for (const name of EDIT_ONLY_OPTIONS) {
+    if (options[name] !== undefined) {
+      refuse(
+        `provider_options.${providerId}.${name}`,
+        `${name} applies to Imagen edits only (images.edit with an editing model).`,
+      );
+    }
+  }
+  refuseForImagenRoute(call, options, api, providerId);
+  const shape = resolveShape(call, data);
+  const parameters: Record<string, unknown> = {
+    ...commonImagenParameters(call, options, api, providerId),
+    aspectRatio: shape.aspectRatio,
+    ...(shape.tier ? { sampleImageSize: shape.tier } : {}),
   };
   return { body: { instances: [{ prompt: call.prompt }], parameters }, warnings: userWarning(call) };
 }

@@ -1,21 +1,24 @@
 import {
   type FetchFunction,
   GatewayError,
+  type GenerationWarning,
   type ImageProvider,
   mergeCatalog,
   type ProviderCall,
   type ProviderCallContext,
   type ProviderResult,
   throwIfAborted,
+  validationError,
 } from '@pixelgate/core/provider-utils';
 import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import type { GoogleAuthOptions } from 'google-auth-library';
 import { buildGeminiBody, parseGeminiResponse } from './gemini-generate.ts';
 import type { ServiceAccountKey } from './google-auth.ts';
-import { type GoogleApi, readModelData } from './google-model-data.ts';
+import { type GoogleApi, type GoogleModelData, readModelData } from './google-model-data.ts';
 import { upstreamModelId } from './google-shared.ts';
 import { googleImageModels } from './imagen-catalog.ts';
 import { GoogleClient } from './imagen-client.ts';
+import { buildImagenEditBody } from './imagen-edit.ts';
 import { googleImageOptionsSchema } from './imagen-options.ts';
 import { buildImagenBody, parseImagenResponse } from './imagen-predict.ts';
 
@@ -105,28 +108,62 @@ function catalogFor(
   return models;
 }
 
-/** One call: Imagen through `:predict`, Gemini image models through `generateContent`. */
-async function generateWithGoogle(
+/** The request of one call: the body for its family and operation, and the method it goes to. */
+function requestFor(
+  client: GoogleClient,
+  call: ProviderCall,
+  data: GoogleModelData,
+): { body: unknown; warnings: GenerationWarning[]; method: 'predict' | 'generateContent' } {
+  const { id, api } = client;
+  if (data.family === 'gemini') return { ...buildGeminiBody(call, data, api, id), method: 'generateContent' };
+  if (call.operation === 'edit') return { ...buildImagenEditBody(call, api, id), method: 'predict' };
+  return { ...buildImagenBody(call, data, api, id), method: 'predict' };
+}
+
+/** Refuses an operation the model does not perform, by name, before any request. */
+function checkOperation(client: GoogleClient, call: ProviderCall, data: GoogleModelData): void {
+  const label = `${client.id}/${call.model.id}`;
+  if (call.operation === 'edit' && !call.model.capabilities.edit) {
+    throw validationError(
+      'model',
+      `'${label}' does not edit images; edit with a Gemini image model or imagen-3.0-capability-001 (Vertex).`,
+    );
+  }
+  if (call.operation === 'edit' && data.family === 'imagen' && !data.editOnly) {
+    throw validationError(
+      'model',
+      `'${label}' generates only; Imagen edits go to imagen-3.0-capability-001 (Vertex).`,
+    );
+  }
+  if (call.operation !== 'edit' && data.editOnly) {
+    throw validationError(
+      'model',
+      `'${label}' edits images only; send it to images.edit with an input image.`,
+    );
+  }
+}
+
+/**
+ * One call: Imagen through `:predict` (editing models with `referenceImages`), Gemini image
+ * models through `generateContent` (edits with the input images as `inlineData` parts). Errors,
+ * safety filtering and usage are read the same way for generations and edits.
+ */
+async function callGoogle(
   client: GoogleClient,
   settings: GoogleImageProviderSettings,
   call: ProviderCall,
   context: ProviderCallContext,
 ): Promise<ProviderResult> {
-  const { id, api } = client;
-  throwIfAborted(context.signal, id);
+  throwIfAborted(context.signal, client.id);
   const data = readModelData(call.model);
-  const model = upstreamModelId(call.model, data);
-  if (data.family === 'imagen') {
-    const { body, warnings } = buildImagenBody(call, data, api, id);
-    const url = await client.modelUrl(model, 'predict', data.vertexLocation);
-    const { json, secrets } = await client.post(url, body, context);
-    const result = parseImagenResponse(json, call, id, secrets);
-    return { ...result, warnings: [...warnings, ...(result.warnings ?? [])] };
-  }
-  const { body, warnings } = buildGeminiBody(call, data, api, id);
-  const url = await client.modelUrl(model, 'generateContent', data.vertexLocation);
+  checkOperation(client, call, data);
+  const { body, warnings, method } = requestFor(client, call, data);
+  const url = await client.modelUrl(upstreamModelId(call.model, data), method, data.vertexLocation);
   const { json, secrets } = await client.post(url, body, context);
-  const result = parseGeminiResponse(json, call, id, secrets, settings.retryEmptyResults ?? false);
+  const result =
+    method === 'predict'
+      ? parseImagenResponse(json, call, client.id, secrets)
+      : parseGeminiResponse(json, call, client.id, secrets, settings.retryEmptyResults ?? false);
   return { ...result, warnings: [...warnings, ...(result.warnings ?? [])] };
 }
 
@@ -146,7 +183,8 @@ export function createGoogleImageProvider(settings: GoogleImageProviderSettings 
     id,
     models,
     providerOptionsSchema: googleImageOptionsSchema,
-    generate: (call, context) => generateWithGoogle(client, settings, call, context),
+    generate: (call, context) => callGoogle(client, settings, { ...call, operation: 'generate' }, context),
+    edit: (call, context) => callGoogle(client, settings, { ...call, operation: 'edit' }, context),
     async verify(): Promise<void> {
       if (api === 'gemini') {
         client.apiKey();

@@ -21,6 +21,14 @@ export {
   stabilityModels,
   stabilityProviderDataSchema,
 } from './stability-catalog.ts';
+export { stabilityEditModels } from './stability-edit-catalog.ts';
+export {
+  STABILITY_EDIT_FACTS,
+  STABILITY_EDIT_OPERATIONS,
+  type StabilityEditOperation,
+  type StabilityEditOperationFacts,
+  stabilityEditModelId,
+} from './stability-edit-operations.ts';
 export {
   mapStabilityError,
   STABILITY_RATE_LIMIT_LOCKOUT_MS,

@@ -5,6 +5,8 @@
  */
 import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import { z } from 'zod';
+import { stabilityEditModels } from './stability-edit-catalog.ts';
+import { STABILITY_EDIT_OPERATIONS, type StabilityEditOperation } from './stability-edit-operations.ts';
 
 /** The 17 style presets shared by v2beta (core, sd3, and ultra in the newer spec) and v1. */
 export const STABILITY_STYLE_PRESETS = [
@@ -157,6 +159,17 @@ export const stabilityProviderDataSchema = z.discriminatedUnion('apiFamily', [
     model: z.string().min(1).optional(),
   }),
   z.strictObject({
+    /**
+     * The v2beta Stable Image edit endpoints (`/v2beta/stable-image/edit/{operation}`): multipart
+     * with the input image (and mask), one image per call, answered like the generate endpoints.
+     */
+    apiFamily: z.literal('v2beta-edit'),
+    /** Path below the base URL, e.g. `/v2beta/stable-image/edit/inpaint`. */
+    endpoint: z.string().regex(/^\/[\w\-./]+$/, 'endpoint must be a path starting with /'),
+    /** Which edit operation the endpoint performs (fields allowed, mask rules). */
+    operation: z.enum(STABILITY_EDIT_OPERATIONS),
+  }),
+  z.strictObject({
     /** The legacy v1 REST API: JSON body, `artifacts[]`, up to 10 samples per call. */
     apiFamily: z.literal('v1'),
     /** Path below the base URL, e.g. `/v1/generation/stable-diffusion-xl-1024-v1-0/text-to-image`. */
@@ -194,6 +207,8 @@ export interface StabilityCatalogOptions {
   creditPriceUsd?: number;
   /** Replacement ratio → pixel size tables per v2beta endpoint (the defaults are partly UNCONFIRMED). */
   aspectRatioSizes?: Partial<Record<StabilityEndpoint, AspectRatioSizes>>;
+  /** Credits per successful edit, per operation, replacing the UNCONFIRMED defaults. */
+  editCredits?: Partial<Record<StabilityEditOperation, number>>;
 }
 
 const V2BETA_PROMPT_LIMIT = 10_000;
@@ -354,6 +369,14 @@ export function stabilityModels(options: StabilityCatalogOptions = {}): ModelDes
         engine: 'stable-diffusion-xl-1024-v1-0',
       } satisfies StabilityProviderData,
     },
+    ...stabilityEditModels({
+      provider,
+      creditPriceUsd: credit,
+      ...(options.editCredits ? { editCredits: options.editCredits } : {}),
+      stylePresets: STABILITY_STYLE_PRESETS,
+      promptLimit: V2BETA_PROMPT_LIMIT,
+      maxSeed: V2BETA_MAX_SEED,
+    }),
   ];
 }
 

@@ -38,6 +38,15 @@ const WIRE_FIELD_TO_PARAM: Readonly<Record<string, string>> = {
   steps: 'provider_options.stability.steps',
   sampler: 'provider_options.stability.sampler',
   clip_guidance_preset: 'provider_options.stability.clip_guidance_preset',
+  image: 'image',
+  mask: 'mask',
+  grow_mask: 'provider_options.stability.grow_mask',
+  left: 'provider_options.stability.left',
+  right: 'provider_options.stability.right',
+  up: 'provider_options.stability.up',
+  down: 'provider_options.stability.down',
+  creativity: 'provider_options.stability.creativity',
+  search_prompt: 'provider_options.stability.search_prompt',
 };
 
 /** v1 error names that say which field is wrong. */

@@ -12,6 +12,11 @@ import {
   STABILITY_V1_SAMPLERS,
   type StabilityProviderData,
 } from './stability-catalog.ts';
+import {
+  STABILITY_EDIT_FACTS,
+  STABILITY_EDIT_OPERATIONS,
+  STABILITY_MAX_OUTPAINT,
+} from './stability-edit-operations.ts';
 
 const sd3ModelValues = [...STABILITY_SD3_MODELS, ...Object.keys(STABILITY_SD3_LEGACY_MODELS)] as [
   string,
@@ -45,6 +50,26 @@ export const stabilityImageOptionsSchema = z.strictObject({
   height: z.number().int().min(128).multipleOf(64).optional(),
   /** v1 only: must equal the call's image count (`n` decides; dispatch splits at 10 per call). */
   samples: z.number().int().min(1).max(10).optional(),
+  /**
+   * Edits: the native operation. Each operation has its own model (`stable-image-inpaint`,
+   * `stable-image-outpaint`...), which decides the endpoint, price and checks; this field names the
+   * operation explicitly and must agree with the model (a mismatch names the model to use).
+   */
+  edit_operation: z.enum(STABILITY_EDIT_OPERATIONS).optional(),
+  /** inpaint (0-100, default 5), erase (0-20, default 5), search-and-replace (0-20, default 3): pixels the mask grows by, blurred. */
+  grow_mask: z.number().int().min(0).max(100).optional(),
+  /** outpaint: pixels to add on the left (0-2000; at least one direction is non-zero). */
+  left: z.number().int().min(0).max(STABILITY_MAX_OUTPAINT).optional(),
+  /** outpaint: pixels to add on the right (0-2000). */
+  right: z.number().int().min(0).max(STABILITY_MAX_OUTPAINT).optional(),
+  /** outpaint: pixels to add at the top (0-2000). */
+  up: z.number().int().min(0).max(STABILITY_MAX_OUTPAINT).optional(),
+  /** outpaint: pixels to add at the bottom (0-2000). */
+  down: z.number().int().min(0).max(STABILITY_MAX_OUTPAINT).optional(),
+  /** outpaint: how freely the new area is invented, 0-1 (default 0.5). */
+  creativity: z.number().min(0).max(1).optional(),
+  /** search-and-replace (required there): a short description of what to replace, e.g. `glasses`. */
+  search_prompt: z.string().min(1).max(10_000).optional(),
 });
 /** Stability provider options as the caller writes them. */
 export type StabilityImageOptions = z.infer<typeof stabilityImageOptionsSchema>;
@@ -67,9 +92,31 @@ const V1_OPTIONS: readonly OptionName[] = [
   'samples',
 ];
 
+/** Option names that are multipart fields of the edit endpoints (style_preset is shared with generation). */
+const EDIT_OPTIONS: readonly OptionName[] = [
+  'style_preset',
+  'grow_mask',
+  'left',
+  'right',
+  'up',
+  'down',
+  'creativity',
+  'search_prompt',
+];
+
 /** The options one endpoint understands (before the model's own `styles` are considered). */
 export function optionsForEndpoint(data: StabilityProviderData): readonly OptionName[] {
-  return data.apiFamily === 'v1' ? V1_OPTIONS : V2BETA_OPTIONS[data.endpointKind];
+  if (data.apiFamily === 'v1') return V1_OPTIONS;
+  if (data.apiFamily === 'v2beta') return V2BETA_OPTIONS[data.endpointKind];
+  const fields = STABILITY_EDIT_FACTS[data.operation].fields;
+  return ['edit_operation', ...EDIT_OPTIONS.filter((name) => fields.includes(name))];
+}
+
+/** Where an endpoint is, in words, for messages. */
+function endpointLabel(data: StabilityProviderData): string {
+  if (data.apiFamily === 'v1') return 'the v1 API';
+  if (data.apiFamily === 'v2beta') return `the v2beta ${data.endpointKind} endpoint`;
+  return `the v2beta ${data.operation} edit endpoint`;
 }
 
 /**
@@ -86,10 +133,9 @@ export function checkOptionsForEndpoint(
   for (const key of Object.keys(options) as OptionName[]) {
     if (options[key] === undefined) continue;
     if (!allowed.includes(key)) {
-      const where = data.apiFamily === 'v1' ? 'the v1 API' : `the v2beta ${data.endpointKind} endpoint`;
       return {
         param: key,
-        message: `provider_options.stability.${key} is not accepted by ${where} (model '${modelLabel}'). Accepted there: ${allowed.join(', ')}.`,
+        message: `provider_options.stability.${key} is not accepted by ${endpointLabel(data)} (model '${modelLabel}'). Accepted there: ${allowed.join(', ') || 'none'}.`,
       };
     }
     if (key === 'style_preset' && !modelStyles.includes(options.style_preset!)) {

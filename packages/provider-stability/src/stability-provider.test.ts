@@ -84,6 +84,11 @@ describe('catalog', () => {
       'sd3.5-medium',
       'sd3.5-flash',
       'stable-diffusion-xl-1024-v1-0',
+      'stable-image-inpaint',
+      'stable-image-erase',
+      'stable-image-outpaint',
+      'stable-image-search-and-replace',
+      'stable-image-remove-background',
     ]);
   });
 

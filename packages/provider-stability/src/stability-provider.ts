@@ -27,12 +27,18 @@ import {
 } from './stability-catalog.ts';
 import type { StabilityClient } from './stability-client.ts';
 import {
+  STABILITY_EDIT_OPERATIONS,
+  type StabilityEditOperation,
+  stabilityEditModelId,
+} from './stability-edit-operations.ts';
+import {
   checkOptionsForEndpoint,
   parseStabilityOptions,
   stabilityImageOptionsSchema,
 } from './stability-options.ts';
 import { generateV1 } from './stability-v1.ts';
 import { generateV2beta } from './stability-v2beta.ts';
+import { editV2beta } from './stability-v2beta-edit.ts';
 
 /** Stability's hosted API. */
 export const STABILITY_DEFAULT_BASE_URL = 'https://api.stability.ai';
@@ -81,6 +87,11 @@ export interface StabilityProviderSettings {
    * which are UNCONFIRMED; see the catalog).
    */
   aspectRatioSizes?: Partial<Record<StabilityEndpoint, AspectRatioSizes>>;
+  /**
+   * Credits per successful edit, per operation (`inpaint`, `erase`, `outpaint`,
+   * `search-and-replace`, `remove-background`), replacing the catalog's UNCONFIRMED defaults.
+   */
+  editCredits?: Partial<Record<StabilityEditOperation, number>>;
   /** Models to add, or to replace catalog entries with the same id. */
   models?: ModelDescriptorInput[];
   /** Largest answer body accepted, in bytes (default 64 MiB). */
@@ -138,7 +149,7 @@ function routeOf(
     throw configError(
       provider,
       `model '${model.id}' has invalid providerData${issue ? ` (${issue.path.join('.') || 'providerData'}: ${issue.message})` : ''}. ` +
-        "Give { apiFamily: 'v2beta', endpoint, endpointKind: 'ultra' | 'core' | 'sd3', model? } or { apiFamily: 'v1', endpoint, engine }.",
+        "Give { apiFamily: 'v2beta', endpoint, endpointKind: 'ultra' | 'core' | 'sd3', model? }, { apiFamily: 'v2beta-edit', endpoint, operation } or { apiFamily: 'v1', endpoint, engine }.",
     );
   }
   return parsed.data;
@@ -175,14 +186,31 @@ function resolveClient(settings: StabilityProviderSettings): StabilityClient {
   };
 }
 
+/** `editCredits` names known operations with non-negative numbers, or the catalog would lie about prices. */
+function checkEditCredits(provider: string, credits: StabilityProviderSettings['editCredits']): void {
+  for (const [operation, value] of Object.entries(credits ?? {})) {
+    if (!(STABILITY_EDIT_OPERATIONS as readonly string[]).includes(operation)) {
+      throw configError(
+        provider,
+        `editCredits.${operation} is not an edit operation; known: ${STABILITY_EDIT_OPERATIONS.join(', ')}.`,
+      );
+    }
+    if (!(typeof value === 'number' && value >= 0 && Number.isFinite(value))) {
+      throw configError(provider, `editCredits.${operation} must be a non-negative number of credits.`);
+    }
+  }
+}
+
 /** The built-in catalog priced and routed for this instance, plus the user's models, each checked. */
 function catalogFor(client: StabilityClient, settings: StabilityProviderSettings): ModelDescriptorInput[] {
+  checkEditCredits(client.id, settings.editCredits);
   const host = new URL(client.baseURL).host;
   const selfHosted = host !== new URL(STABILITY_DEFAULT_BASE_URL).host;
   const catalog = stabilityModels({
     providerId: client.id,
     ...(settings.creditPriceUsd === undefined ? {} : { creditPriceUsd: settings.creditPriceUsd }),
     ...(settings.aspectRatioSizes ? { aspectRatioSizes: settings.aspectRatioSizes } : {}),
+    ...(settings.editCredits ? { editCredits: settings.editCredits } : {}),
   }).map((model) =>
     // The v1 deprecation concerns Stability's hosted API, not a self-hosted server speaking it.
     selfHosted && (model.providerData as StabilityProviderData).apiFamily === 'v1'
@@ -194,14 +222,9 @@ function catalogFor(client: StabilityClient, settings: StabilityProviderSettings
   return models;
 }
 
-/** One call: the route and options checked, then the API generation's own request. */
-async function generateWith(
-  client: StabilityClient,
-  call: ProviderCall,
-  context: ProviderCallContext,
-): Promise<ProviderResult> {
+/** The route and options of one call, checked (an option the endpoint does not take is named). */
+function checkedRoute(client: StabilityClient, call: ProviderCall) {
   const { id } = client;
-  throwIfAborted(context.signal, id);
   const route = routeOf(id, call.model);
   const options = parseStabilityOptions(call, id);
   const invalid = checkOptionsForEndpoint(
@@ -211,19 +234,59 @@ async function generateWith(
     `${id}/${call.model.id}`,
   );
   if (invalid) throw validationError(`provider_options.${id}.${invalid.param}`, invalid.message);
+  return { route, options };
+}
+
+/** Runs one call; anything unexpected is reported without its text, which could quote a body. */
+async function guarded(client: StabilityClient, run: () => Promise<ProviderResult>): Promise<ProviderResult> {
   try {
-    return route.apiFamily === 'v1'
-      ? await generateV1(client, call, context, route, options)
-      : await generateV2beta(client, call, context, route, options);
+    return await run();
   } catch (error) {
     if (GatewayError.isInstance(error)) throw error;
-    // Anything unexpected is reported without its text, which could quote a body.
-    throw new BackendError(`${id}: the answer could not be processed.`, {
+    throw new BackendError(`${client.id}: the answer could not be processed.`, {
       reason: 'malformed_response',
-      provider: id,
+      provider: client.id,
       cause: error,
     });
   }
+}
+
+/** One generation: the route and options checked, then the API generation's own request. */
+async function generateWith(
+  client: StabilityClient,
+  call: ProviderCall,
+  context: ProviderCallContext,
+): Promise<ProviderResult> {
+  throwIfAborted(context.signal, client.id);
+  const { route, options } = checkedRoute(client, call);
+  if (route.apiFamily === 'v2beta-edit') {
+    throw validationError(
+      'model',
+      `'${client.id}/${call.model.id}' edits images (v2beta ${route.operation}); send it to images.edit (POST /v1/images/edits) with an input image, or generate with a generation model.`,
+    );
+  }
+  return guarded(client, () =>
+    route.apiFamily === 'v1'
+      ? generateV1(client, call, context, route, options)
+      : generateV2beta(client, call, context, route, options),
+  );
+}
+
+/** One edit: only the v2beta edit endpoints edit; the generation models are refused by name. */
+async function editWith(
+  client: StabilityClient,
+  call: ProviderCall,
+  context: ProviderCallContext,
+): Promise<ProviderResult> {
+  throwIfAborted(context.signal, client.id);
+  const { route, options } = checkedRoute(client, call);
+  if (route.apiFamily !== 'v2beta-edit') {
+    throw validationError(
+      'model',
+      `'${client.id}/${call.model.id}' generates images only; edit with ${STABILITY_EDIT_OPERATIONS.map((operation) => `'${stabilityEditModelId(operation)}'`).join(', ')}.`,
+    );
+  }
+  return guarded(client, () => editV2beta(client, call, context, route, options));
 }
 
 /**
@@ -241,6 +304,7 @@ export function createStabilityProvider(settings: StabilityProviderSettings = {}
     models: catalogFor(client, settings),
     providerOptionsSchema: stabilityImageOptionsSchema,
     generate: (call, context) => generateWith(client, call, context),
+    edit: (call, context) => editWith(client, call, context),
     async verify(): Promise<void> {
       loadApiKey({ apiKey: settings.apiKey, environmentVariable: 'STABILITY_API_KEY', provider: client.id });
     },

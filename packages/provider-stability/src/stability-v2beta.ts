@@ -71,7 +71,7 @@ function resolveVariant(
 }
 
 /** Reads a v2beta success in whichever format it came back (self-hosted servers may ignore `accept`). */
-async function readV2beta(
+export async function readV2beta(
   client: StabilityClient,
   response: Response,
   context: ProviderCallContext,

@@ -41,6 +41,14 @@ export const GEMINI_IMAGE_TOKENS: Record<string, number> = {
   'gemini-3.1-flash-image-preview': 1120,
 };
 
+/** Input tokens per input image (reference 4.4: 560 for 3 Pro Image, 1120 for 3.1 Flash Image). */
+export const GEMINI_INPUT_IMAGE_TOKENS: Record<string, number> = {
+  'gemini-3-pro-image': 560,
+  'gemini-3-pro-image-preview': 560,
+  'gemini-3.1-flash-image': 1120,
+  'gemini-3.1-flash-image-preview': 1120,
+};
+
 /** The package catalog of both APIs, as the fake's model table. */
 export function defaultFakeImagenModels(): FakeImagenModel[] {
   const table = new Map<string, FakeImagenModel>();
@@ -74,6 +82,9 @@ export function defaultFakeImagenModels(): FakeImagenModel[] {
         ...(data.vertexLocation ? { vertexLocations: [data.vertexLocation] } : {}),
         shutDown: model.lifecycle?.status === 'retired',
         imageTokens: GEMINI_IMAGE_TOKENS[model.id] ?? 1120,
+        maxInputImages: model.capabilities.edit?.maxImages ?? 0,
+        inputImageTokens: GEMINI_INPUT_IMAGE_TOKENS[model.id] ?? 258,
+        editing: (data as { editOnly?: boolean }).editOnly === true,
       });
     }
   }

@@ -2,7 +2,56 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { GoogleApi } from '../google-model-data.ts';
 import { type FakeImagenContext, fail, render } from './fake-imagen-context.ts';
+import { closestRatio, type FakeInputImage, readInlineImages } from './fake-imagen-inputs.ts';
 import type { FakeImagenModel, FakeImagenScenario } from './fake-imagen-types.ts';
+
+/** The output's ratio and pixel size: the asked ratio and tier, or for an edit the first input's shape. */
+function outputSize(
+  ctx: FakeImagenContext,
+  model: FakeImagenModel,
+  imageConfig: Record<string, unknown>,
+  inputs: FakeInputImage[],
+): { aspectRatio: string; size: string } {
+  // Without a ratio an edit follows its first input image's shape (reference 4.5).
+  const aspectRatio = (imageConfig.aspectRatio ??
+    (inputs[0]
+      ? closestRatio(model.aspectRatios, inputs[0])
+      : ctx.behaviour.geminiDefaultAspectRatio)) as string;
+  if (!(aspectRatio in model.aspectRatios)) fail(400, `Unsupported aspect ratio: ${String(aspectRatio)}.`);
+  let size = model.aspectRatios[aspectRatio]!;
+  if (imageConfig.imageSize !== undefined) {
+    const tier = imageConfig.imageSize as string;
+    const known = tier === model.baseTier || model.sizeTiers[tier] !== undefined;
+    if (!known && ctx.behaviour.unsupportedImageSize === 'reject')
+      fail(400, `Unsupported image size: ${String(tier)}.`);
+    if (model.sizeTiers[tier]) size = model.sizeTiers[tier]![aspectRatio]!;
+  }
+  return { aspectRatio, size };
+}
+
+/** Vertex-only `imageConfig` fields on the Gemini API, and Vertex's personGeneration values. */
+function checkImageConfigForRoute(
+  ctx: FakeImagenContext,
+  api: GoogleApi,
+  imageConfig: Record<string, unknown>,
+): void {
+  if (api === 'gemini') {
+    const vertexOnly = ['personGeneration', 'prominentPeople', 'imageOutputOptions'].filter(
+      (name) => imageConfig[name] !== undefined,
+    );
+    if (vertexOnly.length > 0 && ctx.behaviour.vertexOnlyImageConfig === 'reject') {
+      fail(
+        400,
+        `${vertexOnly.join(', ')} ${vertexOnly.length === 1 ? 'is' : 'are'} not supported in the Gemini API.`,
+      );
+    }
+  } else if (
+    imageConfig.personGeneration !== undefined &&
+    !['ALLOW_ALL', 'ALLOW_ADULT', 'ALLOW_NONE'].includes(imageConfig.personGeneration as string)
+  ) {
+    fail(400, `Invalid personGeneration: ${String(imageConfig.personGeneration)}.`);
+  }
+}
 
 /** `generateContent` (and its stream) for Gemini image models. */
 export async function handleGenerate(
@@ -21,51 +70,33 @@ export async function handleGenerate(
     .join(' ')
     .trim();
   if (!prompt) fail(400, '* GenerateContentRequest.contents: contents is not specified');
+  const inputs = readInlineImages(ctx, model.id, parts ?? [], model.maxInputImages ?? 0);
   const config = (body.generationConfig ?? {}) as Record<string, unknown>;
   if (config.candidateCount !== undefined && config.candidateCount !== 1) {
     fail(400, `Multiple candidates is not enabled for models/${model.id}`);
   }
   const modalities = (config.responseModalities ?? ['TEXT', 'IMAGE']) as unknown[];
   const imageConfig = (config.imageConfig ?? {}) as Record<string, unknown>;
-  const aspectRatio = (imageConfig.aspectRatio ?? ctx.behaviour.geminiDefaultAspectRatio) as string;
-  if (!(aspectRatio in model.aspectRatios)) fail(400, `Unsupported aspect ratio: ${String(aspectRatio)}.`);
-  let size = model.aspectRatios[aspectRatio]!;
-  if (imageConfig.imageSize !== undefined) {
-    const tier = imageConfig.imageSize as string;
-    const known = tier === model.baseTier || model.sizeTiers[tier] !== undefined;
-    if (!known && ctx.behaviour.unsupportedImageSize === 'reject')
-      fail(400, `Unsupported image size: ${String(tier)}.`);
-    if (model.sizeTiers[tier]) size = model.sizeTiers[tier]![aspectRatio]!;
-  }
+  const { size } = outputSize(ctx, model, imageConfig, inputs);
   const outputOptions = imageConfig.imageOutputOptions as
     | { mimeType?: string; compressionQuality?: number }
     | undefined;
-  if (api === 'gemini') {
-    const vertexOnly = ['personGeneration', 'prominentPeople', 'imageOutputOptions'].filter(
-      (name) => imageConfig[name] !== undefined,
-    );
-    if (vertexOnly.length > 0 && ctx.behaviour.vertexOnlyImageConfig === 'reject') {
-      fail(
-        400,
-        `${vertexOnly.join(', ')} ${vertexOnly.length === 1 ? 'is' : 'are'} not supported in the Gemini API.`,
-      );
-    }
-  } else if (
-    imageConfig.personGeneration !== undefined &&
-    !['ALLOW_ALL', 'ALLOW_ADULT', 'ALLOW_NONE'].includes(imageConfig.personGeneration as string)
-  ) {
-    fail(400, `Invalid personGeneration: ${String(imageConfig.personGeneration)}.`);
-  }
+  checkImageConfigForRoute(ctx, api, imageConfig);
   const mimeType = api === 'vertex' && outputOptions?.mimeType ? outputOptions.mimeType : model.mimeType;
   if (mimeType !== 'image/png' && mimeType !== 'image/jpeg')
     fail(400, `Unsupported imageOutputOptions.mimeType ${mimeType}.`);
   const responseId = `fake-${(++ctx.responseCounter).toString(36)}-${randomBytes(4).toString('hex')}`;
-  const promptTokens = Math.max(1, Math.ceil((prompt as string).length / 4));
+  const textPromptTokens = Math.max(1, Math.ceil((prompt as string).length / 4));
+  const imagePromptTokens = inputs.length * (model.inputImageTokens ?? 258);
+  const promptTokens = textPromptTokens + imagePromptTokens;
   const usage = (images: number, textTokens: number) => ({
     promptTokenCount: promptTokens,
     candidatesTokenCount: images * (model.imageTokens ?? 1120) + textTokens,
     totalTokenCount: promptTokens + images * (model.imageTokens ?? 1120) + textTokens,
-    promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
+    promptTokensDetails: [
+      { modality: 'TEXT', tokenCount: textPromptTokens },
+      ...(inputs.length > 0 ? [{ modality: 'IMAGE', tokenCount: imagePromptTokens }] : []),
+    ],
     ...(images > 0
       ? {
           candidatesTokensDetails: [{ modality: 'IMAGE', tokenCount: images * (model.imageTokens ?? 1120) }],
@@ -119,7 +150,7 @@ export async function handleGenerate(
   const count = scenario === 'multiple_images' ? 2 : 1;
   const seed = Number.parseInt(
     createHash('sha256')
-      .update(prompt as string)
+      .update(`${prompt as string}\u0000${inputs.map((input) => input.hash).join(',')}`)
       .digest('hex')
       .slice(0, 8),
     16,

@@ -8,6 +8,8 @@ import {
   render,
   SAFETY_SETTINGS,
 } from './fake-imagen-context.ts';
+import { checkEditShape } from './fake-imagen-edit.ts';
+import { checkRouteParameters } from './fake-imagen-route-checks.ts';
 import type { FakeImagenModel, FakeImagenScenario } from './fake-imagen-types.ts';
 
 /** The instance, sample count, aspect ratio, size tier and the route's refusals, as Imagen checks them. */
@@ -55,28 +57,7 @@ function checkPredictShape(
     }
     if (tier !== '1K') size = model.sizeTiers[tier]![aspectRatio]!;
   }
-  if (api === 'gemini') {
-    const refused = ['negativePrompt', 'seed', 'enhancePrompt', 'storageUri'].filter(
-      (name) => parameters[name] !== undefined,
-    );
-    if (parameters.addWatermark === false) refused.push('addWatermark');
-    if (body.labels !== undefined) refused.push('labels');
-    if (refused.length > 0 && ctx.behaviour.imagenOnGeminiApi === 'reject') {
-      fail(
-        400,
-        `${refused.join(', ')} ${refused.length === 1 ? 'is' : 'are'} not supported in the Gemini API.`,
-      );
-    }
-  } else if (
-    parameters.seed !== undefined &&
-    parameters.addWatermark !== false &&
-    ctx.behaviour.seedWithWatermark === 'reject'
-  ) {
-    fail(
-      400,
-      'Image generation failed with the following error: Seed is not supported when watermark is enabled.',
-    );
-  }
+  checkRouteParameters(ctx, api, body, parameters);
   return { prompt: prompt as string, parameters, n, size };
 }
 
@@ -88,7 +69,9 @@ export async function handlePredict(
   body: Record<string, unknown>,
   scenario: FakeImagenScenario,
 ) {
-  const { prompt, parameters, n, size } = checkPredictShape(ctx, model, api, body);
+  const { prompt, parameters, n, size, drawSalt } = model.editing
+    ? checkEditShape(ctx, model, api, body)
+    : { ...checkPredictShape(ctx, model, api, body), drawSalt: '' };
   const lower = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value);
   if (
     parameters.personGeneration !== undefined &&
@@ -164,7 +147,7 @@ export async function handlePredict(
         ctx,
         size,
         mimeType,
-        usedPrompt,
+        `${usedPrompt}${drawSalt}`,
         baseSeed + index,
         quality as number | undefined,
       ),

@@ -23,6 +23,12 @@ export interface FakeImagenModel {
   shutDown?: boolean;
   /** IMAGE output tokens per image (Gemini usage). */
   imageTokens?: number;
+  /** Input images one `generateContent` request may carry (Gemini edits; 0 or absent: none). */
+  maxInputImages?: number;
+  /** Input tokens each input image costs (Gemini usage; UNCONFIRMED for 2.5, default 258). */
+  inputImageTokens?: number;
+  /** An Imagen editing model (`:predict` with `referenceImages`, e.g. imagen-3.0-capability-001). */
+  editing?: boolean;
 }
 
 /**
@@ -83,6 +89,8 @@ export interface FakeImagenServerOptions {
   /** Pixel scale for rendered images (default 1). Below 1 renders smaller images, for quick tests. */
   renderScale?: number;
   behaviour?: Partial<FakeImagenBehaviour>;
+  /** Largest decoded inline image (Gemini `inlineData`, Imagen reference images), default 7,000,000 bytes. */
+  maxInlineImageBytes?: number;
 }
 
 /** One request the fake received, secrets removed. */

@@ -8,6 +8,7 @@ import {
   sendError,
   sendJson,
 } from './fake-stability-context.ts';
+import { handleV2betaEdit } from './fake-stability-edit.ts';
 import { earlyFailure } from './fake-stability-scenarios.ts';
 import type { FakeStabilityRequest } from './fake-stability-types.ts';
 import { handleV1 } from './fake-stability-v1.ts';
@@ -16,7 +17,7 @@ import { handleV2beta } from './fake-stability-v2beta.ts';
 /**
  * The fake's router: records the request, serves `/v1/engines/list`, reads the body with its size
  * cap, checks the key and the rate limit, applies the queued error scenario, then hands the request
- * to the v2beta or v1 route.
+ * to the v2beta generate, v2beta edit or v1 route.
  */
 export async function handleRequest(
   ctx: FakeStabilityContext,
@@ -46,6 +47,7 @@ export async function handleRequest(
   });
 
   const v2 = /^\/v2beta\/stable-image\/generate\/([^/]+)$/.exec(path);
+  const edit = /^\/v2beta\/stable-image\/edit\/([^/]+)$/.exec(path);
   const v1 = /^\/v1\/generation\/([^/]+)\/text-to-image$/.exec(path);
   const isV1 = v1 !== null || path.startsWith('/v1/');
 
@@ -66,7 +68,7 @@ export async function handleRequest(
         .map((engine) => ({ id: engine, name: engine, description: engine, type: 'PICTURE' })),
     );
   }
-  if (request.method !== 'POST' || (!v2 && !v1)) {
+  if (request.method !== 'POST' || (!v2 && !v1 && !edit)) {
     request.resume();
     return sendError(
       ctx,
@@ -122,6 +124,7 @@ export async function handleRequest(
 
   try {
     if (v2) await handleV2beta(ctx, v2[1]!, request, response, body, record, scenario);
+    else if (edit) await handleV2betaEdit(ctx, edit[1]!, request, response, body, record, scenario);
     else await handleV1(ctx, v1![1]!, request, response, body, record, scenario);
   } catch (error) {
     if (error instanceof HttpFailure) return sendError(ctx, response, isV1, error);

@@ -88,7 +88,11 @@ describe('fake Stability server: v2beta', () => {
   it('ignores the empty `none` file the official sample sends to force multipart', async () => {
     const response = await v2('core', { prompt: 'a cat', none: new Blob([]) });
     expect(response.status).toBe(200);
-    expect(server.requests[0]!.files.none).toEqual({ size: 0, type: 'application/octet-stream' });
+    expect(server.requests[0]!.files.none).toEqual({
+      size: 0,
+      filename: 'blob',
+      type: 'application/octet-stream',
+    });
   });
 
   it('validates every field per endpoint with the {id, name, errors[]} body', async () => {

@@ -1,4 +1,5 @@
 import type { AspectRatioSizes, StabilityEndpoint } from '../stability-catalog.ts';
+import type { StabilityEditOperation } from '../stability-edit-operations.ts';
 import type { SlidingWindowLimit } from './sliding-window-limiter.ts';
 
 /**
@@ -76,6 +77,14 @@ export interface FakeStabilityServerOptions {
   filteredWords?: string[];
   /** Per-pixel noise of rendered images, 0-1 (default 0: small files). */
   noise?: number;
+  /**
+   * A mask of another size than the image on the edit endpoints: `reject` (400, default: the
+   * gateway always sends same-size masks, so a mismatch is a bug worth seeing) or `resize` (what
+   * Stability's API reference says the real server does).
+   */
+  maskSizeMismatch?: 'reject' | 'resize';
+  /** Credits charged per successful edit, per operation (defaults: the package's table). */
+  editCredits?: Partial<Record<StabilityEditOperation, number>>;
 }
 
 /** One request as the fake server received it. */
@@ -87,8 +96,8 @@ export interface FakeStabilityRequest {
   headers: Record<string, string | undefined>;
   /** Text fields of a multipart body. */
   fields: Record<string, string>;
-  /** File fields of a multipart body (size and type only). */
-  files: Record<string, { size: number; type: string }>;
+  /** File fields of a multipart body (size, declared type and file name only, never the bytes). */
+  files: Record<string, { size: number; type: string; filename?: string }>;
   /** Parsed JSON body (v1). */
   json?: unknown;
   /** Body size in bytes. */

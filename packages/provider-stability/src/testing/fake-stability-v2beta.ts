@@ -24,6 +24,7 @@ import {
   V2BETA_FIELDS,
   V2BETA_MAX_SEED,
 } from './fake-stability-context.ts';
+import { parseMultipart } from './fake-stability-multipart.ts';
 import type { FakeStabilityRequest, FakeStabilityScenario } from './fake-stability-types.ts';
 
 /** The endpoint, content type and accept header, checked as Stability does. */
@@ -34,7 +35,11 @@ function checkV2betaHeaders(
   if (kindText !== 'ultra' && kindText !== 'core' && kindText !== 'sd3') {
     throw new HttpFailure(404, 'not_found', `/v2beta/stable-image/generate/${kindText} does not exist.`);
   }
-  const kind: StabilityEndpoint = kindText;
+  return { kind: kindText, ...checkMultipartHeaders(request) };
+}
+
+/** The content type, accept and client headers, checked as every v2beta endpoint does. */
+export function checkMultipartHeaders(request: IncomingMessage): { contentType: string; wantsJson: boolean } {
   const contentType = request.headers['content-type'] ?? '';
   if (!/^multipart\/form-data\s*;/i.test(contentType)) {
     throw new HttpFailure(400, 'bad_request', 'content-type: must be multipart/form-data');
@@ -50,7 +55,7 @@ function checkV2betaHeaders(
       throw new HttpFailure(400, 'bad_request', `${name}: must be at most 256 characters`);
     }
   }
-  return { kind, contentType, wantsJson };
+  return { contentType, wantsJson };
 }
 
 /** Parses the multipart body, recording its fields, and refuses fields the endpoint does not take. */
@@ -61,28 +66,11 @@ async function readV2betaForm(
   body: Buffer,
   record: FakeStabilityRequest,
 ): Promise<{ fields: Record<string, string>; files: Record<string, Uint8Array> }> {
-  let form: FormData;
-  try {
-    form = await new Request('http://fake.invalid/', {
-      method: 'POST',
-      headers: { 'content-type': contentType },
-      body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>,
-    }).formData();
-  } catch {
-    throw new HttpFailure(400, 'bad_request', 'body: could not be parsed as multipart/form-data');
-  }
-  const fields: Record<string, string> = {};
+  const form = await parseMultipart(contentType, body, record);
+  const fields = form.fields;
   const files: Record<string, Uint8Array> = {};
-  for (const [name, value] of form.entries()) {
-    if (typeof value === 'string') {
-      fields[name] = value;
-      record.fields[name] = value;
-    } else {
-      // The official Python sample sends an empty file named `none` only to force multipart.
-      record.files[name] = { size: value.size, type: value.type };
-      if (name !== 'none') files[name] = new Uint8Array(await value.arrayBuffer());
-    }
-  }
+  // The official Python sample sends an empty file named `none` only to force multipart.
+  for (const [name, file] of Object.entries(form.files)) if (name !== 'none') files[name] = file.bytes;
   const allowed = V2BETA_FIELDS[kind];
   if (ctx.unknownFields === 'reject') {
     for (const name of [...Object.keys(fields), ...Object.keys(files)]) {
