@@ -1,3 +1,4 @@
+import type { BudgetReservation } from '@pixelgate/core/spec';
 import { z } from 'zod';
 
 /** Where a job stands. */
@@ -23,6 +24,8 @@ export interface JobData {
   /** Which response shape the result takes. */
   style: 'openai' | 'native';
   webhookUrl?: string;
+  /** The budget hold taken before the 202; the worker gives it back as the gateway reserves anew. */
+  reservation?: BudgetReservation;
   createdAt: string;
 }
 

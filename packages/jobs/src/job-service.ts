@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { type Gateway, GatewayError, type TenantContext } from '@pixelgate/core';
+import { type Gateway, GatewayError, type TenantContext, toGatewayError } from '@pixelgate/core';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { releaseJobBudget, reserveJobBudget } from './job-budget.ts';
 import { precheckJob } from './job-precheck.ts';
 import { createJobProcessor } from './job-processor.ts';
 import type { JobData, JobEvent, JobStatus, JobView } from './job-schemas.ts';
@@ -64,12 +65,21 @@ export function createJobService(options: JobServiceOptions) {
       options.webhooks.secretOf(tenant.tenantId);
       await checkWebhookUrl(submitOptions.webhookUrl, options.webhooks.policy);
     }
-    if (!precheckJob(options.gateway, tenant, body)) {
+    const passed = precheckJob(options.gateway, tenant, body);
+    const source = submitOptions.source ?? 'job';
+    if (!passed) {
       // Refused: let the gateway refuse it in its own words and audit it, exactly once.
-      await options.gateway.generate(body, { tenant, source: submitOptions.source ?? 'job' });
+      await options.gateway.generate(body, { tenant, source });
       throw new GatewayError('INTERNAL_ERROR', 'The job pre-check refused a request the gateway accepted.');
     }
     const id = `job_${randomBytes(16).toString('hex')}`;
+    const reservation = await reserveJobBudget(options.gateway, tenant, passed, `rsv_${id}`).catch(
+      async (thrown: unknown) => {
+        // Over budget: the gateway's own refusal, with its one audit record, before any 202.
+        await options.gateway.generate(body, { tenant, source, refusedWith: toGatewayError(thrown) });
+        throw thrown;
+      },
+    );
     const data: JobData = {
       tenantId: tenant.tenantId,
       ...(tenant.userId ? { userId: tenant.userId } : {}),
@@ -77,12 +87,24 @@ export function createJobService(options: JobServiceOptions) {
       body,
       style: submitOptions.style,
       ...(submitOptions.webhookUrl ? { webhookUrl: submitOptions.webhookUrl } : {}),
+      ...(reservation ? { reservation } : {}),
       createdAt: new Date().toISOString(),
     };
-    const job = await queue.add('generate', data, {
+    const job = await queue
+      .add('generate', data, {
+        jobId: id,
+        removeOnComplete: { age: retention },
+        removeOnFail: { age: retention },
+      })
+      .catch(async (error: unknown) => {
+        await releaseJobBudget(options.gateway, reservation);
+        throw error;
+      });
+    options.gateway.events.emit('job-queued', {
+      requestId: id,
+      tenantId: tenant.tenantId,
       jobId: id,
-      removeOnComplete: { age: retention },
-      removeOnFail: { age: retention },
+      source,
     });
     await options.webhooks?.enqueue(data, id, { type: 'job.queued', at: data.createdAt });
     return viewOf(job, 'queued');
