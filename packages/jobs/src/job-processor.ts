@@ -8,6 +8,7 @@ import {
 } from '@pixelgate/core';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { releaseJobBudget } from './job-budget.ts';
+import { runAsJob, type SavedUpstreamJob } from './job-resume.ts';
 import type { JobData, JobEvent } from './job-schemas.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
 
@@ -43,12 +44,14 @@ export function createJobProcessor(parts: JobProcessorParts) {
     // The hold taken before the 202 goes back as the gateway's budget stage reserves anew.
     await releaseJobBudget(parts.gateway, job.data.reservation);
     try {
-      const result = await parts.gateway.generate(job.data.body, {
-        tenant,
-        signal: controller.signal,
-        source: 'job',
-        requestId: id,
-      });
+      const result = await runAsJob(upstreamOf(job), () =>
+        parts.gateway.generate(job.data.body, {
+          tenant,
+          signal: controller.signal,
+          source: 'job',
+          requestId: id,
+        }),
+      );
       const body = job.data.style === 'openai' ? toOpenAIImagesResponse(result) : nativeBody(result);
       events.succeeded(result.images.length);
       await parts.webhooks?.enqueue(
@@ -73,6 +76,19 @@ export function createJobProcessor(parts: JobProcessorParts) {
       events.stop();
       parts.running.delete(id);
     }
+  };
+}
+
+/** The job's saved upstream jobs, and how a newly reported one is saved to its data at once. */
+function upstreamOf(job: Job<JobData>) {
+  const saved = [...(job.data.upstream ?? [])];
+  return {
+    requestId: job.id!,
+    saved: job.data.upstream ?? [],
+    save: async (entry: SavedUpstreamJob) => {
+      saved.push(entry);
+      await job.updateData({ ...job.data, upstream: [...saved] });
+    },
   };
 }
 
