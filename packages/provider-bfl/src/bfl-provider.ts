@@ -5,6 +5,7 @@
  */
 import {
   BackendError,
+  checkedUrl,
   type FetchFunction,
   GatewayError,
   type GenerationWarning,
@@ -15,6 +16,7 @@ import {
   type ProviderResult,
   parseSize,
   throwIfAborted,
+  type UpstreamJob,
   validationError,
 } from '@pixelgate/core/provider-utils';
 import type { ModelDescriptorInput } from '@pixelgate/core/spec';
@@ -27,7 +29,7 @@ import {
 import { type BflOptions, bflOptionsSchema, parseBflOptions } from './bfl-options.ts';
 import { pollUntilReady } from './bfl-polling.ts';
 import { resultImage } from './bfl-result.ts';
-import { submitTask } from './bfl-submit.ts';
+import { type BflSubmittedTask, submitTask } from './bfl-submit.ts';
 
 /** BFL's global API host. */
 export const BFL_DEFAULT_BASE_URL = 'https://api.bfl.ai';
@@ -176,7 +178,8 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
     context.credentials?.apiKey ??
     loadApiKey({ apiKey: settings.apiKey, environmentVariable: 'BFL_API_KEY', provider: id });
 
-  async function generateOne(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult> {
+  /** Checks the call and answers its route, options, output format and key. */
+  function prepare(call: ProviderCall, context: ProviderCallContext) {
     const route = routeOf(id, call.model);
     const options = parseBflOptions(id, call.providerOptions, route, `${id}/${call.model.id}`);
     if (call.n !== 1)
@@ -185,7 +188,11 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
         `model '${call.model.id}' returns one image per task; declare maxImagesPerCall 1 so dispatch splits n.`,
       );
     const format = call.outputFormat ?? call.model.defaults.outputFormat ?? 'png';
-    const key = resolveKey(context);
+    return { route, options, format, key: resolveKey(context) };
+  }
+
+  async function generateOne(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult> {
+    const { route, options, format, key } = prepare(call, context);
     const task = await submitTask(call, route, submitBody(call, route, options, format), key, context, {
       provider: id,
       baseURL,
@@ -194,6 +201,41 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
       allowHttp,
       apiKey: settings.apiKey,
     });
+    // Paid for from here on: a job worker keeps the task, so a successor polls it instead of submitting again.
+    context.onUpstreamJob?.({
+      id: task.taskId,
+      data: {
+        pollingUrl: task.pollingUrl.href,
+        ...(task.cost === undefined ? {} : { cost: String(task.cost) }),
+      },
+    });
+    return finish(call, context, task, key, format);
+  }
+
+  /** Polls a task submitted earlier (by this process or one that died) to its result. */
+  async function resumeOne(upstream: UpstreamJob, call: ProviderCall, context: ProviderCallContext) {
+    const { format, key } = prepare(call, context);
+    const pollingText =
+      upstream.data?.pollingUrl ?? `${baseURL}/v1/get_result?id=${encodeURIComponent(upstream.id)}`;
+    // Read back from the queue: checked against the polling hosts again before the key goes there.
+    const pollingUrl = checkedUrl(pollingText, {
+      provider: id,
+      hosts: pollingHosts,
+      allowHttp,
+      what: 'polling URL',
+    });
+    const cost = upstream.data?.cost === undefined ? undefined : Number(upstream.data.cost);
+    const task = { taskId: upstream.id, pollingUrl, cost: Number.isFinite(cost) ? cost : undefined };
+    return finish(call, context, task, key, format);
+  }
+
+  async function finish(
+    call: ProviderCall,
+    context: ProviderCallContext,
+    task: BflSubmittedTask,
+    key: string,
+    format: string,
+  ): Promise<ProviderResult> {
     const ready = await pollUntilReady({
       provider: id,
       fetch: settings.fetch,
@@ -227,25 +269,30 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
     };
   }
 
+  /** Runs a plugin step; anything unexpected is reported without its text, which could quote a body. */
+  async function guarded(context: ProviderCallContext, step: () => Promise<ProviderResult>) {
+    throwIfAborted(context.signal, id);
+    try {
+      return await step();
+    } catch (error) {
+      if (GatewayError.isInstance(error)) throw error;
+      throw new BackendError(`${id}: the answer could not be processed.`, {
+        reason: 'malformed_response',
+        provider: id,
+        cause: error,
+      });
+    }
+  }
+
   return {
     specificationVersion: 'v1',
     id,
     models,
     providerOptionsSchema: bflOptionsSchema,
-    async generate(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult> {
-      throwIfAborted(context.signal, id);
-      try {
-        return await generateOne(call, context);
-      } catch (error) {
-        if (GatewayError.isInstance(error)) throw error;
-        // Anything unexpected is reported without its text, which could quote a body.
-        throw new BackendError(`${id}: the answer could not be processed.`, {
-          reason: 'malformed_response',
-          provider: id,
-          cause: error,
-        });
-      }
-    },
+    generate: (call: ProviderCall, context: ProviderCallContext) =>
+      guarded(context, () => generateOne(call, context)),
+    resume: (upstream: UpstreamJob, call: ProviderCall, context: ProviderCallContext) =>
+      guarded(context, () => resumeOne(upstream, call, context)),
     async verify(): Promise<void> {
       loadApiKey({ apiKey: settings.apiKey, environmentVariable: 'BFL_API_KEY', provider: id });
     },
