@@ -174,6 +174,15 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
   const models = mergeModels(bflModels({ providerId: id }), settings.models, id);
   for (const model of models) routeOf(id, model);
 
+  const finishEnv: FinishEnvironment = {
+    id,
+    fetch: settings.fetch,
+    apiKey: settings.apiKey,
+    resultHosts,
+    allowHttp,
+    timing,
+    creditPriceUsd,
+  };
   const resolveKey = (context: ProviderCallContext): string =>
     context.credentials?.apiKey ??
     loadApiKey({ apiKey: settings.apiKey, environmentVariable: 'BFL_API_KEY', provider: id });
@@ -209,7 +218,7 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
         ...(task.cost === undefined ? {} : { cost: String(task.cost) }),
       },
     });
-    return finish(call, context, task, key, format);
+    return finish(finishEnv, call, context, task, key, format);
   }
 
   /** Polls a task submitted earlier (by this process or one that died) to its result. */
@@ -226,62 +235,7 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
     });
     const cost = upstream.data?.cost === undefined ? undefined : Number(upstream.data.cost);
     const task = { taskId: upstream.id, pollingUrl, cost: Number.isFinite(cost) ? cost : undefined };
-    return finish(call, context, task, key, format);
-  }
-
-  async function finish(
-    call: ProviderCall,
-    context: ProviderCallContext,
-    task: BflSubmittedTask,
-    key: string,
-    format: string,
-  ): Promise<ProviderResult> {
-    const ready = await pollUntilReady({
-      provider: id,
-      fetch: settings.fetch,
-      signal: context.signal,
-      url: task.pollingUrl,
-      headers: { 'x-key': key, accept: 'application/json' },
-      taskId: task.taskId,
-      intervalMs: timing.intervalMs,
-      maxPollMs: timing.maxPollMs,
-      maxTransientFailures: timing.maxTransientFailures,
-      secrets: [key, settings.apiKey],
-      maxResponseBytes: 1024 * 1024,
-    });
-    const warnings: GenerationWarning[] = [];
-    const picture = await resultImage(call, ready.sample, context, format, warnings, task.taskId, {
-      provider: id,
-      fetch: settings.fetch,
-      resultHosts,
-      allowHttp,
-      downloadTimeoutMs: timing.downloadTimeoutMs,
-      maxImageBytes: timing.maxImageBytes,
-    });
-    const seed = ready.seed ?? call.seed;
-    return {
-      images: [{ ...picture, ...(seed === undefined ? {} : { seed }) }],
-      ...(task.cost === undefined
-        ? {}
-        : { costUsd: Math.round(task.cost * creditPriceUsd * 1_000_000) / 1_000_000 }),
-      ...(warnings.length ? { warnings } : {}),
-      response: { upstreamRequestId: task.taskId, modelId: call.model.id, status: 200 },
-    };
-  }
-
-  /** Runs a plugin step; anything unexpected is reported without its text, which could quote a body. */
-  async function guarded(context: ProviderCallContext, step: () => Promise<ProviderResult>) {
-    throwIfAborted(context.signal, id);
-    try {
-      return await step();
-    } catch (error) {
-      if (GatewayError.isInstance(error)) throw error;
-      throw new BackendError(`${id}: the answer could not be processed.`, {
-        reason: 'malformed_response',
-        provider: id,
-        cause: error,
-      });
-    }
+    return finish(finishEnv, call, context, task, key, format);
   }
 
   return {
@@ -290,11 +244,89 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
     models,
     providerOptionsSchema: bflOptionsSchema,
     generate: (call: ProviderCall, context: ProviderCallContext) =>
-      guarded(context, () => generateOne(call, context)),
+      guarded(id, context, () => generateOne(call, context)),
     resume: (upstream: UpstreamJob, call: ProviderCall, context: ProviderCallContext) =>
-      guarded(context, () => resumeOne(upstream, call, context)),
+      guarded(id, context, () => resumeOne(upstream, call, context)),
     async verify(): Promise<void> {
       loadApiKey({ apiKey: settings.apiKey, environmentVariable: 'BFL_API_KEY', provider: id });
     },
   };
+}
+
+/** What polling and downloading a task of one provider needs. */
+interface FinishEnvironment {
+  id: string;
+  fetch: FetchFunction | undefined;
+  apiKey: string | undefined;
+  resultHosts: string[];
+  allowHttp: boolean;
+  timing: {
+    intervalMs: number;
+    maxPollMs: number;
+    maxTransientFailures: number;
+    downloadTimeoutMs: number;
+    maxImageBytes: number;
+  };
+  creditPriceUsd: number;
+}
+
+/** Polls a submitted task until it is ready and downloads its image. */
+async function finish(
+  env: FinishEnvironment,
+  call: ProviderCall,
+  context: ProviderCallContext,
+  task: BflSubmittedTask,
+  key: string,
+  format: string,
+): Promise<ProviderResult> {
+  const ready = await pollUntilReady({
+    provider: env.id,
+    fetch: env.fetch,
+    signal: context.signal,
+    url: task.pollingUrl,
+    headers: { 'x-key': key, accept: 'application/json' },
+    taskId: task.taskId,
+    intervalMs: env.timing.intervalMs,
+    maxPollMs: env.timing.maxPollMs,
+    maxTransientFailures: env.timing.maxTransientFailures,
+    secrets: [key, env.apiKey],
+    maxResponseBytes: 1024 * 1024,
+  });
+  const warnings: GenerationWarning[] = [];
+  const picture = await resultImage(call, ready.sample, context, format, warnings, task.taskId, {
+    provider: env.id,
+    fetch: env.fetch,
+    resultHosts: env.resultHosts,
+    allowHttp: env.allowHttp,
+    downloadTimeoutMs: env.timing.downloadTimeoutMs,
+    maxImageBytes: env.timing.maxImageBytes,
+  });
+  const seed = ready.seed ?? call.seed;
+  return {
+    images: [{ ...picture, ...(seed === undefined ? {} : { seed }) }],
+    ...(task.cost === undefined
+      ? {}
+      : { costUsd: Math.round(task.cost * env.creditPriceUsd * 1_000_000) / 1_000_000 }),
+    ...(warnings.length ? { warnings } : {}),
+    response: { upstreamRequestId: task.taskId, modelId: call.model.id, status: 200 },
+  };
+}
+
+/** Runs a plugin step; anything unexpected is reported without its text, which could quote a body. */
+async function guarded(
+  id: string,
+  context: ProviderCallContext,
+  step: () => Promise<ProviderResult>,
+): Promise<ProviderResult> {
+  throwIfAborted(context.signal, id);
+  try {
+    return await step();
+  } catch (error) {
+    if (GatewayError.isInstance(error)) throw error;
+    throw new BackendError(`${id}: the answer could not be processed.`, {
+      reason: 'malformed_response',
+      provider: id,
+      cause: error,
+    });
+  }
 }

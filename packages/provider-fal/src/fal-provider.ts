@@ -165,6 +165,7 @@ export function createFalProvider(settings: FalProviderSettings = {}): ImageProv
   const models = [...byId.values()];
   for (const model of models) routeOf(id, model);
   const trim = (url: URL) => url.href.replace(/\/+$/, '');
+  const queueEnv = { id, fetch: settings.fetch, queueUrl: trim(queueBase), queueHosts, allowHttp, timing };
 
   const resolveKey = (context: ProviderCallContext): string =>
     context.credentials?.apiKey ??
@@ -213,45 +214,13 @@ export function createFalProvider(settings: FalProviderSettings = {}): ImageProv
     return { route, options, secrets, headers };
   }
 
-  /** The queue settings of one call; `onQueued` reports the queued request to a job worker. */
-  function queueOptions(
-    route: ReturnType<typeof routeOf>,
-    context: ProviderCallContext,
-    headers: Record<string, string>,
-    secrets: Array<string | undefined>,
-  ): FalQueueOptions {
-    return {
-      provider: id,
-      fetch: settings.fetch,
-      signal: context.signal,
-      submitUrl: `${trim(queueBase)}/${route.endpoint}`,
-      headers,
-      queueHosts,
-      allowHttp,
-      intervalMs: timing.intervalMs,
-      maxPollMs: timing.maxPollMs,
-      maxTransientFailures: timing.maxTransientFailures,
-      cancelTimeoutMs: 2_000,
-      secrets,
-      onQueued: (queued) =>
-        context.onUpstreamJob?.({
-          id: queued.requestId,
-          data: {
-            statusUrl: queued.statusUrl.href,
-            responseUrl: queued.responseUrl.href,
-            ...(queued.cancelUrl ? { cancelUrl: queued.cancelUrl.href } : {}),
-          },
-        }),
-    };
-  }
-
   async function generateOne(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult> {
     const { route, options, secrets, headers } = prepare(call, context);
     const body = inputFor(call, route, options);
     const run =
       route.mode === 'sync'
         ? await runSync(`${trim(syncBase)}/${route.endpoint}`, body, headers, context, secrets)
-        : await runQueued(queueOptions(route, context, headers, secrets), body);
+        : await runQueued(queueOptions(queueEnv, route, context, headers, secrets), body);
     return outputOf(call, route, context, run);
   }
 
@@ -261,7 +230,7 @@ export function createFalProvider(settings: FalProviderSettings = {}): ImageProv
     const { statusUrl, responseUrl, cancelUrl } = upstream.data ?? {};
     if (route.mode === 'sync' || !statusUrl || !responseUrl)
       throw configError(id, `cannot resume '${call.model.id}': only queued requests with their URLs resume.`);
-    const run = await resumeQueued(queueOptions(route, context, headers, secrets), {
+    const run = await resumeQueued(queueOptions(queueEnv, route, context, headers, secrets), {
       requestId: upstream.id,
       statusUrl,
       responseUrl,
@@ -292,32 +261,79 @@ export function createFalProvider(settings: FalProviderSettings = {}): ImageProv
     });
   }
 
-  /** Runs a plugin step; anything unexpected is reported without its text, which could quote a body. */
-  async function guarded(context: ProviderCallContext, step: () => Promise<ProviderResult>) {
-    throwIfAborted(context.signal, id);
-    try {
-      return await step();
-    } catch (error) {
-      if (GatewayError.isInstance(error)) throw error;
-      throw new BackendError(`${id}: the answer could not be processed.`, {
-        reason: 'malformed_response',
-        provider: id,
-        cause: error,
-      });
-    }
-  }
-
   return {
     specificationVersion: 'v1',
     id,
     models,
     providerOptionsSchema: falOptionsSchema,
     generate: (call: ProviderCall, context: ProviderCallContext) =>
-      guarded(context, () => generateOne(call, context)),
+      guarded(id, context, () => generateOne(call, context)),
     resume: (upstream: UpstreamJob, call: ProviderCall, context: ProviderCallContext) =>
-      guarded(context, () => resumeOne(upstream, call, context)),
+      guarded(id, context, () => resumeOne(upstream, call, context)),
     async verify(): Promise<void> {
       loadApiKey({ apiKey: settings.apiKey, environmentVariable: 'FAL_KEY', provider: id });
     },
+  };
+}
+
+/** Runs a plugin step; anything unexpected is reported without its text, which could quote a body. */
+async function guarded(
+  id: string,
+  context: ProviderCallContext,
+  step: () => Promise<ProviderResult>,
+): Promise<ProviderResult> {
+  throwIfAborted(context.signal, id);
+  try {
+    return await step();
+  } catch (error) {
+    if (GatewayError.isInstance(error)) throw error;
+    throw new BackendError(`${id}: the answer could not be processed.`, {
+      reason: 'malformed_response',
+      provider: id,
+      cause: error,
+    });
+  }
+}
+
+/** What every queued call of one provider shares. */
+interface QueueEnvironment {
+  id: string;
+  fetch: FetchFunction | undefined;
+  queueUrl: string;
+  queueHosts: readonly string[];
+  allowHttp: boolean;
+  timing: { intervalMs: number; maxPollMs: number; maxTransientFailures: number };
+}
+
+/** The queue settings of one call; `onQueued` reports the queued request to a job worker. */
+function queueOptions(
+  env: QueueEnvironment,
+  route: { endpoint: string },
+  context: ProviderCallContext,
+  headers: Record<string, string>,
+  secrets: Array<string | undefined>,
+): FalQueueOptions {
+  return {
+    provider: env.id,
+    fetch: env.fetch,
+    signal: context.signal,
+    submitUrl: `${env.queueUrl}/${route.endpoint}`,
+    headers,
+    queueHosts: env.queueHosts,
+    allowHttp: env.allowHttp,
+    intervalMs: env.timing.intervalMs,
+    maxPollMs: env.timing.maxPollMs,
+    maxTransientFailures: env.timing.maxTransientFailures,
+    cancelTimeoutMs: 2_000,
+    secrets,
+    onQueued: (queued) =>
+      context.onUpstreamJob?.({
+        id: queued.requestId,
+        data: {
+          statusUrl: queued.statusUrl.href,
+          responseUrl: queued.responseUrl.href,
+          ...(queued.cancelUrl ? { cancelUrl: queued.cancelUrl.href } : {}),
+        },
+      }),
   };
 }
