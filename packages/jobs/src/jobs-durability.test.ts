@@ -136,10 +136,13 @@ describe.skipIf(!REDIS_URL)('a job survives the SIGKILL of its worker', () => {
         upstream: { id: 'up-resume me', data: { pollingUrl: 'https://upstream.test/poll' } },
       },
     ]);
+    const attempts: number[] = [];
+    fixture.gateway.events.on('job-started', (event) => attempts.push(event.attempt));
     child.kill('SIGKILL');
     await once(child, 'exit');
     await fixture.jobs.startWorkers();
     const done = (await waitForJob(fixture.handler, id, ['succeeded', 'failed'])) as { status: string };
+    expect(attempts).toEqual([2]);
     expect(done.status, JSON.stringify(done)).toBe('succeeded');
     expect(resumed).toEqual([
       { id: 'up-resume me', pollingUrl: 'https://upstream.test/poll', prompt: 'resume me' },
