@@ -5,6 +5,7 @@ import { apiKeyEntrySchema, modelOverrideSchema } from '@pixelgate/core/spec';
 import { provenanceFileConfigSchema } from '@pixelgate/provenance';
 import { z } from 'zod';
 import { UsageError } from './io.ts';
+import { jobsConfigSchema } from './jobs-from-config.ts';
 import { postgresConfigSchema, redisConfigSchema } from './shared-stores.ts';
 
 const apiKeySetting = z
@@ -83,6 +84,8 @@ export const cliConfigSchema = gatewayConfigSchema.extend({
     .optional(),
   /** Budgets and rate limits shared by every replica, in Redis (see docs/deploying.md). */
   redis: redisConfigSchema.optional(),
+  /** Durable jobs, batches, webhooks and Idempotency-Key on that Redis (on whenever `redis` is set; see docs/jobs.md). */
+  jobs: jobsConfigSchema.optional(),
   /** The audit log and spend ledger shared by every replica, in PostgreSQL. */
   postgres: postgresConfigSchema.optional(),
   /** `serve`'s logs (JSON lines on standard output); the level falls back to LOG_LEVEL, then `info`. */

@@ -11,6 +11,7 @@ import {
   type RateLimitStore,
   type StorageAdapter,
 } from '@pixelgate/core';
+import { jobResumeMiddleware } from '@pixelgate/jobs';
 import { createBedrockProvider } from '@pixelgate/provider-bedrock';
 import { createBflProvider } from '@pixelgate/provider-bfl';
 import { createFalProvider } from '@pixelgate/provider-fal';
@@ -144,6 +145,7 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
     console: _console,
     telemetry: _t,
     provenance: _pv,
+    jobs: _j,
     models,
     mediaSigningKeys,
     ...gatewayConfig
@@ -164,5 +166,7 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
     ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.provenance ? { provenance: options.provenance } : {}),
+    // With jobs on, submit-and-poll calls of a job are resumed by a worker that takes it over.
+    ...(config.redis && config.jobs?.enabled !== false ? { middleware: [jobResumeMiddleware] } : {}),
   });
 }

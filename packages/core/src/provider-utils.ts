@@ -40,6 +40,7 @@ export type {
   ProviderCallContext,
   ProviderImage,
   ProviderResult,
+  UpstreamJob,
 } from './provider/image-provider.ts';
 export { type Logger, silentLogger } from './provider/logger.ts';
 export { mergeCatalog } from './provider/merge-catalog.ts';

@@ -7,6 +7,8 @@ import {
   toOpenAIImagesResponse,
 } from '@pixelgate/core';
 import { type Job, UnrecoverableError } from 'bullmq';
+import { releaseJobBudget } from './job-budget.ts';
+import { runAsJob, type SavedUpstreamJob } from './job-resume.ts';
 import type { JobData, JobEvent } from './job-schemas.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
 
@@ -33,19 +35,25 @@ export function createJobProcessor(parts: JobProcessorParts) {
     const started: JobEvent = { type: 'job.started', at: new Date().toISOString() };
     await job.updateProgress({ events: [started] });
     await parts.webhooks?.enqueue(job.data, id, started);
+    const events = jobEventsOf(parts.gateway, job);
     const tenant: TenantContext = {
       tenantId: job.data.tenantId,
       ...(job.data.userId ? { userId: job.data.userId } : {}),
       ...(job.data.keyId ? { keyId: job.data.keyId } : {}),
     };
+    // The hold taken before the 202 goes back as the gateway's budget stage reserves anew.
+    await releaseJobBudget(parts.gateway, job.data.reservation);
     try {
-      const result = await parts.gateway.generate(job.data.body, {
-        tenant,
-        signal: controller.signal,
-        source: 'job',
-        requestId: id,
-      });
+      const result = await runAsJob(upstreamOf(job), () =>
+        parts.gateway.generate(job.data.body, {
+          tenant,
+          signal: controller.signal,
+          source: 'job',
+          requestId: id,
+        }),
+      );
       const body = job.data.style === 'openai' ? toOpenAIImagesResponse(result) : nativeBody(result);
+      events.succeeded(result.images.length);
       await parts.webhooks?.enqueue(
         job.data,
         id,
@@ -55,17 +63,64 @@ export function createJobProcessor(parts: JobProcessorParts) {
       return body;
     } catch (thrown) {
       const error = toGatewayError(thrown);
-      const type = (await parts.isCancelled(id)) ? 'job.cancelled' : 'job.failed';
+      const cancelled = await parts.isCancelled(id);
+      events.ended(cancelled, error.code);
       await parts.webhooks?.enqueue(
         job.data,
         id,
-        { type, at: new Date().toISOString() },
+        { type: cancelled ? 'job.cancelled' : 'job.failed', at: new Date().toISOString() },
         { error: errorOf(error) },
       );
       throw new UnrecoverableError(JSON.stringify(errorOf(error)));
     } finally {
+      events.stop();
       parts.running.delete(id);
     }
+  };
+}
+
+/** The job's saved upstream jobs, and how a newly reported one is saved to its data at once. */
+function upstreamOf(job: Job<JobData>) {
+  const saved = [...(job.data.upstream ?? [])];
+  return {
+    requestId: job.id!,
+    saved: job.data.upstream ?? [],
+    save: async (entry: SavedUpstreamJob) => {
+      saved.push(entry);
+      await job.updateData({ ...job.data, upstream: [...saved] });
+    },
+  };
+}
+
+/**
+ * The job's typed gateway events in this worker: `job-started` now, `job-progress` for each
+ * provider call of the job's request, and one of `job-succeeded`, `job-failed`, `job-cancelled`.
+ */
+function jobEventsOf(gateway: Gateway, job: Job<JobData>) {
+  const id = job.id!;
+  const base = { requestId: id, tenantId: job.data.tenantId, jobId: id };
+  const startedAt = Date.now();
+  let images = 0;
+  gateway.events.emit('job-started', {
+    ...base,
+    attempt: job.attemptsStarted ?? 1,
+    waitedMs: Math.max(0, startedAt - Date.parse(job.data.createdAt)),
+  });
+  const onCallEnd = (event: { requestId: string; callIndex: number; images: number }) => {
+    if (event.requestId !== id) return;
+    images += event.images;
+    gateway.events.emit('job-progress', { ...base, callIndex: event.callIndex, images });
+  };
+  gateway.events.on('provider-call-end', onCallEnd);
+  const durationMs = () => Date.now() - startedAt;
+  return {
+    succeeded: (count: number) =>
+      gateway.events.emit('job-succeeded', { ...base, durationMs: durationMs(), images: count }),
+    ended: (cancelled: boolean, errorCode: string) =>
+      cancelled
+        ? gateway.events.emit('job-cancelled', { ...base, durationMs: durationMs() })
+        : gateway.events.emit('job-failed', { ...base, durationMs: durationMs(), errorCode }),
+    stop: () => gateway.events.off('provider-call-end', onCallEnd),
   };
 }
 

@@ -1,4 +1,6 @@
+import type { BudgetReservation } from '@pixelgate/core/spec';
 import { z } from 'zod';
+import type { SavedUpstreamJob } from './job-resume.ts';
 
 /** Where a job stands. */
 export const jobStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -23,6 +25,10 @@ export interface JobData {
   /** Which response shape the result takes. */
   style: 'openai' | 'native';
   webhookUrl?: string;
+  /** The budget hold taken before the 202; the worker gives it back as the gateway reserves anew. */
+  reservation?: BudgetReservation;
+  /** Upstream jobs submit-and-poll providers reported for this job: a worker taking over resumes them. */
+  upstream?: SavedUpstreamJob[];
   createdAt: string;
 }
 

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { type Gateway, GatewayError, type TenantContext } from '@pixelgate/core';
+import { type Gateway, GatewayError, type TenantContext, toGatewayError } from '@pixelgate/core';
+import type { BudgetReservation } from '@pixelgate/core/spec';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { releaseJobBudget, reserveJobBudget } from './job-budget.ts';
 import { precheckJob } from './job-precheck.ts';
 import { createJobProcessor } from './job-processor.ts';
 import type { JobData, JobEvent, JobStatus, JobView } from './job-schemas.ts';
@@ -51,25 +53,11 @@ export function createJobService(options: JobServiceOptions) {
     body: Record<string, unknown>,
     submitOptions: { style: 'openai' | 'native'; webhookUrl?: string; source?: string },
   ): Promise<JobView> => {
-    if (submitOptions.webhookUrl !== undefined) {
-      if (!options.webhooks) {
-        throw new GatewayError(
-          'VALIDATION_ERROR',
-          'This server does not deliver webhooks; leave webhook_url out.',
-          {
-            param: 'webhook_url',
-          },
-        );
-      }
-      options.webhooks.secretOf(tenant.tenantId);
-      await checkWebhookUrl(submitOptions.webhookUrl, options.webhooks.policy);
-    }
-    if (!precheckJob(options.gateway, tenant, body)) {
-      // Refused: let the gateway refuse it in its own words and audit it, exactly once.
-      await options.gateway.generate(body, { tenant, source: submitOptions.source ?? 'job' });
-      throw new GatewayError('INTERNAL_ERROR', 'The job pre-check refused a request the gateway accepted.');
-    }
+    if (submitOptions.webhookUrl !== undefined)
+      await checkWebhook(options.webhooks, tenant, submitOptions.webhookUrl);
+    const source = submitOptions.source ?? 'job';
     const id = `job_${randomBytes(16).toString('hex')}`;
+    const reservation = await acceptJob(options.gateway, tenant, body, id, source);
     const data: JobData = {
       tenantId: tenant.tenantId,
       ...(tenant.userId ? { userId: tenant.userId } : {}),
@@ -77,12 +65,24 @@ export function createJobService(options: JobServiceOptions) {
       body,
       style: submitOptions.style,
       ...(submitOptions.webhookUrl ? { webhookUrl: submitOptions.webhookUrl } : {}),
+      ...(reservation ? { reservation } : {}),
       createdAt: new Date().toISOString(),
     };
-    const job = await queue.add('generate', data, {
+    const job = await queue
+      .add('generate', data, {
+        jobId: id,
+        removeOnComplete: { age: retention },
+        removeOnFail: { age: retention },
+      })
+      .catch(async (error: unknown) => {
+        await releaseJobBudget(options.gateway, reservation);
+        throw error;
+      });
+    options.gateway.events.emit('job-queued', {
+      requestId: id,
+      tenantId: tenant.tenantId,
       jobId: id,
-      removeOnComplete: { age: retention },
-      removeOnFail: { age: retention },
+      source,
     });
     await options.webhooks?.enqueue(data, id, { type: 'job.queued', at: data.createdAt });
     return viewOf(job, 'queued');
@@ -166,6 +166,45 @@ export function createJobService(options: JobServiceOptions) {
 
 /** A job service, as {@link createJobService} returns it. */
 export type JobService = ReturnType<typeof createJobService>;
+
+/**
+ * Everything checked before the 202: the pre-check, then the budget hold. A refusal is the
+ * gateway's own, with its one audit record: a request the pre-check refused is run through the
+ * gateway, which refuses it the same way before any provider call; an over-budget one is audited
+ * as refused with the budget's error. Answers the hold the job keeps.
+ */
+async function acceptJob(
+  gateway: Gateway,
+  tenant: TenantContext,
+  body: Record<string, unknown>,
+  id: string,
+  source: string,
+): Promise<BudgetReservation | undefined> {
+  const passed = precheckJob(gateway, tenant, body);
+  if (!passed) {
+    await gateway.generate(body, { tenant, source });
+    throw new GatewayError('INTERNAL_ERROR', 'The job pre-check refused a request the gateway accepted.');
+  }
+  return reserveJobBudget(gateway, tenant, passed, `rsv_${id}`).catch(async (thrown: unknown) => {
+    await gateway.generate(body, { tenant, source, refusedWith: toGatewayError(thrown) });
+    throw thrown;
+  });
+}
+
+/** A job may ask for webhooks only where they are delivered, with a tenant secret and an allowed URL. */
+async function checkWebhook(webhooks: WebhookDispatcher | undefined, tenant: TenantContext, url: string) {
+  if (!webhooks) {
+    throw new GatewayError(
+      'VALIDATION_ERROR',
+      'This server does not deliver webhooks; leave webhook_url out.',
+      {
+        param: 'webhook_url',
+      },
+    );
+  }
+  webhooks.secretOf(tenant.tenantId);
+  await checkWebhookUrl(url, webhooks.policy);
+}
 
 function viewOf(job: Job<JobData>, status: JobStatus): JobView {
   const progress = job.progress as { events?: JobEvent[] } | number;

@@ -1,3 +1,5 @@
+import { createMemoryBudgetStore } from '@pixelgate/core';
+import { budgetBuckets } from '@pixelgate/core/store-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createSlowProvider,
@@ -125,6 +127,8 @@ describe.skipIf(!REDIS_URL)('image jobs on the real Redis', () => {
       prefix: testRedis.prefix,
       provider: slow.provider,
     });
+    const cancelledEvents: string[] = [];
+    fixture.gateway.events.on('job-cancelled', (event) => cancelledEvents.push(event.jobId));
     const { id } = (await (
       await post('/v1/inference/images/jobs', { model: 'mock/mock-image', prompt: 'stop me' })
     ).json()) as { id: string };
@@ -143,6 +147,65 @@ describe.skipIf(!REDIS_URL)('image jobs on the real Redis', () => {
     release();
     expect(done.status).toBe('cancelled');
     expect(slow.aborted).toEqual(['stop me']);
+    expect(cancelledEvents).toEqual([id]);
     expect(fixture.audit.records.filter((record) => record.requestId === id)).toHaveLength(1);
+  });
+
+  it('reserves the price before the 202: a job over budget is refused with its audit record, a queued one holds its price, a finished one is spent once', async () => {
+    const budgetStore = createMemoryBudgetStore();
+    const { provider } = createSlowProvider();
+    fixture = await startJobsFixture({
+      redisUrl: REDIS_URL!,
+      prefix: testRedis.prefix,
+      provider,
+      workers: false,
+      gateway: { budgetStore, budgets: { rules: [{ scope: 'tenant', period: 'month', limitUsd: 0.1 }] } },
+    });
+    const bucket = budgetBuckets(
+      fixture.gateway.config.budgets.rules,
+      { tenantId: 'tenant-a' },
+      Date.now(),
+    )[0]!;
+    const accepted = await post('/v1/inference/images/jobs', {
+      model: 'mock/mock-image',
+      prompt: 'two',
+      n: 2,
+    });
+    expect(accepted.status).toBe(202);
+    const { id } = (await accepted.json()) as { id: string };
+    // Queued, with no worker running: its price is held.
+    expect(await budgetStore.used(bucket.key)).toBeCloseTo(0.08, 6);
+    const refused = await post('/v1/inference/images/jobs', { model: 'mock/mock-image', prompt: 'one more' });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.status).toBeLessThan(500);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('BUDGET_EXCEEDED');
+    expect(fixture.audit.records).toHaveLength(1);
+    expect(fixture.audit.records[0]!.error?.code).toBe('BUDGET_EXCEEDED');
+    expect(await fixture.jobs.queue.getJobCounts()).toMatchObject({ waiting: 1 });
+    await fixture.jobs.startWorkers();
+    expect((await waitForJob(fixture.handler, id, ['succeeded', 'failed'])).status).toBe('succeeded');
+    expect(await budgetStore.used(bucket.key)).toBeCloseTo(0.08, 6);
+    expect(fixture.audit.records.filter((record) => record.requestId === id)).toHaveLength(1);
+  });
+
+  it('reports a job through typed gateway events: queued, started, progress, succeeded', async () => {
+    const { provider } = createSlowProvider();
+    fixture = await startJobsFixture({ redisUrl: REDIS_URL!, prefix: testRedis.prefix, provider });
+    const seen: Array<{ name: string; jobId: string; images?: number }> = [];
+    for (const name of ['job-queued', 'job-started', 'job-progress', 'job-succeeded', 'job-failed'] as const)
+      fixture.gateway.events.on(name, (event) => seen.push({ name, ...event }));
+    const { id } = (await (
+      await post('/v1/inference/images/jobs', { model: 'mock/mock-image', prompt: 'watched', n: 2 })
+    ).json()) as { id: string };
+    await waitForJob(fixture.handler, id, ['succeeded', 'failed']);
+    expect(seen.map((event) => event.name)).toEqual([
+      'job-queued',
+      'job-started',
+      'job-progress',
+      'job-succeeded',
+    ]);
+    expect(seen.every((event) => event.jobId === id)).toBe(true);
+    expect(seen[2]!.images).toBe(2);
+    expect(seen[3]!.images).toBe(2);
   });
 });

@@ -3,6 +3,7 @@ import {
   createGateway,
   createHttpHandler,
   type Gateway,
+  type GatewayOptions,
   type ImageProvider,
   MemoryAuditSink,
 } from '@pixelgate/core';
@@ -61,9 +62,11 @@ export async function startJobsFixture(options: {
   workers?: boolean;
   webhooks?: WebhookDispatcher;
   lockDurationMs?: number;
+  /** More gateway options (budgets, a budget store, guardrails). */
+  gateway?: Omit<GatewayOptions, 'providers' | 'auditSink'>;
 }): Promise<JobsFixture> {
   const audit = new MemoryAuditSink();
-  const gateway = createGateway({ providers: [options.provider], auditSink: audit });
+  const gateway = createGateway({ ...options.gateway, providers: [options.provider], auditSink: audit });
   const authenticate = createApiKeyAuthenticator({
     keys: [
       { id: 'a', key: KEY_A, tenantId: 'tenant-a' },

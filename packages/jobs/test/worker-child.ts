@@ -1,12 +1,26 @@
-// A worker process for the durability test: runs jobs with a provider that never answers, says
-// "ready" once its worker listens, and waits to be killed.
+// A worker process for the durability tests: runs jobs with a provider that never answers, says
+// "ready" once its worker listens, and waits to be killed. With `resumable`, the provider first
+// reports an upstream job (`up-<prompt>`), as a submit-and-poll plugin does once submitted.
 import { createGateway } from '@pixelgate/core';
-import { createJobService } from '../src/index.ts';
+import { createMockImageProvider, MOCK_MODEL } from '@pixelgate/core/testing';
+import { createJobService, jobResumeMiddleware } from '../src/index.ts';
 import { createSlowProvider } from './jobs-fixture.ts';
 
-const [redisUrl, prefix] = process.argv.slice(2);
-const { provider } = createSlowProvider({ hold: new Promise(() => {}) });
-const gateway = createGateway({ providers: [provider] });
+const [redisUrl, prefix, mode] = process.argv.slice(2);
+const provider =
+  mode === 'resumable'
+    ? createMockImageProvider({
+        models: [MOCK_MODEL],
+        async generate(call, context) {
+          context.onUpstreamJob?.({
+            id: `up-${call.prompt}`,
+            data: { pollingUrl: 'https://upstream.test/poll' },
+          });
+          return new Promise(() => {});
+        },
+      })
+    : createSlowProvider({ hold: new Promise(() => {}) }).provider;
+const gateway = createGateway({ providers: [provider], middleware: [jobResumeMiddleware] });
 const jobs = createJobService({
   gateway,
   redisUrl: redisUrl!,

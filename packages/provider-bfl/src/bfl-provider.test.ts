@@ -1,5 +1,10 @@
 import { createGateway } from '@pixelgate/core';
-import { BackendError, type FetchFunction, sniffImage } from '@pixelgate/core/provider-utils';
+import {
+  BackendError,
+  type FetchFunction,
+  sniffImage,
+  type UpstreamJob,
+} from '@pixelgate/core/provider-utils';
 import { gatewayErrorOf, testCallContext } from '@pixelgate/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { callFor, providerFor, TEST_KEY } from './bfl.test-helpers.ts';
@@ -106,6 +111,47 @@ describe('BFL submit, poll and download', () => {
     );
     expect(BackendError.isBackendError(error) && error.reason).toBe('rate_limited');
     expect(polls()).toHaveLength(3);
+  });
+});
+
+describe('BFL resume after a worker restart', () => {
+  it('reports the task once submitted; another process resumes polling it without submitting again', async () => {
+    const reported: UpstreamJob[] = [];
+    const dying = new AbortController();
+    const first = providerFor(server);
+    const call = callFor(first, 'flux-pro-1.1');
+    const context = {
+      ...testCallContext({ signal: dying.signal }),
+      onUpstreamJob: (upstream: UpstreamJob) => {
+        reported.push(upstream);
+        dying.abort(); // the worker dies right after the submit
+      },
+    };
+    await expect(first.generate(call, context)).rejects.toThrow();
+    const taskId = [...server.tasks.keys()][0]!;
+    expect(reported).toEqual([
+      { id: taskId, data: { pollingUrl: expect.stringContaining(taskId), cost: '4' } },
+    ]);
+    const successor = providerFor(server);
+    const result = await successor.resume!(reported[0]!, call, testCallContext());
+    expect(result.images).toHaveLength(1);
+    expect(result.response?.upstreamRequestId).toBe(taskId);
+    expect(result.costUsd).toBe(0.04);
+    expect(submits()).toHaveLength(1);
+    expect(polls().length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a saved polling URL on a host that is not allowed, without requesting it', async () => {
+    const provider = providerFor(server);
+    const error = await gatewayErrorOf(
+      provider.resume!(
+        { id: 'task-1', data: { pollingUrl: 'https://attacker.example/v1/get_result?id=task-1' } },
+        callFor(provider, 'flux-pro-1.1'),
+        testCallContext(),
+      ),
+    );
+    expect(error.code).toBe('BACKEND_ERROR');
+    expect(server.requests).toHaveLength(0);
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import {
   BackendError,
+  checkedUrl,
   type FetchFunction,
   GatewayError,
   type GenerationWarning,
@@ -15,6 +16,7 @@ import {
   type ProviderResult,
   parseSize,
   throwIfAborted,
+  type UpstreamJob,
   validationError,
 } from '@pixelgate/core/provider-utils';
 import type { ModelDescriptorInput } from '@pixelgate/core/spec';
@@ -27,7 +29,7 @@ import {
 import { type BflOptions, bflOptionsSchema, parseBflOptions } from './bfl-options.ts';
 import { pollUntilReady } from './bfl-polling.ts';
 import { resultImage } from './bfl-result.ts';
-import { submitTask } from './bfl-submit.ts';
+import { type BflSubmittedTask, submitTask } from './bfl-submit.ts';
 
 /** BFL's global API host. */
 export const BFL_DEFAULT_BASE_URL = 'https://api.bfl.ai';
@@ -172,11 +174,21 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
   const models = mergeModels(bflModels({ providerId: id }), settings.models, id);
   for (const model of models) routeOf(id, model);
 
+  const finishEnv: FinishEnvironment = {
+    id,
+    fetch: settings.fetch,
+    apiKey: settings.apiKey,
+    resultHosts,
+    allowHttp,
+    timing,
+    creditPriceUsd,
+  };
   const resolveKey = (context: ProviderCallContext): string =>
     context.credentials?.apiKey ??
     loadApiKey({ apiKey: settings.apiKey, environmentVariable: 'BFL_API_KEY', provider: id });
 
-  async function generateOne(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult> {
+  /** Checks the call and answers its route, options, output format and key. */
+  function prepare(call: ProviderCall, context: ProviderCallContext) {
     const route = routeOf(id, call.model);
     const options = parseBflOptions(id, call.providerOptions, route, `${id}/${call.model.id}`);
     if (call.n !== 1)
@@ -185,7 +197,11 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
         `model '${call.model.id}' returns one image per task; declare maxImagesPerCall 1 so dispatch splits n.`,
       );
     const format = call.outputFormat ?? call.model.defaults.outputFormat ?? 'png';
-    const key = resolveKey(context);
+    return { route, options, format, key: resolveKey(context) };
+  }
+
+  async function generateOne(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult> {
+    const { route, options, format, key } = prepare(call, context);
     const task = await submitTask(call, route, submitBody(call, route, options, format), key, context, {
       provider: id,
       baseURL,
@@ -194,37 +210,32 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
       allowHttp,
       apiKey: settings.apiKey,
     });
-    const ready = await pollUntilReady({
-      provider: id,
-      fetch: settings.fetch,
-      signal: context.signal,
-      url: task.pollingUrl,
-      headers: { 'x-key': key, accept: 'application/json' },
-      taskId: task.taskId,
-      intervalMs: timing.intervalMs,
-      maxPollMs: timing.maxPollMs,
-      maxTransientFailures: timing.maxTransientFailures,
-      secrets: [key, settings.apiKey],
-      maxResponseBytes: 1024 * 1024,
+    // Paid for from here on: a job worker keeps the task, so a successor polls it instead of submitting again.
+    context.onUpstreamJob?.({
+      id: task.taskId,
+      data: {
+        pollingUrl: task.pollingUrl.href,
+        ...(task.cost === undefined ? {} : { cost: String(task.cost) }),
+      },
     });
-    const warnings: GenerationWarning[] = [];
-    const picture = await resultImage(call, ready.sample, context, format, warnings, task.taskId, {
+    return finish(finishEnv, call, context, task, key, format);
+  }
+
+  /** Polls a task submitted earlier (by this process or one that died) to its result. */
+  async function resumeOne(upstream: UpstreamJob, call: ProviderCall, context: ProviderCallContext) {
+    const { format, key } = prepare(call, context);
+    const pollingText =
+      upstream.data?.pollingUrl ?? `${baseURL}/v1/get_result?id=${encodeURIComponent(upstream.id)}`;
+    // Read back from the queue: checked against the polling hosts again before the key goes there.
+    const pollingUrl = checkedUrl(pollingText, {
       provider: id,
-      fetch: settings.fetch,
-      resultHosts,
+      hosts: pollingHosts,
       allowHttp,
-      downloadTimeoutMs: timing.downloadTimeoutMs,
-      maxImageBytes: timing.maxImageBytes,
+      what: 'polling URL',
     });
-    const seed = ready.seed ?? call.seed;
-    return {
-      images: [{ ...picture, ...(seed === undefined ? {} : { seed }) }],
-      ...(task.cost === undefined
-        ? {}
-        : { costUsd: Math.round(task.cost * creditPriceUsd * 1_000_000) / 1_000_000 }),
-      ...(warnings.length ? { warnings } : {}),
-      response: { upstreamRequestId: task.taskId, modelId: call.model.id, status: 200 },
-    };
+    const cost = upstream.data?.cost === undefined ? undefined : Number(upstream.data.cost);
+    const task = { taskId: upstream.id, pollingUrl, cost: Number.isFinite(cost) ? cost : undefined };
+    return finish(finishEnv, call, context, task, key, format);
   }
 
   return {
@@ -232,22 +243,90 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
     id,
     models,
     providerOptionsSchema: bflOptionsSchema,
-    async generate(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult> {
-      throwIfAborted(context.signal, id);
-      try {
-        return await generateOne(call, context);
-      } catch (error) {
-        if (GatewayError.isInstance(error)) throw error;
-        // Anything unexpected is reported without its text, which could quote a body.
-        throw new BackendError(`${id}: the answer could not be processed.`, {
-          reason: 'malformed_response',
-          provider: id,
-          cause: error,
-        });
-      }
-    },
+    generate: (call: ProviderCall, context: ProviderCallContext) =>
+      guarded(id, context, () => generateOne(call, context)),
+    resume: (upstream: UpstreamJob, call: ProviderCall, context: ProviderCallContext) =>
+      guarded(id, context, () => resumeOne(upstream, call, context)),
     async verify(): Promise<void> {
       loadApiKey({ apiKey: settings.apiKey, environmentVariable: 'BFL_API_KEY', provider: id });
     },
   };
+}
+
+/** What polling and downloading a task of one provider needs. */
+interface FinishEnvironment {
+  id: string;
+  fetch: FetchFunction | undefined;
+  apiKey: string | undefined;
+  resultHosts: string[];
+  allowHttp: boolean;
+  timing: {
+    intervalMs: number;
+    maxPollMs: number;
+    maxTransientFailures: number;
+    downloadTimeoutMs: number;
+    maxImageBytes: number;
+  };
+  creditPriceUsd: number;
+}
+
+/** Polls a submitted task until it is ready and downloads its image. */
+async function finish(
+  env: FinishEnvironment,
+  call: ProviderCall,
+  context: ProviderCallContext,
+  task: BflSubmittedTask,
+  key: string,
+  format: string,
+): Promise<ProviderResult> {
+  const ready = await pollUntilReady({
+    provider: env.id,
+    fetch: env.fetch,
+    signal: context.signal,
+    url: task.pollingUrl,
+    headers: { 'x-key': key, accept: 'application/json' },
+    taskId: task.taskId,
+    intervalMs: env.timing.intervalMs,
+    maxPollMs: env.timing.maxPollMs,
+    maxTransientFailures: env.timing.maxTransientFailures,
+    secrets: [key, env.apiKey],
+    maxResponseBytes: 1024 * 1024,
+  });
+  const warnings: GenerationWarning[] = [];
+  const picture = await resultImage(call, ready.sample, context, format, warnings, task.taskId, {
+    provider: env.id,
+    fetch: env.fetch,
+    resultHosts: env.resultHosts,
+    allowHttp: env.allowHttp,
+    downloadTimeoutMs: env.timing.downloadTimeoutMs,
+    maxImageBytes: env.timing.maxImageBytes,
+  });
+  const seed = ready.seed ?? call.seed;
+  return {
+    images: [{ ...picture, ...(seed === undefined ? {} : { seed }) }],
+    ...(task.cost === undefined
+      ? {}
+      : { costUsd: Math.round(task.cost * env.creditPriceUsd * 1_000_000) / 1_000_000 }),
+    ...(warnings.length ? { warnings } : {}),
+    response: { upstreamRequestId: task.taskId, modelId: call.model.id, status: 200 },
+  };
+}
+
+/** Runs a plugin step; anything unexpected is reported without its text, which could quote a body. */
+async function guarded(
+  id: string,
+  context: ProviderCallContext,
+  step: () => Promise<ProviderResult>,
+): Promise<ProviderResult> {
+  throwIfAborted(context.signal, id);
+  try {
+    return await step();
+  } catch (error) {
+    if (GatewayError.isInstance(error)) throw error;
+    throw new BackendError(`${id}: the answer could not be processed.`, {
+      reason: 'malformed_response',
+      provider: id,
+      cause: error,
+    });
+  }
 }

@@ -1,5 +1,5 @@
 import { createGateway } from '@pixelgate/core';
-import { BackendError, sniffImage } from '@pixelgate/core/provider-utils';
+import { BackendError, sniffImage, type UpstreamJob } from '@pixelgate/core/provider-utils';
 import { gatewayErrorOf, testCallContext } from '@pixelgate/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { callFor, providerFor, TEST_KEY } from './fal.test-helpers.ts';
@@ -232,5 +232,60 @@ describe('fal synchronous endpoint', () => {
     );
     expect(reasonOf(error)).toBe('upstream_rejected');
     expect(error.param).toBe('size');
+  });
+});
+
+describe('fal resume after a worker restart', () => {
+  it('reports the queued request; another process resumes it without queueing again', async () => {
+    const reported: UpstreamJob[] = [];
+    const first = providerFor(server);
+    const call = callFor(first, 'fal-ai/flux/dev');
+    const context = {
+      ...testCallContext(),
+      onUpstreamJob: (upstream: UpstreamJob) => {
+        reported.push(upstream);
+        // Nothing after the report runs, as when the worker process is killed right then.
+        throw new Error('worker killed');
+      },
+    };
+    await expect(first.generate(call, context)).rejects.toThrow();
+    const requestId = [...server.runs.keys()][0]!;
+    expect(reported).toEqual([
+      {
+        id: requestId,
+        data: {
+          statusUrl: expect.stringContaining(`${requestId}/status`),
+          responseUrl: expect.stringContaining(requestId),
+          cancelUrl: expect.stringContaining(`${requestId}/cancel`),
+        },
+      },
+    ]);
+    const successor = providerFor(server);
+    const result = await successor.resume!(reported[0]!, call, testCallContext());
+    expect(result.images).toHaveLength(1);
+    expect(result.response?.upstreamRequestId).toBe(requestId);
+    const submits = on('queue').filter((request) => request.method === 'POST');
+    expect(submits).toHaveLength(1);
+    expect(on('queue').filter((request) => request.method === 'PUT')).toHaveLength(0);
+    expect(statusPolls().length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a saved status URL on a host that is not allowed, without requesting it', async () => {
+    const provider = providerFor(server);
+    const error = await gatewayErrorOf(
+      provider.resume!(
+        {
+          id: 'req-1',
+          data: {
+            statusUrl: 'https://attacker.example/fal-ai/flux/requests/req-1/status',
+            responseUrl: 'https://attacker.example/fal-ai/flux/requests/req-1',
+          },
+        },
+        callFor(provider, 'fal-ai/flux/dev'),
+        testCallContext(),
+      ),
+    );
+    expect(error.code).toBe('BACKEND_ERROR');
+    expect(server.requests).toHaveLength(0);
   });
 });

@@ -16,6 +16,7 @@ import {
   providerFetch,
   readJsonBody,
   throwIfAborted,
+  type UpstreamJob,
 } from '@pixelgate/core/provider-utils';
 import type { ModelDescriptorInput } from '@pixelgate/core/spec';
 import {
@@ -26,7 +27,7 @@ import {
 } from './fal-catalog.ts';
 import { type FalOptions, falOptionsSchema, parseFalOptions } from './fal-options.ts';
 import { type FalContentFilterPolicy, readFalOutput } from './fal-output.ts';
-import { errorFrom, runQueued } from './fal-queue.ts';
+import { errorFrom, type FalQueueOptions, resumeQueued, runQueued } from './fal-queue.ts';
 
 /** fal's queue host. */
 export const FAL_DEFAULT_QUEUE_URL = 'https://queue.fal.run';
@@ -164,6 +165,7 @@ export function createFalProvider(settings: FalProviderSettings = {}): ImageProv
   const models = [...byId.values()];
   for (const model of models) routeOf(id, model);
   const trim = (url: URL) => url.href.replace(/\/+$/, '');
+  const queueEnv = { id, fetch: settings.fetch, queueUrl: trim(queueBase), queueHosts, allowHttp, timing };
 
   const resolveKey = (context: ProviderCallContext): string =>
     context.credentials?.apiKey ??
@@ -197,7 +199,8 @@ export function createFalProvider(settings: FalProviderSettings = {}): ImageProv
     };
   }
 
-  async function generateOne(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult> {
+  /** Checks the call and answers its route, options and the key's headers. */
+  function prepare(call: ProviderCall, context: ProviderCallContext) {
     const route = routeOf(id, call.model);
     const options = parseFalOptions(id, call.providerOptions, route, `${id}/${call.model.id}`);
     if (!route.numImages && call.n !== 1)
@@ -208,27 +211,40 @@ export function createFalProvider(settings: FalProviderSettings = {}): ImageProv
     const key = resolveKey(context);
     const secrets = [key, settings.apiKey];
     const headers = { authorization: `Key ${key}`, accept: 'application/json' };
+    return { route, options, secrets, headers };
+  }
+
+  async function generateOne(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult> {
+    const { route, options, secrets, headers } = prepare(call, context);
     const body = inputFor(call, route, options);
     const run =
       route.mode === 'sync'
         ? await runSync(`${trim(syncBase)}/${route.endpoint}`, body, headers, context, secrets)
-        : await runQueued(
-            {
-              provider: id,
-              fetch: settings.fetch,
-              signal: context.signal,
-              submitUrl: `${trim(queueBase)}/${route.endpoint}`,
-              headers,
-              queueHosts,
-              allowHttp,
-              intervalMs: timing.intervalMs,
-              maxPollMs: timing.maxPollMs,
-              maxTransientFailures: timing.maxTransientFailures,
-              cancelTimeoutMs: 2_000,
-              secrets,
-            },
-            body,
-          );
+        : await runQueued(queueOptions(queueEnv, route, context, headers, secrets), body);
+    return outputOf(call, route, context, run);
+  }
+
+  /** Polls a request queued earlier (by this process or one that died) to its result, without queueing again. */
+  async function resumeOne(upstream: UpstreamJob, call: ProviderCall, context: ProviderCallContext) {
+    const { route, secrets, headers } = prepare(call, context);
+    const { statusUrl, responseUrl, cancelUrl } = upstream.data ?? {};
+    if (route.mode === 'sync' || !statusUrl || !responseUrl)
+      throw configError(id, `cannot resume '${call.model.id}': only queued requests with their URLs resume.`);
+    const run = await resumeQueued(queueOptions(queueEnv, route, context, headers, secrets), {
+      requestId: upstream.id,
+      statusUrl,
+      responseUrl,
+      cancelUrl,
+    });
+    return outputOf(call, route, context, run);
+  }
+
+  function outputOf(
+    call: ProviderCall,
+    route: ReturnType<typeof routeOf>,
+    context: ProviderCallContext,
+    run: { output: unknown; requestId: string | undefined },
+  ): Promise<ProviderResult> {
     return readFalOutput(run.output, {
       provider: id,
       fetch: settings.fetch,
@@ -250,22 +266,74 @@ export function createFalProvider(settings: FalProviderSettings = {}): ImageProv
     id,
     models,
     providerOptionsSchema: falOptionsSchema,
-    async generate(call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult> {
-      throwIfAborted(context.signal, id);
-      try {
-        return await generateOne(call, context);
-      } catch (error) {
-        if (GatewayError.isInstance(error)) throw error;
-        // Anything unexpected is reported without its text, which could quote a body.
-        throw new BackendError(`${id}: the answer could not be processed.`, {
-          reason: 'malformed_response',
-          provider: id,
-          cause: error,
-        });
-      }
-    },
+    generate: (call: ProviderCall, context: ProviderCallContext) =>
+      guarded(id, context, () => generateOne(call, context)),
+    resume: (upstream: UpstreamJob, call: ProviderCall, context: ProviderCallContext) =>
+      guarded(id, context, () => resumeOne(upstream, call, context)),
     async verify(): Promise<void> {
       loadApiKey({ apiKey: settings.apiKey, environmentVariable: 'FAL_KEY', provider: id });
     },
+  };
+}
+
+/** Runs a plugin step; anything unexpected is reported without its text, which could quote a body. */
+async function guarded(
+  id: string,
+  context: ProviderCallContext,
+  step: () => Promise<ProviderResult>,
+): Promise<ProviderResult> {
+  throwIfAborted(context.signal, id);
+  try {
+    return await step();
+  } catch (error) {
+    if (GatewayError.isInstance(error)) throw error;
+    throw new BackendError(`${id}: the answer could not be processed.`, {
+      reason: 'malformed_response',
+      provider: id,
+      cause: error,
+    });
+  }
+}
+
+/** What every queued call of one provider shares. */
+interface QueueEnvironment {
+  id: string;
+  fetch: FetchFunction | undefined;
+  queueUrl: string;
+  queueHosts: readonly string[];
+  allowHttp: boolean;
+  timing: { intervalMs: number; maxPollMs: number; maxTransientFailures: number };
+}
+
+/** The queue settings of one call; `onQueued` reports the queued request to a job worker. */
+function queueOptions(
+  env: QueueEnvironment,
+  route: { endpoint: string },
+  context: ProviderCallContext,
+  headers: Record<string, string>,
+  secrets: Array<string | undefined>,
+): FalQueueOptions {
+  return {
+    provider: env.id,
+    fetch: env.fetch,
+    signal: context.signal,
+    submitUrl: `${env.queueUrl}/${route.endpoint}`,
+    headers,
+    queueHosts: env.queueHosts,
+    allowHttp: env.allowHttp,
+    intervalMs: env.timing.intervalMs,
+    maxPollMs: env.timing.maxPollMs,
+    maxTransientFailures: env.timing.maxTransientFailures,
+    cancelTimeoutMs: 2_000,
+    secrets,
+    onQueued: (queued) =>
+      context.onUpstreamJob?.({
+        id: queued.requestId,
+        data: {
+          statusUrl: queued.statusUrl.href,
+          responseUrl: queued.responseUrl.href,
+          ...(queued.cancelUrl ? { cancelUrl: queued.cancelUrl.href } : {}),
+        },
+      }),
   };
 }

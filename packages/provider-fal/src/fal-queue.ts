@@ -36,6 +36,16 @@ export interface FalQueueOptions {
   /** Longest the cancel request may take (it runs after the caller has gone). */
   cancelTimeoutMs: number;
   secrets: ReadonlyArray<string | undefined>;
+  /** Told the queued request's id and URLs as soon as fal accepted it (a job keeps them to resume). */
+  onQueued?: (queued: QueuedRequest) => void;
+}
+
+/** A request fal's queue accepted: its id and the checked URLs to poll, fetch and cancel it. */
+export interface QueuedRequest {
+  requestId: string;
+  statusUrl: URL;
+  responseUrl: URL;
+  cancelUrl: URL | undefined;
 }
 
 /** Waits `ms`, or rejects with ABORTED/TIMEOUT as soon as the signal fires. */
@@ -218,6 +228,38 @@ export async function runQueued(
   body: Record<string, unknown>,
 ): Promise<{ output: unknown; requestId: string }> {
   const queued = await submit(options, body);
+  options.onQueued?.(queued);
+  return finishQueued(options, queued);
+}
+
+/**
+ * Finishes a request queued earlier (by a process that may have died) from its saved id and URLs,
+ * which are checked against the queue hosts again before the key is sent there.
+ */
+export function resumeQueued(
+  options: FalQueueOptions,
+  saved: { requestId: string; statusUrl: string; responseUrl: string; cancelUrl?: string | undefined },
+): Promise<{ output: unknown; requestId: string }> {
+  const check = (text: string, what: string) =>
+    checkedUrl(text, {
+      provider: options.provider,
+      hosts: options.queueHosts,
+      allowHttp: options.allowHttp,
+      what,
+    });
+  return finishQueued(options, {
+    requestId: saved.requestId,
+    statusUrl: check(saved.statusUrl, 'status_url'),
+    responseUrl: check(saved.responseUrl, 'response_url'),
+    cancelUrl: saved.cancelUrl ? check(saved.cancelUrl, 'cancel_url') : undefined,
+  });
+}
+
+/** Polls a queued request to completion and reads its output; cancels it upstream on abort or timeout. */
+async function finishQueued(
+  options: FalQueueOptions,
+  queued: QueuedRequest,
+): Promise<{ output: unknown; requestId: string }> {
   try {
     await pollUntilCompleted(options, queued.statusUrl, queued.requestId);
     const response = await providerFetch(

@@ -18,6 +18,22 @@ export interface GenerateCommandOptions {
   format?: string;
   /** Folder for the images (default `./pixelgate-output`). */
   out?: string;
+  /** Submit a job to the configured Redis and follow it, instead of running the request here. */
+  async?: boolean;
+}
+
+/** The generation body of a `generate` invocation (base64 back, since the CLI saves the bytes). */
+export function generationBody(prompt: string, options: GenerateCommandOptions): Record<string, unknown> {
+  return {
+    prompt,
+    ...(options.model ? { model: options.model } : {}),
+    ...(options.size ? { size: options.size } : {}),
+    ...(options.n === undefined ? {} : { n: options.n }),
+    ...(options.quality ? { quality: options.quality } : {}),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.format ? { output_format: options.format } : {}),
+    response_format: 'b64_json',
+  };
 }
 
 /**
@@ -70,19 +86,10 @@ export async function runGenerate(
     `generating with ${options.model ?? gateway.config.defaultModel ?? 'the default model'}…`,
   );
   try {
-    const result = await gateway.generate(
-      {
-        prompt,
-        ...(options.model ? { model: options.model } : {}),
-        ...(options.size ? { size: options.size } : {}),
-        ...(options.n === undefined ? {} : { n: options.n }),
-        ...(options.quality ? { quality: options.quality } : {}),
-        ...(options.seed === undefined ? {} : { seed: options.seed }),
-        ...(options.format ? { output_format: options.format } : {}),
-        response_format: 'b64_json',
-      },
-      { source: 'cli', signal: controller.signal },
-    );
+    const result = await gateway.generate(generationBody(prompt, options), {
+      source: 'cli',
+      signal: controller.signal,
+    });
     stop();
     await mkdir(outDir, { recursive: true });
     io.stdout(`model    ${result.model}\nrequest  ${result.requestId}\n`);

@@ -74,6 +74,20 @@ export interface GatewayEvents {
       warnings: number;
     },
   ) => void;
+  /**
+   * Durable jobs (`@pixelgate/jobs`), emitted by the process that does the step: `job-queued` by
+   * the one that accepted the job, the others by the worker running it. `requestId` is the job id
+   * (also the request id of the job's one audit record). Not in {@link GATEWAY_EVENT_NAMES}: a
+   * gateway without jobs never emits them.
+   */
+  'job-queued': (event: EventBase & { jobId: string; source: string }) => void;
+  /** A worker started the job; `attempt` above 1 means it took over from a worker that died. */
+  'job-started': (event: EventBase & { jobId: string; attempt: number; waitedMs: number }) => void;
+  /** One provider call of the job answered (or failed); `images` counts the images so far. */
+  'job-progress': (event: EventBase & { jobId: string; callIndex: number; images: number }) => void;
+  'job-succeeded': (event: EventBase & { jobId: string; durationMs: number; images: number }) => void;
+  'job-failed': (event: EventBase & { jobId: string; durationMs: number; errorCode: string }) => void;
+  'job-cancelled': (event: EventBase & { jobId: string; durationMs: number }) => void;
 }
 
 /** Every event name, in pipeline order: for subscribers that forward all events (logs, traces, tests). */

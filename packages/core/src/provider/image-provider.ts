@@ -102,6 +102,23 @@ export interface ProviderCallContext {
   logger: Logger;
   /** Streaming calls only (`call.partialImages` set): receives each partial image as it arrives. */
   onPartialImage?(partial: ProviderPartialImage): void;
+  /**
+   * Set when the call runs as a durable job: a submit-and-poll plugin reports its upstream job as
+   * soon as the provider accepted it, so a worker taking the job over after a crash can `resume`
+   * it instead of submitting (and paying) again.
+   */
+  onUpstreamJob?(upstream: UpstreamJob): void;
+}
+
+/**
+ * A submit-and-poll provider's own job, as its plugin reports it once submitted and reads it back
+ * in `resume`. Kept in the queue (Redis), so it holds no secret: ids and URLs only.
+ */
+export interface UpstreamJob {
+  /** The provider's job or task id. */
+  id: string;
+  /** What else the plugin needs to poll it (a polling URL, a reported cost), as plain strings. */
+  data?: Record<string, string>;
 }
 
 /** One image as a provider produced it. */
@@ -180,4 +197,10 @@ export interface ImageProvider {
   verify?(): Promise<void>;
   /** Releases sockets, timers and caches. */
   dispose?(): Promise<void>;
+  /**
+   * Finishes a call whose upstream job was submitted earlier (reported through
+   * `context.onUpstreamJob`, possibly by a process that has since died): polls it and returns the
+   * result as `generate` would, without submitting again. Submit-and-poll plugins only.
+   */
+  resume?(upstream: UpstreamJob, call: ProviderCall, context: ProviderCallContext): Promise<ProviderResult>;
 }
