@@ -10,7 +10,23 @@ const SQUARE_AND_WIDE = [
   '1024x1792',
 ];
 
-/** The local provider's catalog: two honest placeholder models. */
+/**
+ * Input images the local provider reads for edits and variations: any of the three encodings, up
+ * to 25 MB and 4096 pixels a side (what it can decode and blend quickly, not an upstream limit).
+ */
+const LOCAL_INPUT_LIMITS = {
+  mediaTypes: ['image/png', 'image/jpeg', 'image/webp'],
+  maxBytes: 25 * 1024 * 1024,
+  maxPixels: 4096 * 4096,
+  maxSide: 4096,
+} satisfies NonNullable<ModelDescriptorInput['capabilities']['edit']>['input'];
+
+/**
+ * The local provider's catalog: two honest placeholder models. `placeholder` does the whole
+ * Images API offline (edits with up to 16 images and an `alpha` mask, `input_fidelity`,
+ * variations, up to 3 streamed partial images); `placeholder-single` only generates, one image a
+ * call, so the refusals of what a model cannot do are easy to exercise too.
+ */
 export const LOCAL_MODELS: ModelDescriptorInput[] = [
   {
     id: 'placeholder',
@@ -35,8 +51,17 @@ export const LOCAL_MODELS: ModelDescriptorInput[] = [
       maxPromptLength: 4000,
       seed: true,
       negativePrompt: true,
+      edit: {
+        maxImages: 16,
+        input: LOCAL_INPUT_LIMITS,
+        mask: { convention: 'alpha', required: false },
+        inputFidelity: ['low', 'high'],
+      },
+      variation: { input: LOCAL_INPUT_LIMITS },
+      stream: { maxPartialImages: 3, operations: ['generate', 'edit'] },
     },
     defaults: { size: '1024x1024', quality: 'medium', outputFormat: 'png' },
+    // One row without an operation prices generations, edits and variations alike.
     pricing: { perImage: [{ usd: 0 }], source: 'local rendering is free' },
   },
   {

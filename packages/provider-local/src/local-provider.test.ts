@@ -94,6 +94,22 @@ describe('createLocalProvider', () => {
     await gateway.close();
   });
 
+  it('declares edits, masks, input fidelity, variations and streaming as data, on one model only', async () => {
+    const gateway = createGateway({ providers: [createLocalProvider()], guardrails: [] });
+    const full = gateway.registry.resolve('local/placeholder').model.capabilities;
+    expect(full.edit).toMatchObject({
+      maxImages: 16,
+      mask: { convention: 'alpha', required: false },
+      inputFidelity: ['low', 'high'],
+      input: { mediaTypes: ['image/png', 'image/jpeg', 'image/webp'], maxSide: 4096 },
+    });
+    expect(full.variation?.input.maxBytes).toBe(25 * 1024 * 1024);
+    expect(full.stream).toEqual({ maxPartialImages: 3, operations: ['generate', 'edit'] });
+    const single = gateway.registry.resolve('local/placeholder-single').model.capabilities;
+    expect([single.edit, single.variation, single.stream]).toEqual([undefined, undefined, undefined]);
+    await gateway.close();
+  });
+
   it('checks its provider options', async () => {
     const gateway = createGateway({ providers: [createLocalProvider()], guardrails: [] });
     const error = await gateway

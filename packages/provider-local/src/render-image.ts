@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import { encodePixels } from './encode-pixels.ts';
 
 /** What to draw. */
 export interface RenderImageOptions {
@@ -34,11 +34,11 @@ function mulberry32(seed: number): () => number {
 }
 
 /**
- * Draws a deterministic abstract picture (a two-colour gradient with a few discs, colours derived
- * from the prompt and seed) and encodes it as a real PNG, JPEG or WebP with sharp. It is a
- * placeholder, not a model: the point is real, valid image files of the right size and type.
+ * Draws the picture {@link renderImage} encodes, as raw RGB pixels (3 bytes a pixel, row by row):
+ * a two-colour gradient with a few discs, colours derived from the prompt and seed. Edits paint
+ * it into the area a mask opens, so an edit's new content follows its prompt as a generation does.
  */
-export async function renderImage(options: RenderImageOptions): Promise<Uint8Array> {
+export function drawPixels(options: RenderImageOptions): Buffer {
   const { width, height } = options;
   if (
     !Number.isInteger(width) ||
@@ -90,14 +90,20 @@ export async function renderImage(options: RenderImageOptions): Promise<Uint8Arr
       pixels[offset++] = b < 0 ? 0 : Math.min(b, 255);
     }
   }
-  const image = sharp(pixels, { raw: { width, height, channels: 3 } });
-  const quality = options.compression === undefined ? 90 : Math.max(1, Math.min(100, options.compression));
-  switch (options.format ?? 'png') {
-    case 'jpeg':
-      return image.jpeg({ quality }).toBuffer();
-    case 'webp':
-      return image.webp({ quality }).toBuffer();
-    default:
-      return image.png({ compressionLevel: 6 }).toBuffer();
-  }
+  return pixels;
+}
+
+/**
+ * Draws a deterministic abstract picture (see {@link drawPixels}) and encodes it as a real PNG,
+ * JPEG or WebP with sharp. It is a placeholder, not a model: the point is real, valid image files
+ * of the right size and type.
+ */
+export async function renderImage(options: RenderImageOptions): Promise<Uint8Array> {
+  const pixels = drawPixels(options);
+  return encodePixels(
+    pixels,
+    { width: options.width, height: options.height, channels: 3 },
+    options.format ?? 'png',
+    options.compression,
+  );
 }
