@@ -1,5 +1,5 @@
 import { type Gateway, GatewayError, type ModelDescriptor, type TenantContext } from '@pixelgate/core';
-import { type CapabilityResult, imageRequestSchema, validateCapabilities } from '@pixelgate/core/spec';
+import type { CapabilityResult } from '@pixelgate/core/spec';
 
 /** What a passed pre-check knows: the model and the call as the capability check left it. */
 export interface PrecheckPassed {
@@ -8,37 +8,27 @@ export interface PrecheckPassed {
 }
 
 /**
- * Checks what can be checked before a job is accepted: the body against the request schema, the
- * model exists and this tenant may use it, and every value against the model's capabilities under
- * the gateway's policy. It has no side effects and answers undefined for a request it refuses;
- * such a request is then run through the gateway, which refuses it the same way (at its parse or
- * resolve stage, before any provider call) and writes its one audit record.
+ * Checks everything that can be checked before a job is accepted, with the gateway's own
+ * `preflight`: the body against the request schema, the model exists and this tenant may use it,
+ * every value against the model's capabilities under the gateway's policy, and the input
+ * guardrails. A refusal is thrown as the gateway's error and has been audited as the request's one
+ * record, so the 202 is never sent for a request the run would refuse up front.
  */
-export function precheckJob(
+export async function precheckJob(
   gateway: Gateway,
   tenant: TenantContext,
   body: Record<string, unknown>,
-): PrecheckPassed | undefined {
+  source: string,
+): Promise<PrecheckPassed> {
   if (tenant.credentials && Object.keys(tenant.credentials).length > 0) {
-    throw new GatewayError(
+    const refusal = new GatewayError(
       'VALIDATION_ERROR',
       'Requests with bring-your-own-key credentials cannot run as jobs: credentials are never written to the queue. Send the request synchronously.',
       { param: 'Prefer' },
     );
+    await gateway.generate(body, { tenant, source, refusedWith: refusal }).catch(() => undefined);
+    throw refusal;
   }
-  const parsed = imageRequestSchema.safeParse(body);
-  if (!parsed.success) return undefined;
-  const name = parsed.data.model ?? gateway.config.defaultModel;
-  if (!name) return undefined;
-  try {
-    const { model } = gateway.registry.resolve(name);
-    const allowed = gateway
-      .listModels(tenant)
-      .some((candidate) => candidate.provider === model.provider && candidate.id === model.id);
-    if (!allowed) return undefined;
-    const { call } = validateCapabilities(parsed.data, model, gateway.config.capabilityPolicy);
-    return { model, call };
-  } catch {
-    return undefined;
-  }
+  const prepared = await gateway.preflight('generate', body, { tenant, source });
+  return { model: prepared.resolved.model, call: prepared.call };
 }

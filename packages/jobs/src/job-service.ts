@@ -168,10 +168,10 @@ export function createJobService(options: JobServiceOptions) {
 export type JobService = ReturnType<typeof createJobService>;
 
 /**
- * Everything checked before the 202: the pre-check, then the budget hold. A refusal is the
- * gateway's own, with its one audit record: a request the pre-check refused is run through the
- * gateway, which refuses it the same way before any provider call; an over-budget one is audited
- * as refused with the budget's error. Answers the hold the job keeps.
+ * Everything checked before the 202: the gateway's preflight (schema, model, access, capabilities,
+ * input guardrails), then the budget hold. A refusal is the gateway's own, with its one audit
+ * record (the preflight audits what it refuses; an over-budget request is audited as refused with
+ * the budget's error). Answers the hold the job keeps.
  */
 async function acceptJob(
   gateway: Gateway,
@@ -180,11 +180,7 @@ async function acceptJob(
   id: string,
   source: string,
 ): Promise<BudgetReservation | undefined> {
-  const passed = precheckJob(gateway, tenant, body);
-  if (!passed) {
-    await gateway.generate(body, { tenant, source });
-    throw new GatewayError('INTERNAL_ERROR', 'The job pre-check refused a request the gateway accepted.');
-  }
+  const passed = await precheckJob(gateway, tenant, body, source);
   return reserveJobBudget(gateway, tenant, passed, `rsv_${id}`).catch(async (thrown: unknown) => {
     await gateway.generate(body, { tenant, source, refusedWith: toGatewayError(thrown) });
     throw thrown;

@@ -1,4 +1,4 @@
-import { createMemoryBudgetStore } from '@pixelgate/core';
+import { createBlocklistGuardrail, createMemoryBudgetStore } from '@pixelgate/core';
 import { budgetBuckets } from '@pixelgate/core/store-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -186,6 +186,34 @@ describe.skipIf(!REDIS_URL)('image jobs on the real Redis', () => {
     expect((await waitForJob(fixture.handler, id, ['succeeded', 'failed'])).status).toBe('succeeded');
     expect(await budgetStore.used(bucket.key)).toBeCloseTo(0.08, 6);
     expect(fixture.audit.records.filter((record) => record.requestId === id)).toHaveLength(1);
+  });
+
+  it('runs the input guardrails before the 202: a blocked prompt is refused with one audit record and no job, and a clean one passes', async () => {
+    const { provider } = createSlowProvider();
+    fixture = await startJobsFixture({
+      redisUrl: REDIS_URL!,
+      prefix: testRedis.prefix,
+      provider,
+      workers: false,
+      gateway: { guardrails: [createBlocklistGuardrail({ terms: ['forbidden lighthouse'] })] },
+    });
+    const refused = await post('/v1/inference/images/jobs', {
+      model: 'mock/mock-image',
+      prompt: 'a forbidden lighthouse at dusk',
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('CONTENT_BLOCKED');
+    expect(fixture.audit.records).toHaveLength(1);
+    expect(fixture.audit.records[0]!.error?.code).toBe('CONTENT_BLOCKED');
+    expect(await fixture.jobs.queue.getJobCounts()).toMatchObject({ waiting: 0 });
+    const accepted = await post('/v1/inference/images/jobs', {
+      model: 'mock/mock-image',
+      prompt: 'a lighthouse',
+    });
+    expect(accepted.status).toBe(202);
+    // A passed preflight writes nothing: the job's run writes its one record.
+    expect(fixture.audit.records).toHaveLength(1);
+    expect(await fixture.jobs.queue.getJobCounts()).toMatchObject({ waiting: 1 });
   });
 
   it('reports a job through typed gateway events: queued, started, progress, succeeded', async () => {

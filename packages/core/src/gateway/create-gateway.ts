@@ -17,8 +17,8 @@ import type { ModelDescriptor } from '../models/model-descriptor.ts';
 import type { GenerationResult } from '../pipeline/generation-result.ts';
 import { type ImageStreamEvent, type StreamOperation, streamRequest } from '../pipeline/image-stream.ts';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.ts';
-import type { Operation } from '../pipeline/request-context.ts';
-import { type GenerateOptions, PipelineRunner } from '../pipeline/runner.ts';
+import type { Operation, PreparedModel } from '../pipeline/request-context.ts';
+import { type GenerateOptions, PipelineRunner, type PreflightOptions } from '../pipeline/runner.ts';
 import { insertStageAfter } from '../pipeline/stage.ts';
 import { GENERATE_STAGES } from '../pipeline/stages/index.ts';
 import { provenanceStage } from '../pipeline/stages/provenance.ts';
@@ -142,6 +142,17 @@ export class Gateway {
       (onPartialImage, signal) => this.#run(operation, body, { ...options, signal, onPartialImage }),
       options.signal,
     );
+  }
+
+  /**
+   * Checks a request without running it (validation, model, access, capabilities, input images,
+   * input guardrails), for work accepted now and run later such as a durable job. A refusal is
+   * audited as the request's one record and thrown; a pass writes nothing (the later run does).
+   */
+  preflight(operation: Operation, input: unknown, options?: PreflightOptions): Promise<PreparedModel> {
+    if (this.#closed)
+      return Promise.reject(new GatewayError('CONFIGURATION_ERROR', 'This gateway has been closed.'));
+    return this.#pipeline.preflight(operation, input, options);
   }
 
   #run(operation: Operation, input: unknown, options?: GenerateOptions): Promise<GenerationResult> {

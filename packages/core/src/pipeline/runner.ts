@@ -7,7 +7,14 @@ import type { PartialImageEvent } from './image-stream.ts';
 import { composeRequest } from './middleware.ts';
 import { requestOutcome } from './outcome.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import { createRequestContext, eventBase, type Operation, type RequestContext } from './request-context.ts';
+import {
+  createRequestContext,
+  eventBase,
+  need,
+  type Operation,
+  type PreparedModel,
+  type RequestContext,
+} from './request-context.ts';
 import { buildAuditRecord, buildResult } from './request-record.ts';
 import type { Stage } from './stage.ts';
 import { GENERATE_STAGES } from './stages/index.ts';
@@ -40,6 +47,15 @@ export interface GenerateOptions {
    * stored; `gateway.stream` uses this to build its events.
    */
   onPartialImage?: (event: PartialImageEvent) => void;
+}
+
+/** Options of {@link PipelineRunner.preflight}: who asks, from where, under which id. */
+export type PreflightOptions = Pick<GenerateOptions, 'tenant' | 'signal' | 'source' | 'requestId'>;
+
+/** The checking stages of a request: those before the budget reservation, without the rate limit. */
+function preflightStages(stages: ReadonlyArray<Stage>): Stage[] {
+  const end = stages.findIndex((stage) => stage.name === 'budget-reserve');
+  return stages.slice(0, end < 0 ? stages.length : end).filter((stage) => stage.name !== 'rate-limit');
 }
 
 /** Runs the stages in order; a stage that answers synchronously is not awaited. */
@@ -119,6 +135,42 @@ export class PipelineRunner {
     }
     if (failure) throw failure;
     return result!;
+  }
+
+  /**
+   * Checks a request as far as it can be checked without running it: parse, model, access,
+   * capabilities, input images and the input guardrails (no rate limit, no budget, no provider
+   * call). For work accepted now and run later (a durable job): a refusal is audited as the
+   * request's one record and thrown; a pass writes nothing, since the later run writes the record.
+   * Answers the model and the call the later run will prepare again.
+   */
+  async preflight(
+    operation: Operation,
+    input: unknown,
+    options: PreflightOptions = {},
+  ): Promise<PreparedModel> {
+    const deps = this.#deps;
+    const deadline = startDeadline(deps.config.dispatch.timeoutMs, options.signal);
+    const ctx = createRequestContext({
+      operation,
+      requestId: options.requestId ?? deps.ids.next('req'),
+      tenant: options.tenant ?? ANONYMOUS_TENANT,
+      source: options.source ?? 'library',
+      input,
+      signal: deadline.signal,
+      startedAt: deps.clock.now(),
+    });
+    const ran: Stage[] = [];
+    try {
+      await runStages(ctx, deps, preflightStages(this.#stages), ran);
+      return need(ctx.primary, 'primary');
+    } catch (error) {
+      this.#emitStart(ctx);
+      const failure = await this.#fail(ctx, error, ran);
+      throw (await this.#audit(ctx, failure)) ?? failure;
+    } finally {
+      deadline.clear();
+    }
   }
 
   #emitStart(ctx: RequestContext): void {
