@@ -95,6 +95,25 @@ function readNodeBody(req: IncomingMessage, limit: number, onRefused: () => void
 }
 
 /**
+ * A Node request's body chunk by chunk, for uploads checked while they stream. Leaving early
+ * pauses the request instead of destroying it (the refusal still has to be written on its
+ * socket); `onStopped` marks the connection for closing after the reply.
+ */
+async function* nodeBodyChunks(req: IncomingMessage, onStopped: () => void): AsyncGenerator<Uint8Array> {
+  if (req.readableEnded) return;
+  let ended = false;
+  try {
+    for await (const chunk of req.iterator({ destroyOnReturn: false })) yield chunk as Uint8Array;
+    ended = true;
+  } finally {
+    if (!ended) {
+      req.pause();
+      onStopped();
+    }
+  }
+}
+
+/**
  * A Node request as an {@link HttpExchange}, without building a web `Request` or streams: headers
  * are read from `req.headers`, the body from the socket's chunks, and `signal` aborts when the
  * response closes before it finished (the client went away). `toRequest` builds a body-less
@@ -135,6 +154,15 @@ export function fromNodeRequest(
       };
       if (replay === undefined) return readNodeBody(req, limit, refused);
       return replay.byteLength > limit ? Promise.reject(payloadTooLarge(limit)) : Promise.resolve(replay);
+    },
+    async *streamBody() {
+      if (replay !== undefined) {
+        yield replay;
+        return;
+      }
+      yield* nodeBodyChunks(req, () => {
+        closeConnection = true;
+      });
     },
     toRequest() {
       request ??= new Request(url, {

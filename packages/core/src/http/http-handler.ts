@@ -42,6 +42,7 @@ export function httpPartsOf(gateway: Gateway, options: HttpHandlerOptions = {}):
     cors: checked.cors,
     prefix: checked.prefix,
     maxBodyBytes: checked.maxBodyBytes,
+    uploads: checked.uploads,
     acceptRequestId: checked.acceptRequestId,
     extraRouteDocs: options.extraRouteDocs ?? [],
   };

@@ -5,6 +5,7 @@ import type { MediaHandler } from '../media/media-handler.ts';
 import type { RouteDoc } from '../openapi/openapi-routes.ts';
 import type { Logger } from '../provider/logger.ts';
 import type { CorsPolicy } from './cors.ts';
+import type { UploadLimits } from './handler-options.ts';
 import type { HttpExchange, HttpReply } from './http-exchange.ts';
 import type { ExchangeAuthenticator } from './middleware/authenticate.ts';
 import type { EnvelopeStyle, ReplyContext } from './replies.ts';
@@ -26,6 +27,8 @@ export interface HttpParts {
   /** Path prefix the routes live under ('' or like '/oai'). */
   readonly prefix: string;
   readonly maxBodyBytes: number;
+  /** Limits of image uploads (edits, variations). */
+  readonly uploads: UploadLimits;
   readonly acceptRequestId: boolean;
   /** Routes served next to the handler, for the OpenAPI document. */
   readonly extraRouteDocs: readonly RouteDoc[];
