@@ -95,13 +95,9 @@ describe('imageStreamReply', () => {
   it('throws a refusal that happens before the first item, so it is answered as JSON', async () => {
     const refused = new GatewayError('VALIDATION_ERROR', 'no', { param: 'size' });
     await expect(
-      imageStreamReply(
-        context,
-        spec,
-        (async function* (): AsyncGenerator<ImageStreamItem> {
-          throw refused;
-        })(),
-      ),
+      imageStreamReply(context, spec, {
+        [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(refused) }),
+      }),
     ).rejects.toBe(refused);
   });
 
