@@ -97,6 +97,12 @@ export {
   type ImageData,
   toOpenAIImagesResponse,
 } from './pipeline/generation-result.ts';
+export type {
+  CompletedImageEvent,
+  ImageStreamEvent,
+  PartialImageEvent,
+  StreamOperation,
+} from './pipeline/image-stream.ts';
 export type { GatewayMiddleware, ProviderInvocation, RequestInfo } from './pipeline/middleware.ts';
 export type { GenerateOptions } from './pipeline/runner.ts';
 export type {
@@ -107,6 +113,8 @@ export type {
 export type { ImageProvider } from './provider/image-provider.ts';
 export { createMemoryRateLimitStore } from './rate-limit/memory-rate-limit-store.ts';
 export type { RateLimitRuleInput, RateLimitStore } from './rate-limit/rate-limit-store.ts';
+export type { ImageEditRequestInput, ImageVariationRequestInput } from './request/image-edit-request.ts';
+export type { InputImageFile, InputImageSource } from './request/input-image-source.ts';
 export { type Clock, systemClock } from './shared/clock.ts';
 export { type IdGenerator, uuidIdGenerator } from './shared/ids.ts';
 export { type Logger, type PinoLikeLogger, pinoLogger, silentLogger } from './shared/logger.ts';

@@ -61,13 +61,19 @@ export {
 export { type ApiKeyEntry, type Authenticate, apiKeyEntrySchema } from './http/api-key-authenticator.ts';
 export type { MediaClaims, MediaSigner, MediaVerifyOptions } from './media/media-signer.ts';
 export {
+  type EditCapabilities,
+  editCapabilitiesSchema,
+  type InputImageLimits,
   imagePriceSchema,
+  inputImageLimitsSchema,
+  type MaskConvention,
   type ModelCapabilities,
   type ModelDescriptor,
   type ModelDescriptorInput,
   type ModelLifecycle,
   type ModelOverride,
   type ModelPricing,
+  maskConventionSchema,
   modelCapabilitiesSchema,
   modelDefaultsSchema,
   modelDescriptorSchema,
@@ -76,7 +82,11 @@ export {
   modelPricingSchema,
   qualifiedModelId,
   type SizeRule,
+  type StreamCapabilities,
   sizeRuleSchema,
+  streamCapabilitiesSchema,
+  type VariationCapabilities,
+  variationCapabilitiesSchema,
 } from './models/model-descriptor.ts';
 export type { ImageUsage, PriceEstimate } from './models/pricing.ts';
 export type { GeneratedImage, GenerationResult, ImageData } from './pipeline/generation-result.ts';
@@ -90,6 +100,10 @@ export type {
   ProviderCall,
   ProviderCallContext,
   ProviderImage,
+  ProviderInputImage,
+  ProviderMask,
+  ProviderOperation,
+  ProviderPartialImage,
   ProviderResult,
 } from './provider/image-provider.ts';
 export type { Logger } from './provider/logger.ts';
@@ -103,6 +117,15 @@ export {
   rateLimitRuleSchema,
 } from './rate-limit/rate-limit-store.ts';
 export {
+  type ImageEditRequest,
+  type ImageEditRequestInput,
+  type ImageVariationRequest,
+  type ImageVariationRequestInput,
+  imageEditRequestSchema,
+  imageVariationRequestSchema,
+  MAX_EDIT_IMAGES,
+} from './request/image-edit-request.ts';
+export {
   type ImageRequest,
   type ImageRequestInput,
   imageRequestSchema,
@@ -111,6 +134,12 @@ export {
   type ResponseFormat,
   responseFormatSchema,
 } from './request/image-request.ts';
+export {
+  type InputImageFile,
+  type InputImageSource,
+  inputImageFileSchema,
+  inputImageSourceSchema,
+} from './request/input-image-source.ts';
 export type { PixelSize } from './shared/image-size.ts';
 export type { ImageMediaType, SniffedImage } from './shared/media-type.ts';
 export type {

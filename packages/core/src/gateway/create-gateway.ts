@@ -15,7 +15,9 @@ import { createMediaDelivery } from '../media/media-delivery.ts';
 import type { MediaSigner } from '../media/media-signer.ts';
 import type { ModelDescriptor } from '../models/model-descriptor.ts';
 import type { GenerationResult } from '../pipeline/generation-result.ts';
+import { type ImageStreamEvent, type StreamOperation, streamRequest } from '../pipeline/image-stream.ts';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.ts';
+import type { Operation } from '../pipeline/request-context.ts';
 import { type GenerateOptions, PipelineRunner } from '../pipeline/runner.ts';
 import { insertStageAfter } from '../pipeline/stage.ts';
 import { GENERATE_STAGES } from '../pipeline/stages/index.ts';
@@ -94,6 +96,58 @@ export class Gateway {
     if (this.#closed)
       return Promise.reject(new GatewayError('CONFIGURATION_ERROR', 'This gateway has been closed.'));
     return this.#pipeline.generate(input, options);
+  }
+
+  /**
+   * Edits images (OpenAI's `images.edit`): `input` is an edit body whose `image` is one source or
+   * up to 16 (bytes, `{ data, media_type, filename }` or data URLs) with an optional `mask`. The
+   * images are checked against the model's `capabilities.edit` before anything is sent. Same
+   * result, errors and audit record as `generate`.
+   */
+  edit(input: unknown, options?: GenerateOptions): Promise<GenerationResult> {
+    return this.#run('edit', input, options);
+  }
+
+  /** Variations of one image (OpenAI's `images.createVariation`, dall-e-2 semantics). */
+  createVariation(input: unknown, options?: GenerateOptions): Promise<GenerationResult> {
+    return this.#run('variation', input, options);
+  }
+
+  /**
+   * Streams a generation or an edit: partial images as the model draws them (on models with
+   * `capabilities.stream`), then one `completed` event with the result. Stopping the loop early
+   * aborts the upstream call and releases the budget reservation; the request leaves exactly one
+   * audit record either way. Errors are thrown from the iterator after the request was audited.
+   */
+  stream(
+    operation: StreamOperation,
+    input: unknown,
+    options: Omit<GenerateOptions, 'onPartialImage'> = {},
+  ): AsyncIterable<ImageStreamEvent> {
+    if (operation !== 'generate' && operation !== 'edit') {
+      throw new GatewayError(
+        'VALIDATION_ERROR',
+        `Only 'generate' and 'edit' stream; got '${String(operation)}'.`,
+        {
+          param: 'operation',
+        },
+      );
+    }
+    const body =
+      input !== null && typeof input === 'object' && !Array.isArray(input)
+        ? { ...input, stream: true }
+        : input;
+    return streamRequest(
+      operation,
+      (onPartialImage, signal) => this.#run(operation, body, { ...options, signal, onPartialImage }),
+      options.signal,
+    );
+  }
+
+  #run(operation: Operation, input: unknown, options?: GenerateOptions): Promise<GenerationResult> {
+    if (this.#closed)
+      return Promise.reject(new GatewayError('CONFIGURATION_ERROR', 'This gateway has been closed.'));
+    return this.#pipeline.run(operation, input, options);
   }
 
   /** The models a tenant may use (retired ones left out), with their capabilities. */

@@ -1,15 +1,17 @@
 import type { TenantContext } from '../access/tenant.ts';
 import type { BudgetReservation } from '../budget/budget-store.ts';
 import type { RecordedVerdict } from '../guardrails/guardrail.ts';
-import type { ModelDescriptor } from '../models/model-descriptor.ts';
+import type { MaskConvention, ModelDescriptor } from '../models/model-descriptor.ts';
 import type { ProviderCall, ProviderOperation } from '../provider/image-provider.ts';
 import type { GenerationWarning } from '../provider/warning.ts';
 import type { RateLimitDecision } from '../rate-limit/rate-limit-store.ts';
 import type { ResolvedModel } from '../registry/model-registry.ts';
 import type { ImageRequest } from '../request/image-request.ts';
+import type { DecodedInputImage } from '../request/input-image-source.ts';
 import type { StoredObjectInfo } from '../storage/storage-adapter.ts';
 import type { DispatchResult } from './dispatch.ts';
 import type { GeneratedImage, ImageData } from './generation-result.ts';
+import type { PartialImageEvent } from './image-stream.ts';
 
 /**
  * What a request asks for. All operations reuse the same stages (a stage that differs per
@@ -28,6 +30,40 @@ export interface RequestInfo {
   readonly input: unknown;
   /** Fires on the caller's abort and at the request deadline. */
   readonly signal: AbortSignal;
+}
+
+/** The request as the stages read it: a generation, or an edit / variation without its image bytes. */
+export type PipelineRequest = ImageRequest & {
+  /** Edits: how closely to follow the input images. */
+  input_fidelity?: 'low' | 'high';
+  /** Edits: how the caller drew the mask (default `alpha`). */
+  mask_convention?: MaskConvention;
+};
+
+/** Edits and variations: the input images as decoded by parse (checked per model by resolve). */
+export interface RequestInputs {
+  images: DecodedInputImage[];
+  mask?: DecodedInputImage;
+}
+
+/** One input image (or the mask) as the audit record and events keep it: facts, never bytes. */
+export interface InputImageFact {
+  field: string;
+  sha256: string;
+  sizeBytes: number;
+  mediaType: string;
+  width: number;
+  height: number;
+}
+
+/** What a streamed request did, for the audit record. */
+export interface StreamFacts {
+  /** Whether the model streamed natively (false: the stream got the final result only). */
+  native: boolean;
+  /** Partial images asked for (after any coercion). */
+  partialImagesRequested: number;
+  /** Partial images passed on to the caller. */
+  partialImagesSent: number;
 }
 
 /** A model resolved, access-checked and capability-checked for one request, ready to dispatch. */
@@ -64,6 +100,10 @@ export interface RequestFacts {
   usage?: Record<string, number>;
   /** The images produced (after the store stage). */
   images: GeneratedImage[];
+  /** Edits and variations: the input images and mask as checked for the model used. */
+  inputImages?: InputImageFact[];
+  /** Streamed requests only. */
+  stream?: StreamFacts;
 }
 
 /** The prompts as the input guardrails left them (redactions applied). */
@@ -81,9 +121,13 @@ export interface RequestContext extends RequestInfo {
   readonly startedAt: number;
   /** Absolute base URL for media links of this request, when the HTTP layer knows the origin. */
   readonly publicBaseUrl?: string;
+  /** Streaming: where partial images go (see `GenerateOptions.onPartialImage`). */
+  readonly onPartialImage?: (event: PartialImageEvent) => void;
   readonly facts: RequestFacts;
   /** parse: the validated request and the model name to resolve. */
-  request?: ImageRequest;
+  request?: PipelineRequest;
+  /** parse (edits and variations): the input images, decoded. */
+  inputs?: RequestInputs;
   /** resolve: the first model, checked. */
   primary?: PreparedModel;
   /** input guardrails: the texts to send. */
@@ -103,7 +147,15 @@ export interface RequestContext extends RequestInfo {
 /** Everything but the stage outputs: what starting a request needs. */
 export type RequestStart = Pick<
   RequestContext,
-  'operation' | 'requestId' | 'tenant' | 'source' | 'input' | 'signal' | 'startedAt' | 'publicBaseUrl'
+  | 'operation'
+  | 'requestId'
+  | 'tenant'
+  | 'source'
+  | 'input'
+  | 'signal'
+  | 'startedAt'
+  | 'publicBaseUrl'
+  | 'onPartialImage'
 >;
 
 /** A fresh context with empty facts. */

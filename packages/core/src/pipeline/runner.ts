@@ -3,6 +3,7 @@ import { GatewayError, toGatewayError } from '../errors/gateway-error.ts';
 import { qualifiedModelId } from '../models/model-descriptor.ts';
 import { startDeadline } from './deadline.ts';
 import type { GenerationResult } from './generation-result.ts';
+import type { PartialImageEvent } from './image-stream.ts';
 import { composeRequest } from './middleware.ts';
 import { requestOutcome } from './outcome.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
@@ -33,6 +34,12 @@ export interface GenerateOptions {
    * for requests that never reach the stages.
    */
   refusedWith?: GatewayError;
+  /**
+   * Streaming (`stream: true` in the request, on a model that streams natively): receives each
+   * partial image as the provider reports it, before the final result. Partial images are never
+   * stored; `gateway.stream` uses this to build its events.
+   */
+  onPartialImage?: (event: PartialImageEvent) => void;
 }
 
 /** Runs the stages in order; a stage that answers synchronously is not awaited. */
@@ -92,6 +99,7 @@ export class PipelineRunner {
       signal: deadline.signal,
       startedAt: deps.clock.now(),
       ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
+      ...(options.onPartialImage ? { onPartialImage: options.onPartialImage } : {}),
     });
     this.#emitStart(ctx);
     const ran: Stage[] = [];

@@ -52,6 +52,14 @@ export const imageRequestSchema = z.strictObject({
   background: z.enum(['transparent', 'opaque', 'auto']).optional(),
   /** Provider moderation strictness (`auto` or `low`), for models that support it. */
   moderation: z.enum(['auto', 'low']).optional(),
+  /**
+   * Stream the answer: partial images as they are drawn (models with `capabilities.stream`), then
+   * the final result. A model that cannot stream is refused under `strict` or answers with the
+   * final result only, with a warning, under `coerce`.
+   */
+  stream: z.boolean().optional(),
+  /** Partial images wanted while streaming, 0-3 (at most the model's `maxPartialImages`). */
+  partial_images: z.number().int().min(0).max(3).optional(),
   /** Caller metadata, passed through to the audit record and events (and to providers that take it). */
   metadata: z.record(z.string().max(64), z.string().max(512)).optional(),
   /** Options for one provider, keyed by provider id (`{ stability: { cfg_scale: 7 } }`); each plugin checks its own. */
