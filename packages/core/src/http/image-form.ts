@@ -1,8 +1,6 @@
 import { type GatewayError, validationError } from '../errors/gateway-error.ts';
+import { MAX_EDIT_IMAGES } from '../request/image-edit-request.ts';
 import type { MultipartBody, UploadedFile } from './multipart-body.ts';
-
-/** Most input images one edit takes (OpenAI's limit; each model may take fewer). */
-export const MAX_EDIT_IMAGES = 16;
 
 /** Form fields sent as text that are whole numbers in the request. */
 const INTEGER_FIELDS = new Set(['n', 'output_compression', 'partial_images', 'seed']);

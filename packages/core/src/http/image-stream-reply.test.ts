@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { GenerationResult } from '../pipeline/generation-result.ts';
-import { type ImageStreamItem, imageStreamReply } from './image-stream-reply.ts';
+import type { ImageStreamEvent } from '../pipeline/image-stream.ts';
+import { imageStreamReply } from './image-stream-reply.ts';
 
 const context = { requestId: 'req_1', style: 'openai' as const, baseHeaders: { 'x-request-id': 'req_1' } };
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -60,10 +61,24 @@ describe('imageStreamReply', () => {
     const reply = await imageStreamReply(
       context,
       spec,
-      (async function* (): AsyncGenerator<ImageStreamItem> {
-        yield { kind: 'partial', b64: 'p0', partialImageIndex: 0, imageIndex: 0 };
-        yield { kind: 'partial', b64: 'p1', partialImageIndex: 1, imageIndex: 0 };
-        yield { kind: 'completed', result: result(2) };
+      (async function* (): AsyncGenerator<ImageStreamEvent> {
+        yield {
+          type: 'partial_image',
+          operation: 'edit',
+          b64: 'p0',
+          mediaType: 'image/png',
+          partialImageIndex: 0,
+          imageIndex: 0,
+        };
+        yield {
+          type: 'partial_image',
+          operation: 'edit',
+          b64: 'p1',
+          mediaType: 'image/png',
+          partialImageIndex: 1,
+          imageIndex: 0,
+        };
+        yield { type: 'completed', operation: 'edit', result: result(2) };
       })(),
     );
     expect(reply.headers['content-type']).toBe('text/event-stream; charset=utf-8');
@@ -105,8 +120,15 @@ describe('imageStreamReply', () => {
     const reply = await imageStreamReply(
       context,
       spec,
-      (async function* (): AsyncGenerator<ImageStreamItem> {
-        yield { kind: 'partial', b64: 'p0', partialImageIndex: 0, imageIndex: 0 };
+      (async function* (): AsyncGenerator<ImageStreamEvent> {
+        yield {
+          type: 'partial_image',
+          operation: 'edit',
+          b64: 'p0',
+          mediaType: 'image/png',
+          partialImageIndex: 0,
+          imageIndex: 0,
+        };
         throw new GatewayError('TIMEOUT', 'The request deadline passed.');
       })(),
     );
@@ -123,10 +145,17 @@ describe('imageStreamReply', () => {
     const reply = await imageStreamReply(
       context,
       spec,
-      (async function* (): AsyncGenerator<ImageStreamItem> {
+      (async function* (): AsyncGenerator<ImageStreamEvent> {
         try {
           for (let index = 0; ; index++)
-            yield { kind: 'partial', b64: 'p', partialImageIndex: index, imageIndex: 0 };
+            yield {
+              type: 'partial_image',
+              operation: 'edit',
+              b64: 'p',
+              mediaType: 'image/png',
+              partialImageIndex: index,
+              imageIndex: 0,
+            };
         } finally {
           stopped = true;
         }

@@ -1,6 +1,7 @@
 import { GatewayError, toGatewayError } from '../errors/gateway-error.ts';
 import { toNativeErrorEnvelope, toOpenAIErrorEnvelope } from '../errors/render-error.ts';
 import type { GenerationResult } from '../pipeline/generation-result.ts';
+import type { ImageStreamEvent, PartialImageEvent } from '../pipeline/image-stream.ts';
 import type { Logger } from '../provider/logger.ts';
 import { rateLimitHeaders } from '../rate-limit/rate-limit-helpers.ts';
 import { toNativeResponse } from './generation-reply.ts';
@@ -13,11 +14,6 @@ import {
   serverSentEventStream,
 } from './server-sent-events.ts';
 
-/** What a streamed request produces, in the order it happens: partial images, then the result. */
-export type ImageStreamItem =
-  | { kind: 'partial'; b64: string; partialImageIndex: number; imageIndex: number }
-  | { kind: 'completed'; result: GenerationResult };
-
 /** How one streamed request is rendered. */
 export interface ImageStreamSpec {
   /** `image_generation` or `image_edit`: the prefix of the event names. */
@@ -27,15 +23,20 @@ export interface ImageStreamSpec {
   /** Unix seconds, for `created_at`. */
   now: () => number;
   logger: Logger;
+  /** Called with the result before its events are rendered (media links made absolute). */
+  prepare?: (result: GenerationResult) => void;
 }
 
-/** The settings a partial image is made with, as asked (the final ones come with the result). */
-function askedSettings(body: Record<string, unknown>): Record<string, string> {
+/** The settings a partial image is made with: the call's, else what was asked. */
+function partialSettings(event: PartialImageEvent, body: Record<string, unknown>): Record<string, string> {
+  const known: Record<string, unknown> = {
+    size: event.size ?? body.size,
+    quality: event.quality ?? body.quality,
+    background: event.background ?? body.background,
+    output_format: event.outputFormat ?? body.output_format,
+  };
   const settings: Record<string, string> = {};
-  for (const field of ['size', 'quality', 'background', 'output_format']) {
-    const value = body[field];
-    if (typeof value === 'string') settings[field] = value;
-  }
+  for (const [field, value] of Object.entries(known)) if (typeof value === 'string') settings[field] = value;
   return settings;
 }
 
@@ -52,6 +53,7 @@ function completedEvents(
 ): ServerSentEvent[] {
   const type = `${spec.eventPrefix}.completed`;
   const createdAt = spec.now();
+  spec.prepare?.(result);
   if (context.style === 'native') {
     const { data, ...facts } = toNativeResponse(result, spec.body.metadata);
     const images = data as Array<Record<string, unknown>>;
@@ -94,8 +96,8 @@ function errorEvent(context: ReplyContext, spec: ImageStreamSpec, thrown: unknow
   return { event: 'error', data: { type: 'error', ...envelope } };
 }
 
-function toEvents(context: ReplyContext, spec: ImageStreamSpec, item: ImageStreamItem): ServerSentEvent[] {
-  if (item.kind === 'completed') return completedEvents(context, spec, item.result);
+function toEvents(context: ReplyContext, spec: ImageStreamSpec, item: ImageStreamEvent): ServerSentEvent[] {
+  if (item.type === 'completed') return completedEvents(context, spec, item.result);
   const type = `${spec.eventPrefix}.partial_image`;
   return [
     {
@@ -104,7 +106,7 @@ function toEvents(context: ReplyContext, spec: ImageStreamSpec, item: ImageStrea
         type,
         b64_json: item.b64,
         created_at: spec.now(),
-        ...askedSettings(spec.body),
+        ...partialSettings(item, spec.body),
         partial_image_index: item.partialImageIndex,
       },
     },
@@ -115,14 +117,14 @@ function toEvents(context: ReplyContext, spec: ImageStreamSpec, item: ImageStrea
 async function* eventsFrom(
   context: ReplyContext,
   spec: ImageStreamSpec,
-  first: ImageStreamItem,
-  rest: AsyncIterator<ImageStreamItem>,
+  first: ImageStreamEvent,
+  rest: AsyncIterator<ImageStreamEvent>,
 ): AsyncGenerator<ServerSentEvent> {
   let finished = false;
   try {
     yield* toEvents(context, spec, first);
     for (;;) {
-      let next: IteratorResult<ImageStreamItem>;
+      let next: IteratorResult<ImageStreamEvent>;
       try {
         next = await rest.next();
       } catch (error) {
@@ -150,14 +152,14 @@ async function* eventsFrom(
 export async function imageStreamReply(
   context: ReplyContext,
   spec: ImageStreamSpec,
-  items: AsyncIterable<ImageStreamItem>,
+  items: AsyncIterable<ImageStreamEvent>,
 ): Promise<HttpReply> {
   const iterator = items[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done) {
     throw new GatewayError('INTERNAL_ERROR', 'The stream ended before producing an image.');
   }
-  const rateLimit = first.value.kind === 'completed' ? rateLimitHeaders(first.value.result.rateLimit) : {};
+  const rateLimit = first.value.type === 'completed' ? rateLimitHeaders(first.value.result.rateLimit) : {};
   return reply(
     context,
     200,
