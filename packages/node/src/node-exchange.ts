@@ -95,21 +95,24 @@ function readNodeBody(req: IncomingMessage, limit: number, onRefused: () => void
 }
 
 /**
- * A Node request's body chunk by chunk, for uploads checked while they stream. Leaving early
- * pauses the request instead of destroying it (the refusal still has to be written on its
- * socket); `onStopped` marks the connection for closing after the reply.
+ * A Node request's body chunk by chunk, for uploads checked while they stream. Until the body has
+ * ended, `onUnread(true)` marks the connection for closing after the reply (a refusal may be
+ * answered before the rest arrives); leaving early pauses the request instead of destroying it,
+ * since the refusal still has to be written on its socket.
  */
-async function* nodeBodyChunks(req: IncomingMessage, onStopped: () => void): AsyncGenerator<Uint8Array> {
+async function* nodeBodyChunks(
+  req: IncomingMessage,
+  onUnread: (unread: boolean) => void,
+): AsyncGenerator<Uint8Array> {
   if (req.readableEnded) return;
+  onUnread(true);
   let ended = false;
   try {
     for await (const chunk of req.iterator({ destroyOnReturn: false })) yield chunk as Uint8Array;
     ended = true;
+    onUnread(false);
   } finally {
-    if (!ended) {
-      req.pause();
-      onStopped();
-    }
+    if (!ended) req.pause();
   }
 }
 
@@ -160,8 +163,8 @@ export function fromNodeRequest(
         yield replay;
         return;
       }
-      yield* nodeBodyChunks(req, () => {
-        closeConnection = true;
+      yield* nodeBodyChunks(req, (unread) => {
+        closeConnection = unread;
       });
     },
     toRequest() {
