@@ -96,16 +96,26 @@ async function parseMultipart(input: MultipartSource, limits: MultipartLimits): 
   const declared = Number(input.contentLength ?? '0');
   if (declared > limits.maxTotalBytes) throw bodyTooLarge(limits.maxTotalBytes);
   const { default: busboy } = await import('busboy');
-  const parser = busboy({
-    headers: { 'content-type': input.contentType ?? '' },
-    limits: {
-      fileSize: limits.maxFileBytes,
-      files: limits.maxFiles,
-      fields: limits.maxFields ?? 64,
-      fieldSize: limits.maxFieldBytes ?? 64 * 1024,
-      parts: limits.maxFiles + (limits.maxFields ?? 64),
-    },
-  });
+  let parser: Busboy;
+  try {
+    parser = busboy({
+      headers: { 'content-type': input.contentType ?? '' },
+      limits: {
+        fileSize: limits.maxFileBytes,
+        files: limits.maxFiles,
+        fields: limits.maxFields ?? 64,
+        fieldSize: limits.maxFieldBytes ?? 64 * 1024,
+        parts: limits.maxFiles + (limits.maxFields ?? 64),
+      },
+    });
+  } catch {
+    // busboy refuses a multipart Content-Type without a boundary: the client's mistake, not ours.
+    throw new GatewayError(
+      'VALIDATION_ERROR',
+      "The multipart/form-data Content-Type has no boundary; let the HTTP client set the header from the form (don't set it by hand).",
+      { status: 400, details: { header: 'content-type' } },
+    );
+  }
   const source = Readable.from(input.chunks, { objectMode: false });
   return collectParts(source, parser, limits);
 }
