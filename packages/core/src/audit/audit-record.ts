@@ -24,6 +24,17 @@ export const auditImageSchema = z.strictObject({
   signerFingerprint: z.string().optional(),
 });
 
+/** One input image of an edit or variation (or its mask): facts, never bytes. */
+export const auditInputImageSchema = z.strictObject({
+  /** The request field (`image`, `image[2]`, `mask`). */
+  field: z.string(),
+  sha256: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  mediaType: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+});
+
 /**
  * The one record every request leaves, whatever happened. It holds what a compliance review needs
  * (who, what, verdicts, outcome, cost, timings) and never image bytes, base64 or credentials. The
@@ -40,6 +51,8 @@ export const auditRecordSchema = z.strictObject({
   keyId: z.string().optional(),
   /** Route or entry point (`http:openai`, `http:native`, `library`). */
   source: z.string(),
+  /** What was asked: `generate` (absent in records written before edits existed), `edit`, `variation`. */
+  operation: z.enum(['generate', 'edit', 'variation']).optional(),
   /** The model as asked for, and as resolved (`provider/id`). */
   requestedModel: z.string().optional(),
   model: z.string().optional(),
@@ -74,6 +87,16 @@ export const auditRecordSchema = z.strictObject({
     .optional(),
   warnings: z.array(generationWarningSchema).default([]),
   images: z.array(auditImageSchema).default([]),
+  /** Edits and variations: the input images and mask as checked (hashes and sizes, never bytes). */
+  inputImages: z.array(auditInputImageSchema).optional(),
+  /** Streamed requests: whether the model streamed natively and the partial images sent (never kept). */
+  stream: z
+    .strictObject({
+      native: z.boolean(),
+      partialImagesRequested: z.number().int().nonnegative(),
+      partialImagesSent: z.number().int().nonnegative(),
+    })
+    .optional(),
   cost: z
     .strictObject({
       estimatedUsd: z.number().optional(),

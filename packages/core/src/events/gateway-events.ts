@@ -15,7 +15,15 @@ export interface EventBase {
  * touching the pipeline. Payloads are secret-free and carry no image bytes or base64.
  */
 export interface GatewayEvents {
-  'request-start': (event: EventBase & { source: string; requestedModel?: string; n?: number }) => void;
+  'request-start': (
+    event: EventBase & {
+      source: string;
+      /** `generate`, `edit` or `variation`. */
+      operation?: NonNullable<AuditRecord['operation']>;
+      requestedModel?: string;
+      n?: number;
+    },
+  ) => void;
   'model-resolve': (event: EventBase & { model: string; provider: string; lifecycle: string }) => void;
   'capability-warning': (event: EventBase & { warning: GenerationWarning }) => void;
   'rate-limit': (
@@ -72,6 +80,12 @@ export interface GatewayEvents {
       /** Token counts the provider reported (`inputTextTokens`, `outputImageTokens`, ...), as in the audit record. */
       usage?: Record<string, number>;
       warnings: number;
+      /** `generate`, `edit` or `variation`. */
+      operation?: NonNullable<AuditRecord['operation']>;
+      /** Edits and variations: the input images and mask (hashes and sizes, never bytes). */
+      inputImages?: AuditRecord['inputImages'];
+      /** Streamed requests: native or not, partial images sent. */
+      stream?: AuditRecord['stream'];
     },
   ) => void;
 }

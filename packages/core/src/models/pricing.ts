@@ -17,18 +17,35 @@ export interface PriceEstimate {
 }
 
 /**
- * Estimates the price of `n` images of one size and quality from the per-image table: the most
- * specific matching row wins (size and quality, then size, then quality, then a catch-all row).
+ * Estimates the price of `n` images of one size and quality from the per-image table: rows of
+ * another operation are left out (a row without `operation` prices every operation), and the most
+ * specific matching row wins (operation, then size, then quality; a catch-all row last).
  */
 export function estimateImagePrice(
   model: ModelDescriptor,
-  params: { n: number; size?: string | undefined; quality?: string | undefined },
+  params: {
+    n: number;
+    size?: string | undefined;
+    quality?: string | undefined;
+    /** The operation priced; `generate` when absent. */
+    operation?: 'generate' | 'edit' | 'variation' | undefined;
+  },
 ): PriceEstimate {
   const rows = model.pricing?.perImage ?? [];
-  const score = (row: { size?: string | undefined; quality?: string | undefined }): number => {
+  const operation = params.operation ?? 'generate';
+  const score = (row: {
+    operation?: string | undefined;
+    size?: string | undefined;
+    quality?: string | undefined;
+  }): number => {
+    if (row.operation !== undefined && row.operation !== operation) return -1;
     if (row.size !== undefined && row.size !== params.size) return -1;
     if (row.quality !== undefined && row.quality !== params.quality) return -1;
-    return (row.size === undefined ? 0 : 2) + (row.quality === undefined ? 0 : 1);
+    return (
+      (row.operation === undefined ? 0 : 4) +
+      (row.size === undefined ? 0 : 2) +
+      (row.quality === undefined ? 0 : 1)
+    );
   };
   let best: { usd: number } | undefined;
   let bestScore = -1;

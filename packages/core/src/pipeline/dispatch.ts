@@ -7,6 +7,7 @@ import type {
   ProviderCall,
   ProviderCallContext,
   ProviderImage,
+  ProviderPartialImage,
   ProviderResult,
 } from '../provider/image-provider.ts';
 import type { GenerationWarning } from '../provider/warning.ts';
@@ -58,6 +59,12 @@ export interface DispatchOptions {
     error?: GatewayError;
   }): void;
   onRetry?(event: { callIndex: number; attempt: number; delayMs: number; error: GatewayError }): void;
+  /**
+   * Streaming (`call.partialImages` set): each partial image a call reports, with `imageIndex`
+   * counted across the request's split calls (the second call's first image follows the first
+   * call's last).
+   */
+  onPartialImage?(partial: ProviderPartialImage): void;
 }
 
 /** The merged outcome of every split call. */
@@ -165,6 +172,14 @@ function mergeResults(
   return result;
 }
 
+/** Forwards a call's partial images with their index within the whole request. */
+function partialImageForwarder(
+  forward: (partial: ProviderPartialImage) => void,
+  imageOffset: number,
+): (partial: ProviderPartialImage) => void {
+  return (partial) => forward({ ...partial, imageIndex: imageOffset + partial.imageIndex });
+}
+
 /**
  * Sends one request's images to a provider: `n` split into calls of at most the model's
  * `maxImagesPerCall`, at most `concurrency` in flight, each retried only when its failure is
@@ -232,6 +247,9 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
           attempt: zeroBased,
           logger: options.logger,
           ...(options.credentials ? { credentials: options.credentials } : {}),
+          ...(call.partialImages && options.onPartialImage
+            ? { onPartialImage: partialImageForwarder(options.onPartialImage, seedOffsets[callIndex]!) }
+            : {}),
         };
         try {
           const result = await invoke(call, context);

@@ -1,5 +1,6 @@
 import type { TenantContext } from '../access/tenant.ts';
 import type { BudgetReservation } from '../budget/budget-store.ts';
+import type { InputImageFact } from '../capabilities/validate-operation.ts';
 import type { RecordedVerdict } from '../guardrails/guardrail.ts';
 import type { MaskConvention, ModelDescriptor } from '../models/model-descriptor.ts';
 import type { ProviderCall, ProviderOperation } from '../provider/image-provider.ts';
@@ -12,6 +13,8 @@ import type { StoredObjectInfo } from '../storage/storage-adapter.ts';
 import type { DispatchResult } from './dispatch.ts';
 import type { GeneratedImage, ImageData } from './generation-result.ts';
 import type { PartialImageEvent } from './image-stream.ts';
+
+export type { InputImageFact };
 
 /**
  * What a request asks for. All operations reuse the same stages (a stage that differs per
@@ -46,16 +49,6 @@ export interface RequestInputs {
   mask?: DecodedInputImage;
 }
 
-/** One input image (or the mask) as the audit record and events keep it: facts, never bytes. */
-export interface InputImageFact {
-  field: string;
-  sha256: string;
-  sizeBytes: number;
-  mediaType: string;
-  width: number;
-  height: number;
-}
-
 /** What a streamed request did, for the audit record. */
 export interface StreamFacts {
   /** Whether the model streamed natively (false: the stream got the final result only). */
@@ -70,6 +63,12 @@ export interface StreamFacts {
 export interface PreparedModel {
   resolved: ResolvedModel;
   call: ProviderCall;
+  /** Edits: the caller's mask still has to be converted to this model's convention (`prepare-inputs`). */
+  maskConversion?: { from: MaskConvention; to: MaskConvention };
+  /** Edits and variations: the input images and mask as checked for this model. */
+  inputImages?: InputImageFact[];
+  /** Streamed requests: what this model does with the stream. */
+  stream?: { native: boolean; partialImagesRequested: number };
 }
 
 /** One model tried, in order, for the audit record. */

@@ -6,13 +6,12 @@ import type { GatewayError } from '../errors/gateway-error.ts';
 import { redactPromptForAudit } from '../guardrails/default-guardrails.ts';
 import { qualifiedModelId } from '../models/model-descriptor.ts';
 import type { GenerationWarning } from '../provider/warning.ts';
-import type { ImageRequest } from '../request/image-request.ts';
 import type { GenerationResult } from './generation-result.ts';
 import type { RequestOutcome } from './outcome.ts';
-import { need, type RequestContext } from './request-context.ts';
+import { need, type PipelineRequest, type RequestContext } from './request-context.ts';
 
 /** Request parameters kept in the audit record: everything but the prompt texts and free metadata. */
-export function auditParameters(request: ImageRequest | undefined): Record<string, unknown> {
+export function auditParameters(request: PipelineRequest | undefined): Record<string, unknown> {
   if (!request) return {};
   const {
     prompt: _prompt,
@@ -64,11 +63,12 @@ export function buildAuditRecord(
     ...(userId ? { userId } : {}),
     ...(tenant.keyId ? { keyId: tenant.keyId } : {}),
     source: ctx.source,
+    operation: ctx.operation,
     ...(facts.requestedModel ? { requestedModel: facts.requestedModel } : {}),
     ...(facts.model ? { model: qualifiedModelId(facts.model), provider: facts.model.provider } : {}),
     attempts: facts.attempts.map((a) => ({ ...a })),
     parameters: auditParameters(request),
-    ...(request
+    ...(request && ctx.operation !== 'variation'
       ? { prompt: promptForAudit(request.prompt, config.audit.promptRetention, redactPromptForAudit) }
       : {}),
     ...(request?.metadata ? { metadata: { ...request.metadata } } : {}),
@@ -101,6 +101,8 @@ export function buildAuditRecord(
       ...(image.manifestHash ? { manifestHash: image.manifestHash } : {}),
       ...(image.signerFingerprint ? { signerFingerprint: image.signerFingerprint } : {}),
     })),
+    ...(facts.inputImages ? { inputImages: facts.inputImages.map((image) => ({ ...image })) } : {}),
+    ...(facts.stream ? { stream: { ...facts.stream } } : {}),
     cost: {
       ...(cost.estimatedUsd === undefined ? {} : { estimatedUsd: cost.estimatedUsd }),
       ...(cost.actualUsd === undefined || failure ? {} : { actualUsd: cost.actualUsd }),

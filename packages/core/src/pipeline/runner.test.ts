@@ -20,6 +20,7 @@ describe('PipelineRunner', () => {
     expect(GENERATE_STAGES.map((s) => s.name)).toEqual([
       'parse',
       'resolve',
+      'prepare-inputs',
       'rate-limit',
       'input-guardrails',
       'budget-reserve',
@@ -44,7 +45,7 @@ describe('PipelineRunner', () => {
       deps,
       insertStageAfter(GENERATE_STAGES, 'output-guardrails', provenance),
     );
-    expect(runner.stages.map((s) => s.name).slice(6, 8)).toEqual(['output-guardrails', 'provenance']);
+    expect(runner.stages.map((s) => s.name).slice(7, 9)).toEqual(['output-guardrails', 'provenance']);
     const result = await runner.generate({ model: 'mock/mock-image', prompt: 'x' });
     expect(result.images[0]!.sizeBytes).toBe(marked.byteLength);
     expect(Buffer.from(result.data[0]!.b64_json!, 'base64').equals(Buffer.from(marked))).toBe(true);

@@ -126,6 +126,7 @@ export class PipelineRunner {
     this.#deps.events.emit('request-start', {
       ...eventBase(ctx),
       source: ctx.source,
+      operation: ctx.operation,
       ...(typeof model === 'string' && model ? { requestedModel: model } : {}),
     });
   }
@@ -194,6 +195,9 @@ export class PipelineRunner {
       ...(failure ? { errorCode: failure.code } : {}),
       ...(facts.usage ? { usage: facts.usage } : {}),
       warnings: facts.warnings.length,
+      operation: ctx.operation,
+      ...(facts.inputImages ? { inputImages: facts.inputImages.map((image) => ({ ...image })) } : {}),
+      ...(facts.stream ? { stream: { ...facts.stream } } : {}),
     });
     return failure;
   }

@@ -112,13 +112,21 @@ function pngChunk(type: string, data: Uint8Array): Buffer {
   return Buffer.concat([length, body, crc]);
 }
 
-/** Encodes raw 8-bit RGB scanlines (each starting with its filter byte) as a PNG. */
-export function encodePng(width: number, height: number, scanlines: Uint8Array): Uint8Array {
+/**
+ * Encodes raw 8-bit scanlines (each starting with its filter byte) as a PNG: RGB by default,
+ * grey (`colourType` 0, one byte a pixel) or RGBA (6, four bytes a pixel) for masks.
+ */
+export function encodePng(
+  width: number,
+  height: number,
+  scanlines: Uint8Array,
+  colourType: 0 | 2 | 6 = 2,
+): Uint8Array {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header[8] = 8; // bit depth
-  header[9] = 2; // colour type: truecolour
+  header[9] = colourType; // 2: truecolour, 0: greyscale, 6: truecolour with alpha
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   return Buffer.concat([
     signature,

@@ -6,7 +6,17 @@ import { z } from 'zod';
  * result, in the events and in the audit record.
  */
 export const generationWarningSchema = z.strictObject({
-  type: z.enum(['coerced', 'unsupported', 'deprecated', 'partial', 'content_filtered', 'fallback', 'other']),
+  type: z.enum([
+    'coerced',
+    'unsupported',
+    'deprecated',
+    'partial',
+    'content_filtered',
+    'fallback',
+    /** An edit's mask was redrawn in the model's convention (alpha ↔ luminance). */
+    'mask_converted',
+    'other',
+  ]),
   /** The request field concerned. */
   param: z.string().optional(),
   message: z.string(),

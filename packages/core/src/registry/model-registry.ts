@@ -54,6 +54,24 @@ function mergeModel(base: ModelDescriptor, override: ModelOverride): ModelDescri
 }
 
 /**
+ * A model that declares `edit` or `variation` needs the plugin method that performs it: found at
+ * registry load (gateway creation), not on the first request.
+ */
+function requireOperationMethods(provider: ImageProvider, model: ModelDescriptor): void {
+  const missing = [
+    model.capabilities.edit && typeof provider.edit !== 'function' ? 'edit()' : '',
+    model.capabilities.variation && typeof provider.createVariation !== 'function' ? 'createVariation()' : '',
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    throw new GatewayError(
+      'CONFIGURATION_ERROR',
+      `The model '${qualifiedModelId(model)}' declares ${model.capabilities.edit && missing.includes('edit()') ? 'capabilities.edit' : 'capabilities.variation'} but the provider '${provider.id}' has no ${missing.join(' or ')}.`,
+      { provider: provider.id },
+    );
+  }
+}
+
+/**
  * Knows every provider and model. Resolves what callers write (`openai/dall-e-3`, `dall-e-3`, an
  * alias) to exactly one model, refuses unknown, ambiguous and retired models with errors that say
  * what to use instead, and applies configuration overrides so models are data, not code.
@@ -96,6 +114,7 @@ export class ModelRegistry {
           },
         );
       }
+      requireOperationMethods(provider, parsed.data);
       const key = qualifiedModelId(parsed.data);
       if (this.#models.has(key)) {
         throw new GatewayError(
@@ -146,6 +165,7 @@ export class ModelRegistry {
         `Model '${override.provider}/${override.id}' is incomplete: ${error.message}`,
       );
     }
+    requireOperationMethods(this.#providers.get(override.provider)!, parsed.data);
     this.#models.set(qualifiedModelId(parsed.data), parsed.data);
   }
 

@@ -13,7 +13,9 @@ export const MAX_EDIT_IMAGES = 16;
  */
 export const imageEditRequestSchema = imageRequestSchema.extend({
   /** The image to edit, or several reference images (up to 16; each model may take fewer). */
-  image: z.union([inputImageSourceSchema, z.array(inputImageSourceSchema).min(1).max(MAX_EDIT_IMAGES)]),
+  image: z.union([inputImageSourceSchema, z.array(inputImageSourceSchema).min(1).max(MAX_EDIT_IMAGES)], {
+    error: `'image' must be one input image (bytes, { data, media_type?, filename? } or a data: URL) or a list of 1 to ${MAX_EDIT_IMAGES}; an edit takes at most ${MAX_EDIT_IMAGES} images.`,
+  }),
   /** Where to edit the first image; the same size as that image. */
   mask: inputImageSourceSchema.optional(),
   /** How the mask is drawn (pixelgate field): `alpha` (default, OpenAI's) or `luminance` (white = edit). */

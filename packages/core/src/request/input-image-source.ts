@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { validationError } from '../errors/gateway-error.ts';
 
-const bytesSchema = z.instanceof(Uint8Array);
+/** Image bytes: any Uint8Array (a Node Buffer included, whatever its backing buffer). */
+const bytesSchema = z.custom<Uint8Array>((value) => value instanceof Uint8Array, {
+  error: 'Image bytes must be a Uint8Array (or a Buffer).',
+});
 
 /** An input image with what the caller knows about it (an HTTP layer fills these from multipart). */
 export const inputImageFileSchema = z.strictObject({

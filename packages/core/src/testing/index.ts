@@ -25,10 +25,13 @@ export {
   type GuardrailConformanceOptions,
   type GuardrailSample,
 } from './guardrail-conformance.ts';
+export { maskPng } from './mask-png.ts';
 export {
   createMockImageProvider,
+  MOCK_EDIT_MODEL,
   MOCK_MODEL,
   type MockImageProviderOptions,
+  type MockMethod,
   type MockProviderCall,
 } from './mock-image-provider.ts';
 export { type ContractCheck, createContractChecker } from './openapi-contract.ts';

@@ -5,38 +5,20 @@ import { BackendError, GatewayError } from '../errors/gateway-error.ts';
 import { GATEWAY_EVENT_NAMES } from '../events/gateway-events.ts';
 import { createGateway } from '../gateway/create-gateway.ts';
 import type { FetchFunction } from '../provider/http/provider-fetch.ts';
-import type { ImageProvider, ProviderCall, ProviderCallContext } from '../provider/image-provider.ts';
-import { silentLogger } from '../provider/logger.ts';
+import type { ProviderCall } from '../provider/image-provider.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
 import { parseSize } from '../shared/image-size.ts';
 import { sniffImage } from '../shared/media-type.ts';
+import { describeEditChecks } from './provider-conformance-edits.ts';
+import {
+  type ConformanceHarness,
+  type ConformanceScenario,
+  callContext,
+  type KitState,
+} from './provider-conformance-state.ts';
+import { describeStreamChecks } from './provider-conformance-stream.ts';
 
-/** What a fake server can be told to do with the next upstream call. */
-export type ConformanceScenario =
-  | 'success'
-  | 'unauthorized'
-  | 'rate_limited'
-  | 'server_error'
-  | 'malformed'
-  | 'content_filtered'
-  | 'slow';
-
-/** What a plugin's test gives the kit for one test. */
-export interface ConformanceHarness {
-  /** The provider, built with `context.fetch` and pointed at `baseURL`. */
-  provider: ImageProvider;
-  /** The model the kit exercises (an id of `provider`). */
-  modelId: string;
-  /** Values that must never appear in errors, events or audit records (API keys, tokens). */
-  secrets: string[];
-  /** Every upstream request must start with this. */
-  baseURL: string;
-  /** The next upstream call answers with this scenario, then back to success. */
-  scenario(name: ConformanceScenario): void;
-  /** Every URL the fake server received so far. */
-  requests(): string[];
-  teardown(): Promise<void>;
-}
+export type { ConformanceHarness, ConformanceScenario };
 
 /** Options of {@link describeImageProviderConformance}. */
 export interface ProviderConformanceOptions {
@@ -47,12 +29,6 @@ export interface ProviderConformanceOptions {
   unsupported?: ConformanceScenario[];
 }
 
-/** What every group of checks shares: the harness of the current test and the URLs it fetched. */
-interface KitState {
-  harness: ConformanceHarness;
-  urls: string[];
-}
-
 /** A validated call for the harness's model, as dispatch would hand it to the plugin. */
 function prepareCall(state: KitState, n?: number): ProviderCall {
   const registry = new ModelRegistry({ providers: [state.harness.provider] });
@@ -60,10 +36,6 @@ function prepareCall(state: KitState, n?: number): ProviderCall {
   const wanted = n ?? Math.min(2, model.capabilities.maxImagesPerCall);
   const { call } = validateCapabilities({ prompt: 'a lighthouse at dusk', n: wanted }, model, 'strict');
   return { ...call, n: Math.min(wanted, model.capabilities.maxImagesPerCall), providerOptions: {} };
-}
-
-function callContext(signal: AbortSignal = new AbortController().signal): ProviderCallContext {
-  return { signal, requestId: 'req_conformance', callIndex: 0, attempt: 0, logger: silentLogger };
 }
 
 /** The GatewayError a call fails with, checked to carry none of the harness's secrets. */
@@ -275,5 +247,7 @@ export function describeImageProviderConformance(options: ProviderConformanceOpt
     describeSuccessChecks(state);
     describeFailureChecks(state, unsupported);
     describeGatewayChecks(state, unsupported);
+    describeEditChecks(state);
+    describeStreamChecks(state);
   });
 }

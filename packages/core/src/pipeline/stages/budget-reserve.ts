@@ -22,6 +22,7 @@ export async function reserveFor(
     n: prepared.call.n,
     size: prepared.call.size,
     quality: prepared.call.quality,
+    operation: prepared.call.operation,
   });
   ctx.facts.cost = {
     ...(estimate.usd === undefined ? {} : { estimatedUsd: estimate.usd }),

@@ -1,13 +1,82 @@
 import { BackendError, GatewayError, toGatewayError } from '../../errors/gateway-error.ts';
 import { qualifiedModelId } from '../../models/model-descriptor.ts';
-import type { ProviderCall } from '../../provider/image-provider.ts';
+import type {
+  ImageProvider,
+  ProviderCall,
+  ProviderCallContext,
+  ProviderPartialImage,
+  ProviderResult,
+} from '../../provider/image-provider.ts';
 import { type DispatchResult, dispatchImages } from '../dispatch.ts';
 import { composeProviderCall } from '../middleware.ts';
 import type { PipelineDeps } from '../pipeline-deps.ts';
 import { eventBase, need, type PreparedModel, type RequestContext } from '../request-context.ts';
 import type { Stage } from '../stage.ts';
 import { releaseReservation, reserveFor } from './budget-reserve.ts';
-import { prepareModel } from './resolve.ts';
+import { prepareInputsFor } from './prepare-inputs.ts';
+import { prepareModel, recordPreparedFacts } from './resolve.ts';
+
+/**
+ * The plugin method of the call's operation. A plugin whose model declares `edit` or `variation`
+ * without implementing the method is refused at registry load; this guards registries built by
+ * hand.
+ */
+function providerMethod(
+  provider: ImageProvider,
+  call: ProviderCall,
+): (call: ProviderCall, context: ProviderCallContext) => Promise<ProviderResult> {
+  const method =
+    call.operation === 'edit'
+      ? provider.edit
+      : call.operation === 'variation'
+        ? provider.createVariation
+        : provider.generate;
+  if (!method) {
+    throw new GatewayError(
+      'CONFIGURATION_ERROR',
+      `The provider '${provider.id}' declares ${call.operation} for '${qualifiedModelId(call.model)}' but does not implement it.`,
+      { provider: provider.id },
+    );
+  }
+  if (call.mask && call.mask.convention !== call.model.capabilities.edit?.mask?.convention) {
+    throw new Error('pixelgate pipeline: a mask is dispatched before its conversion.');
+  }
+  return (c, context) => method.call(provider, c, context);
+}
+
+/**
+ * Where a streamed call's partial images go: counted in the facts, turned into the caller's
+ * event (base64 reused from the plugin when it had it), never stored. Nothing when not streaming.
+ */
+function partialImageSink(
+  ctx: RequestContext,
+  call: ProviderCall,
+): ((partial: ProviderPartialImage) => void) | undefined {
+  const listener = ctx.onPartialImage;
+  if (!call.partialImages || !listener || call.operation === 'variation') return undefined;
+  const operation = call.operation;
+  return (partial) => {
+    if (ctx.dispatched || ctx.signal.aborted) return; // late reports of a finished or cancelled call
+    const stream = ctx.facts.stream;
+    if (stream) stream.partialImagesSent++;
+    listener({
+      type: 'partial_image',
+      operation,
+      imageIndex: partial.imageIndex,
+      partialImageIndex: partial.partialImageIndex,
+      b64:
+        partial.base64 ??
+        Buffer.from(partial.bytes.buffer, partial.bytes.byteOffset, partial.bytes.byteLength).toString(
+          'base64',
+        ),
+      mediaType: partial.mediaType,
+      ...(call.size === undefined ? {} : { size: call.size }),
+      ...(call.quality === undefined ? {} : { quality: call.quality }),
+      ...(call.background === undefined ? {} : { background: call.background }),
+      ...(call.outputFormat === undefined ? {} : { outputFormat: call.outputFormat }),
+    });
+  };
+}
 
 /** Sends one prepared model's call through the dispatcher, with events and middleware around each call. */
 function dispatchTo(
@@ -29,12 +98,12 @@ function dispatchTo(
       : {}),
   };
   const { dispatch } = deps.config;
+  const onPartialImage = partialImageSink(ctx, call);
   return dispatchImages({
     provider,
     call,
-    invoke: composeProviderCall(deps.middleware, ctx, provider, (c, context) =>
-      provider.generate(c, context),
-    ),
+    invoke: composeProviderCall(deps.middleware, ctx, provider, providerMethod(provider, call)),
+    ...(onPartialImage ? { onPartialImage } : {}),
     retry: dispatch.retry,
     concurrency: dispatch.concurrency,
     partialFailure: dispatch.partialFailure,
@@ -155,6 +224,8 @@ async function runDispatch(ctx: RequestContext, deps: PipelineDeps): Promise<voi
         ctx.facts.attempts.push({ model: entry, outcome: 'skipped', errorCode: toGatewayError(error).code });
         continue;
       }
+      await prepareInputsFor(ctx, deps, prepared);
+      recordPreparedFacts(ctx, prepared);
       const started = deps.clock.now();
       ctx.reservation = await reserveFor(ctx, deps, prepared);
       time(ctx, deps, 'budget', started);

@@ -30,7 +30,8 @@ export const inputGuardrailsStage: Stage = {
   run(ctx, deps) {
     const request = need(ctx.request, 'request');
     ctx.texts = { prompt: request.prompt, negativePrompt: request.negative_prompt };
-    if (deps.guardrails.input.length === 0) return;
+    // A variation has no prompt to check; edits are checked like generations.
+    if (deps.guardrails.input.length === 0 || ctx.operation === 'variation') return;
     const input = {
       stage: 'input' as const,
       prompt: request.prompt,

@@ -1,5 +1,6 @@
 import { modelAccessDeniedError } from '../../access/index.ts';
 import { validateCapabilities } from '../../capabilities/validate-capabilities.ts';
+import { validateOperation } from '../../capabilities/validate-operation.ts';
 import { validationError } from '../../errors/gateway-error.ts';
 import { qualifiedModelId } from '../../models/model-descriptor.ts';
 import type { ImageProvider } from '../../provider/image-provider.ts';
@@ -62,12 +63,34 @@ export function prepareModel(ctx: RequestContext, deps: PipelineDeps, modelName:
     provider: resolved.provider.id,
     lifecycle: resolved.model.lifecycle.status,
   });
-  const checked = validateCapabilities(request, resolved.model, deps.config.capabilityPolicy);
+  const policy = deps.config.capabilityPolicy;
+  const operation = validateOperation(ctx.operation, request, ctx.inputs, resolved.model, policy, () =>
+    deps.registry.list(),
+  );
+  const checked = validateCapabilities(request, resolved.model, policy);
   const providerOptions = providerOptionsFor(request, resolved.provider, deps);
-  for (const warning of [...resolved.warnings, ...checked.warnings]) {
+  for (const warning of [...resolved.warnings, ...operation.warnings, ...checked.warnings]) {
     if (addWarningOnce(ctx, warning)) deps.events.emit('capability-warning', { ...eventBase(ctx), warning });
   }
-  return { resolved, call: { ...checked.call, providerOptions } };
+  return {
+    resolved,
+    call: { ...checked.call, ...operation.call, providerOptions },
+    ...(operation.maskConversion ? { maskConversion: operation.maskConversion } : {}),
+    ...(operation.inputImages ? { inputImages: operation.inputImages } : {}),
+    ...(operation.stream ? { stream: operation.stream } : {}),
+  };
+}
+
+/** The facts of the model in use: its checked input images and what it does with a stream. */
+export function recordPreparedFacts(ctx: RequestContext, prepared: PreparedModel): void {
+  if (prepared.inputImages) ctx.facts.inputImages = prepared.inputImages;
+  if (prepared.stream) {
+    ctx.facts.stream = {
+      native: prepared.stream.native,
+      partialImagesRequested: prepared.stream.partialImagesRequested,
+      partialImagesSent: ctx.facts.stream?.partialImagesSent ?? 0,
+    };
+  }
 }
 
 /** resolve + access + capabilities for the model the request names. */
@@ -78,5 +101,6 @@ export const resolveStage: Stage = {
     const primary = prepareModel(ctx, deps, need(ctx.facts.requestedModel, 'requestedModel'));
     ctx.primary = primary;
     ctx.facts.model = primary.resolved.model;
+    recordPreparedFacts(ctx, primary);
   },
 };

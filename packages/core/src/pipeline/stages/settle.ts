@@ -16,6 +16,7 @@ export function actualCost(ctx: RequestContext): void {
     n: ctx.facts.images.length,
     size: used.call.size,
     quality: used.call.quality,
+    operation: used.call.operation,
   });
   if (result.costUsd !== undefined) {
     cost.actualUsd = roundUsd(result.costUsd);

@@ -1,18 +1,14 @@
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import { validationError } from '../errors/gateway-error.ts';
+import type { inputImageLimitsSchema } from '../models/model-descriptor.ts';
 import { type ImageMediaType, sniffImage } from '../shared/media-type.ts';
 
-/** What an input image may be, from the model's capabilities. */
-export interface InputImageLimits {
-  /** Accepted encodings (default png, jpeg, webp). */
-  mediaTypes?: readonly ImageMediaType[];
-  /** Largest file in bytes. */
-  maxBytes: number;
-  /** Largest pixel count, judged from the header before anything is decoded (decompression bombs). */
-  maxPixels: number;
-  /** Largest side in pixels. */
-  maxSide?: number;
-}
+/**
+ * What an input image may be: the model's `capabilities.edit.input` / `variation.input` (the
+ * schema's own type, so the catalog and the check never drift apart; defaults may be left out).
+ */
+export type InputImageLimits = z.input<typeof inputImageLimitsSchema>;
 
 /** A checked input image: what the audit record keeps (never the bytes) and what a provider needs. */
 export interface CheckedInputImage {
@@ -40,7 +36,7 @@ export function checkInputImage(
   limits: InputImageLimits,
   declaredType?: string,
 ): CheckedInputImage {
-  const accepted = limits.mediaTypes ?? DEFAULT_TYPES;
+  const accepted: readonly ImageMediaType[] = limits.mediaTypes ?? DEFAULT_TYPES;
   const names = accepted.map((type) => type.slice('image/'.length)).join(', ');
   if (bytes.byteLength > limits.maxBytes) {
     throw validationError(
@@ -68,6 +64,15 @@ export function checkInputImage(
       `'${field}' is ${width}x${height}; this model takes sides up to ${limits.maxSide} pixels.`,
     );
   }
+  if (limits.minSide && (width < limits.minSide || height < limits.minSide)) {
+    throw validationError(
+      field,
+      `'${field}' is ${width}x${height}; this model takes sides of at least ${limits.minSide} pixels.`,
+    );
+  }
+  if (limits.square && width !== height) {
+    throw validationError(field, `'${field}' is ${width}x${height}; this model takes square images only.`);
+  }
   if (width * height > limits.maxPixels) {
     throw validationError(
       field,
@@ -91,6 +96,37 @@ export function checkMaskMatches(mask: CheckedInputImage, image: CheckedInputIma
     throw validationError(
       'mask',
       `The mask is ${mask.width}x${mask.height} but the image is ${image.width}x${image.height}; they must be the same size.`,
+    );
+  }
+}
+
+/** Whether a PNG has transparency: an alpha colour type (4, 6) or a tRNS chunk before the pixels. */
+function pngHasAlpha(bytes: Uint8Array): boolean {
+  const colorType = bytes[25];
+  if (colorType === 4 || colorType === 6) return true;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let offset = 8; offset + 8 <= bytes.byteLength; ) {
+    const length = view.getUint32(offset);
+    const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
+    if (type === 'tRNS') return true;
+    if (type === 'IDAT' || type === 'IEND') return false;
+    offset += 12 + length;
+  }
+  return false;
+}
+
+/**
+ * An `alpha` mask marks the area to edit with transparent pixels, so it needs an alpha channel:
+ * a JPEG, or a PNG without transparency, would edit nothing (or everything) and is refused.
+ * WebP is accepted as is (its header does not always tell).
+ */
+export function checkMaskHasAlpha(mask: CheckedInputImage): void {
+  const hasAlpha =
+    mask.mediaType === 'image/webp' || (mask.mediaType === 'image/png' && pngHasAlpha(mask.bytes));
+  if (!hasAlpha) {
+    throw validationError(
+      'mask',
+      `The mask is ${mask.mediaType === 'image/png' ? 'a PNG without an alpha channel' : mask.mediaType}; an alpha mask must be a PNG with transparency (transparent = edit), or send mask_convention 'luminance' for a black-and-white mask (white = edit).`,
     );
   }
 }
