@@ -145,13 +145,13 @@ describe('express example: images.edit through the official OpenAI SDK', () => {
     };
     const mock = createMockImageProvider({
       models: [editor],
-      generate: (call) => {
+      edit: (call) => {
         operations.push(call.operation);
         return { images: [{ bytes: solidPng(256, 256), mediaType: 'image/png' }] };
       },
     });
     server = await startServer({
-      gateway: createGateway({ providers: [{ ...mock, edit: mock.generate }] }),
+      gateway: createGateway({ providers: [mock] }),
       keys: [{ id: 'sdk', key: KEY, tenantId: 'sdk' }],
       port: 0,
     });

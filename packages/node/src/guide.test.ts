@@ -6,12 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiKeyAuthenticator, createGateway, createHttpHandler, hashApiKey } from '@pixelgate/core';
 import { sniffImage } from '@pixelgate/core/provider-utils';
-import { createMockImageProvider, MOCK_MODEL, solidPng } from '@pixelgate/core/testing';
+import { createMockImageProvider, MOCK_EDIT_MODEL, maskPng, solidPng } from '@pixelgate/core/testing';
 import { createLocalProvider } from '@pixelgate/provider-local';
 import express from 'express';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { alphaMask } from '../test/alpha-mask-png.ts';
 import { editAndVary } from './guide/edits-client.ts';
 import { createExpressApp } from './guide/express.ts';
 import { createFastifyApp } from './guide/fastify.ts';
@@ -175,37 +174,9 @@ describe('docs/http.md samples', () => {
   });
 
   it('Edits, variations and streaming: the SDK sample against a server', async () => {
-    const editor = {
-      ...MOCK_MODEL,
-      id: 'editor',
-      aliases: [],
-      capabilities: {
-        ...MOCK_MODEL.capabilities,
-        edit: {
-          maxImages: 16,
-          input: { maxBytes: 1024 * 1024, maxPixels: 1024 * 1024 },
-          mask: { convention: 'alpha' as const },
-        },
-        variation: { input: { maxBytes: 1024 * 1024, maxPixels: 1024 * 1024 } },
-        stream: { maxPartialImages: 3 },
-      },
-    };
-    const mock = createMockImageProvider({
-      models: [editor],
-      generate: (call, context) => {
-        const bytes = solidPng(256, 256);
-        for (let index = 0; index < (call.partialImages ?? 0); index++)
-          context.onPartialImage?.({
-            partialImageIndex: index,
-            imageIndex: 0,
-            bytes,
-            mediaType: 'image/png',
-          });
-        return { images: Array.from({ length: call.n }, () => ({ bytes, mediaType: 'image/png' })) };
-      },
-    });
+    const mock = createMockImageProvider({ models: [MOCK_EDIT_MODEL] });
     const gateway = createGateway({
-      providers: [{ ...mock, edit: mock.generate, createVariation: mock.generate }],
+      providers: [mock],
     });
     const server = await listen(
       createHttpHandler(gateway, { authenticate: createApiKeyAuthenticator({ keys }) }),
@@ -227,8 +198,8 @@ describe('docs/http.md samples', () => {
     };
     writeFileSync(files.photo, solidPng(128, 128));
     writeFileSync(files.style, solidPng(64, 64));
-    writeFileSync(files.mask, alphaMask(128));
-    const result = await editAndVary(`${server.url}/v1`, KEY, 'editor', files);
+    writeFileSync(files.mask, maskPng(128, 128, 'alpha'));
+    const result = await editAndVary(`${server.url}/v1`, KEY, 'mock/mock-edit', files);
     expect(result).toEqual({
       events: ['partial 0', 'partial 1', 'completed 256x256 png'],
       variations: 2,

@@ -8,10 +8,9 @@ import {
 } from '@pixelgate/core';
 import { sniffImage } from '@pixelgate/core/provider-utils';
 import type { ProviderCall, ProviderCallContext, ProviderResult } from '@pixelgate/core/spec';
-import { createMockImageProvider, MOCK_MODEL, solidPng } from '@pixelgate/core/testing';
+import { createMockImageProvider, MOCK_MODEL, maskPng, solidPng } from '@pixelgate/core/testing';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { alphaMask } from '../test/alpha-mask-png.ts';
 import { type ListeningServer, listen } from './node-server.ts';
 
 /**
@@ -76,9 +75,14 @@ let client: OpenAI;
 const audit = new MemoryAuditSink();
 
 beforeAll(async () => {
-  const mock = createMockImageProvider({ models: [EDITOR, PLAIN], generate: draw });
+  const mock = createMockImageProvider({
+    models: [EDITOR, PLAIN],
+    generate: draw,
+    edit: draw,
+    createVariation: draw,
+  });
   gateway = createGateway({
-    providers: [{ ...mock, edit: mock.generate, createVariation: mock.generate }],
+    providers: [mock],
     auditSink: audit,
   });
   const handler = createHttpHandler(gateway, {
@@ -134,7 +138,7 @@ describe('images.edit and images.createVariation through the official SDK', () =
     const result = await client.images.edit({
       model: 'editor',
       image: [await png(128, 'a.png'), await png(64, 'b.png'), await png(32, 'c.png')],
-      mask: await toFile(alphaMask(128), 'mask.png', { type: 'image/png' }),
+      mask: await toFile(Buffer.from(maskPng(128, 128, 'alpha')), 'mask.png', { type: 'image/png' }),
       prompt: 'put the three together',
       input_fidelity: 'high',
       n: 2,
@@ -270,7 +274,7 @@ describe('bad input through the SDK: a 400 naming the field, and one audit recor
         client.images.edit({
           model: 'editor',
           image: await png(128),
-          mask: await toFile(alphaMask(64), 'mask.png', { type: 'image/png' }),
+          mask: await toFile(Buffer.from(maskPng(64, 64, 'alpha')), 'mask.png', { type: 'image/png' }),
           prompt: 'x',
         }),
       'mask',
@@ -281,7 +285,7 @@ describe('bad input through the SDK: a 400 naming the field, and one audit recor
         client.images.edit({
           model: 'plain',
           image: await png(128),
-          mask: await toFile(alphaMask(128), 'mask.png', { type: 'image/png' }),
+          mask: await toFile(Buffer.from(maskPng(128, 128, 'alpha')), 'mask.png', { type: 'image/png' }),
           prompt: 'x',
         }),
       'mask',

@@ -106,7 +106,9 @@ export function formToEditInput(body: MultipartBody): Record<string, unknown> {
     );
   }
   if (masks.length > 1) throw validationError('mask', `${masks.length} masks were sent; send at most one.`);
-  input.image = images.map(toSource);
+  // One file sent as `image` stays one image (errors name `image`); `image[]` files are a list.
+  const single = images.length === 1 && images[0]!.field === 'image';
+  input.image = single ? toSource(images[0]!) : images.map(toSource);
   if (masks[0]) input.mask = toSource(masks[0]);
   return input;
 }

@@ -10,6 +10,7 @@ import type {
   ProviderResult,
 } from '../provider/image-provider.ts';
 import { parseSize } from '../shared/image-size.ts';
+import { maskPng } from '../testing/mask-png.ts';
 import { MOCK_MODEL } from '../testing/mock-image-provider.ts';
 import { solidPng } from '../testing/solid-png.ts';
 import { createApiKeyAuthenticator } from './api-key-authenticator.ts';
@@ -151,7 +152,10 @@ describe('POST /v1/images/edits', () => {
       form('/v1/images/edits', (body) => {
         body.append('image[]', png(64, 'a.png'));
         body.append('image[]', png(32, 'b.png'));
-        body.append('mask', png(64, 'mask.png'));
+        body.append(
+          'mask',
+          new File([new Uint8Array(maskPng(64, 64, 'alpha'))], 'mask.png', { type: 'image/png' }),
+        );
         body.append('prompt', 'add a red boat');
         body.append('model', 'editor');
         body.append('n', '2');
@@ -176,15 +180,16 @@ describe('POST /v1/images/edits', () => {
   it("takes OpenAI's JSON form with data URLs", async () => {
     const { handler, calls } = setup();
     const url = `data:image/png;base64,${Buffer.from(solidPng(48, 48)).toString('base64')}`;
+    const mask = `data:image/png;base64,${Buffer.from(maskPng(48, 48, 'alpha')).toString('base64')}`;
     const response = await handler(
       json('/v1/images/edits', {
         model: 'editor',
         prompt: 'x',
         images: [{ image_url: url }],
-        mask: { image_url: url },
+        mask: { image_url: mask },
       }),
     );
-    expect(response.status).toBe(200);
+    expect(response.status, await response.clone().text()).toBe(200);
     expect(calls[0]!.call.images?.[0]?.width).toBe(48);
   });
 
