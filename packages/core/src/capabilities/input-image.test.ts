@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { encodeSolidJpeg } from '../provider/test-image.ts';
+import { maskPng } from '../testing/mask-png.ts';
 import { solidPng } from '../testing/solid-png.ts';
-import { checkInputImage, checkMaskMatches } from './input-image.ts';
+import { checkInputImage, checkMaskHasAlpha, checkMaskMatches } from './input-image.ts';
 
 const LIMITS = { maxBytes: 1024 * 1024, maxPixels: 4096 * 4096, maxSide: 4096 };
 
@@ -54,5 +56,26 @@ describe('checkInputImage', () => {
       /mask is 32x32 but the image is 64x64/,
     );
     expect(() => checkMaskMatches(checkInputImage('mask', solidPng(64, 64), LIMITS), image)).not.toThrow();
+  });
+});
+
+describe('checkInputImage: side and shape limits, and mask transparency', () => {
+  it('refuses an image below minSide and a non-square one where the model wants squares', () => {
+    expect(() => checkInputImage('image', solidPng(32, 32), { ...LIMITS, minSide: 64 })).toThrow(
+      /at least 64/,
+    );
+    expect(() => checkInputImage('image', solidPng(64, 32), { ...LIMITS, square: true })).toThrow(/square/);
+    expect(checkInputImage('image', solidPng(64, 64), { ...LIMITS, square: true, minSide: 64 }).width).toBe(
+      64,
+    );
+  });
+
+  it('accepts an alpha mask with transparency and refuses one without (PNG without alpha, JPEG)', () => {
+    const withAlpha = checkInputImage('mask', maskPng(8, 8, 'alpha'), LIMITS);
+    expect(() => checkMaskHasAlpha(withAlpha)).not.toThrow();
+    const opaque = checkInputImage('mask', maskPng(8, 8, 'luminance'), LIMITS);
+    expect(() => checkMaskHasAlpha(opaque)).toThrow(/without an alpha channel/);
+    const jpeg = checkInputImage('mask', encodeSolidJpeg(8, 8, [0, 0, 0]), LIMITS);
+    expect(() => checkMaskHasAlpha(jpeg)).toThrow(/image\/jpeg/);
   });
 });

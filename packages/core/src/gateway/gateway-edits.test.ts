@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
+import { auditRecordSchema } from '../audit/audit-record.ts';
 import { MemoryAuditSink } from '../audit/memory-audit-sink.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
 import type { ModelDescriptorInput } from '../models/model-descriptor.ts';
@@ -108,6 +109,7 @@ describe('gateway.edit', () => {
     expect(JSON.stringify(record)).not.toContain(base64.slice(0, 40));
     expect(record.parameters).not.toHaveProperty('image');
     expect(record.cost?.estimatedUsd).toBe(0.05); // the edit price row, not the generation one
+    expect(auditRecordSchema.parse(record)).toEqual(record);
   });
 
   it('takes several images as data URLs and objects, with an alpha mask sent as is', async () => {
@@ -267,6 +269,7 @@ describe('gateway.edit', () => {
       expect(provider.calls).toHaveLength(0);
       expect(audit.records).toHaveLength(1);
       expect(audit.records[0]).toMatchObject({ operation: 'edit', outcome: 'rejected', error: { param } });
+      expect(auditRecordSchema.safeParse(audit.records[0]).success).toBe(true);
     });
   }
 
@@ -327,6 +330,60 @@ describe('gateway.createVariation', () => {
     }
     expect(provider.calls).toHaveLength(0);
     expect(audit.records.map((r) => r.operation)).toEqual(['variation', 'variation', 'variation']);
+  });
+});
+
+describe('edits under load and across fallbacks', () => {
+  it('keeps one record per request and each request its own images when edits run concurrently', async () => {
+    const { gateway, provider, audit } = setup();
+    const inputs = Array.from({ length: 8 }, (_, index) => solidPng(16 + index * 8, 16 + index * 8));
+    const results = await Promise.all(
+      inputs.map((input, index) =>
+        index % 2 === 0
+          ? gateway.edit({ model: 'mock-edit', prompt: `edit ${index}`, image: input })
+          : gateway.createVariation({ model: 'mock-edit', image: input }),
+      ),
+    );
+    expect(audit.records).toHaveLength(8);
+    const widthOf = (requestId: string) =>
+      audit.records.find((r) => r.requestId === requestId)?.inputImages?.[0]?.width;
+    expect(results.map((r) => widthOf(r.requestId))).toEqual(inputs.map((_, index) => 16 + index * 8));
+    expect(new Set(audit.records.map((r) => r.requestId)).size).toBe(8);
+    expect(provider.calls).toHaveLength(8);
+  });
+
+  it('converts the mask again for a fallback model of the other convention', async () => {
+    const { BackendError } = await import('../errors/gateway-error.ts');
+    const provider = createMockImageProvider({
+      models: [MOCK_EDIT_MODEL, LUMINANCE_MODEL],
+      edit: (call) => {
+        if (call.model.id === 'mock-edit')
+          throw new BackendError('down', { reason: 'upstream_unavailable', provider: 'mock' });
+        return { images: [{ bytes: solidPng(256, 256), mediaType: 'image/png' }] };
+      },
+    });
+    const audit = new MemoryAuditSink();
+    const gateway = createGateway({
+      providers: [provider],
+      auditSink: audit,
+      dispatch: { retry: { maxRetries: 0 }, fallbacks: { 'mock/mock-edit': ['mock/mock-luminance'] } },
+    });
+    gateways.push(gateway);
+    const result = await gateway.edit({
+      model: 'mock-edit',
+      prompt: 'x',
+      image,
+      mask: await alphaMask(64, 64),
+    });
+    expect(provider.calls.map((c) => [c.call.model.id, c.call.mask?.convention])).toEqual([
+      ['mock-edit', 'alpha'],
+      ['mock-luminance', 'luminance'],
+    ]);
+    expect(result.model).toBe('mock/mock-luminance');
+    expect(result.warnings.map((w) => w.type)).toEqual(
+      expect.arrayContaining(['fallback', 'mask_converted']),
+    );
+    expect(audit.records).toHaveLength(1);
   });
 });
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { auditRecordSchema } from '../audit/audit-record.ts';
 import { MemoryAuditSink } from '../audit/memory-audit-sink.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
 import type { ModelDescriptorInput } from '../models/model-descriptor.ts';
@@ -178,9 +179,24 @@ describe('gateway.stream', () => {
       error: { code: 'ABORTED' },
       stream: { partialImagesSent: 1 },
     });
+    expect(auditRecordSchema.safeParse(audit.records[0]).success).toBe(true);
     // The reservation (0.04, the whole budget) was released: the same request fits again.
     const result = await gateway.generate({ model: 'mock-edit', prompt: 'x' }, { tenant });
     expect(result.images).toHaveLength(1);
+  });
+
+  it('runs concurrent streams independently, each with its own events and one record', async () => {
+    const { gateway, audit } = setup();
+    const runs = await Promise.all(
+      [1, 2, 3, 0].map((partial_images) =>
+        collect(
+          gateway.stream('generate', { model: 'mock-edit', prompt: `p${partial_images}`, partial_images }),
+        ),
+      ),
+    );
+    expect(runs.map((events) => events.length)).toEqual([2, 3, 4, 1]);
+    expect(audit.records).toHaveLength(4);
+    expect(audit.records.map((r) => r.stream?.partialImagesSent).sort()).toEqual([0, 1, 2, 3]);
   });
 
   it('aborts on the caller signal too, and the error comes from the iterator', async () => {
