@@ -302,6 +302,45 @@ describe('streaming', () => {
     expect(audit.records).toHaveLength(1);
   });
 
+  it('never stores partial images: one storage put for the one final image', async () => {
+    const { handler, gateway } = setup();
+    let puts = 0;
+    gateway.events.on('storage-put', () => {
+      puts++;
+    });
+    const response = await handler(
+      json('/v1/images/generations', { model: 'editor', prompt: 'x', stream: true, partial_images: 3 }),
+    );
+    const all = await events(response);
+    expect(all.filter((event) => event.event.endsWith('.partial_image'))).toHaveLength(3);
+    expect(puts).toBe(1);
+  });
+
+  it('streams on the native route: native image fields, the request facts on the last completed event', async () => {
+    const { handler } = setup();
+    const response = await handler(
+      json('/v1/inference/images/generate', {
+        model: 'mock/editor',
+        prompt: 'x',
+        stream: true,
+        partial_images: 1,
+        metadata: { ticket: 'T-9' },
+      }),
+    );
+    const all = await events(response);
+    expect(all.map((event) => event.event)).toEqual([
+      'image_generation.partial_image',
+      'image_generation.completed',
+    ]);
+    expect(all[1]!.data).toMatchObject({
+      media_type: 'image/png',
+      model: 'mock/editor',
+      metadata: { ticket: 'T-9' },
+    });
+    expect(all[1]!.data.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(all[1]!.data.request_id).toBe(response.headers.get('x-request-id'));
+  });
+
   it('streams an edit with image_edit events', async () => {
     const { handler } = setup();
     const response = await handler(
