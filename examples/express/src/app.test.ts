@@ -1,5 +1,7 @@
+import { createGateway } from '@pixelgate/core';
 import { sniffImage } from '@pixelgate/core/provider-utils';
-import OpenAI from 'openai';
+import { createMockImageProvider, MOCK_MODEL, solidPng } from '@pixelgate/core/testing';
+import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from './app.ts';
 import { createExampleGateway } from './gateway.ts';
@@ -120,5 +122,61 @@ describe('express example with the official OpenAI SDK', () => {
       maxRetries: 0,
     });
     await expect(anonymous.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+});
+
+describe('express example: images.edit through the official OpenAI SDK', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  const operations: string[] = [];
+  beforeAll(async () => {
+    // A model that edits, on core's mock provider: the point here is the upload through Express.
+    const editor = {
+      ...MOCK_MODEL,
+      id: 'editor',
+      aliases: [],
+      capabilities: {
+        ...MOCK_MODEL.capabilities,
+        edit: {
+          maxImages: 16,
+          input: { maxBytes: 1024 * 1024, maxPixels: 1024 * 1024 },
+          mask: { convention: 'alpha' as const },
+        },
+      },
+    };
+    const mock = createMockImageProvider({
+      models: [editor],
+      edit: (call) => {
+        operations.push(call.operation);
+        return { images: [{ bytes: solidPng(256, 256), mediaType: 'image/png' }] };
+      },
+    });
+    server = await startServer({
+      gateway: createGateway({ providers: [mock] }),
+      keys: [{ id: 'sdk', key: KEY, tenantId: 'sdk' }],
+      port: 0,
+    });
+  });
+  afterAll(() => server.close());
+
+  it('edits two uploaded images, and refuses a non-image file naming the field', async () => {
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: KEY, maxRetries: 0 });
+    const png = (name: string) => toFile(Buffer.from(solidPng(64, 64)), name, { type: 'image/png' });
+    const edited = await client.images.edit({
+      model: 'editor',
+      image: [await png('a.png'), await png('b.png')],
+      prompt: 'blend them',
+    });
+    expect(sniffImage(Buffer.from(edited.data?.[0]?.b64_json ?? '', 'base64'))).toMatchObject({ width: 256 });
+    expect(operations).toEqual(['edit']);
+
+    const refused = await client.images
+      .edit({
+        model: 'editor',
+        image: await toFile(Buffer.from('not an image'), 'x.png', { type: 'image/png' }),
+        prompt: 'x',
+      })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(refused).toMatchObject({ status: 400, param: 'image' });
   });
 });

@@ -1,17 +1,22 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiKeyAuthenticator, createGateway, createHttpHandler, hashApiKey } from '@pixelgate/core';
 import { sniffImage } from '@pixelgate/core/provider-utils';
+import { createMockImageProvider, MOCK_EDIT_MODEL, maskPng, solidPng } from '@pixelgate/core/testing';
 import { createLocalProvider } from '@pixelgate/provider-local';
 import express from 'express';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { editAndVary } from './guide/edits-client.ts';
 import { createExpressApp } from './guide/express.ts';
 import { createFastifyApp } from './guide/fastify.ts';
 import { startStandaloneServer } from './guide/node-http.ts';
 import { startBehindProxy } from './guide/proxy.ts';
+import { listen } from './node-server.ts';
 import { toNodeHandler } from './to-node-handler.ts';
 
 /**
@@ -166,6 +171,39 @@ describe('docs/http.md samples', () => {
       body: JSON.stringify({ model: 'local/placeholder', prompt: 'x'.repeat(70_000) }),
     });
     expect(oversize.status).toBe(413);
+  });
+
+  it('Edits, variations and streaming: the SDK sample against a server', async () => {
+    const mock = createMockImageProvider({ models: [MOCK_EDIT_MODEL] });
+    const gateway = createGateway({
+      providers: [mock],
+    });
+    const server = await listen(
+      createHttpHandler(gateway, { authenticate: createApiKeyAuthenticator({ keys }) }),
+      {
+        port: 0,
+        host: '127.0.0.1',
+      },
+    );
+    const directory = mkdtempSync(join(tmpdir(), 'pixelgate-guide-'));
+    cleanups.push(
+      () => gateway.close(),
+      () => server.close(),
+      async () => rmSync(directory, { recursive: true, force: true }),
+    );
+    const files = {
+      photo: join(directory, 'photo.png'),
+      style: join(directory, 'style.png'),
+      mask: join(directory, 'mask.png'),
+    };
+    writeFileSync(files.photo, solidPng(128, 128));
+    writeFileSync(files.style, solidPng(64, 64));
+    writeFileSync(files.mask, maskPng(128, 128, 'alpha'));
+    const result = await editAndVary(`${server.url}/v1`, KEY, 'mock/mock-edit', files);
+    expect(result).toEqual({
+      events: ['partial 0', 'partial 1', 'completed 256x256 png'],
+      variations: 2,
+    });
   });
 
   it('every TypeScript block in docs/http.md is a sample file, verbatim', () => {

@@ -95,6 +95,28 @@ function readNodeBody(req: IncomingMessage, limit: number, onRefused: () => void
 }
 
 /**
+ * A Node request's body chunk by chunk, for uploads checked while they stream. Until the body has
+ * ended, `onUnread(true)` marks the connection for closing after the reply (a refusal may be
+ * answered before the rest arrives); leaving early pauses the request instead of destroying it,
+ * since the refusal still has to be written on its socket.
+ */
+async function* nodeBodyChunks(
+  req: IncomingMessage,
+  onUnread: (unread: boolean) => void,
+): AsyncGenerator<Uint8Array> {
+  if (req.readableEnded) return;
+  onUnread(true);
+  let ended = false;
+  try {
+    for await (const chunk of req.iterator({ destroyOnReturn: false })) yield chunk as Uint8Array;
+    ended = true;
+    onUnread(false);
+  } finally {
+    if (!ended) req.pause();
+  }
+}
+
+/**
  * A Node request as an {@link HttpExchange}, without building a web `Request` or streams: headers
  * are read from `req.headers`, the body from the socket's chunks, and `signal` aborts when the
  * response closes before it finished (the client went away). `toRequest` builds a body-less
@@ -135,6 +157,15 @@ export function fromNodeRequest(
       };
       if (replay === undefined) return readNodeBody(req, limit, refused);
       return replay.byteLength > limit ? Promise.reject(payloadTooLarge(limit)) : Promise.resolve(replay);
+    },
+    async *streamBody() {
+      if (replay !== undefined) {
+        yield replay;
+        return;
+      }
+      yield* nodeBodyChunks(req, (unread) => {
+        closeConnection = unread;
+      });
     },
     toRequest() {
       request ??= new Request(url, {

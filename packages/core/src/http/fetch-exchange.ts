@@ -16,8 +16,25 @@ export function fromFetchRequest(request: Request): HttpExchange {
     headers: request.headers,
     signal: request.signal,
     readBody: (limit) => readRequestBody(request, limit),
+    streamBody: () => streamRequestBody(request),
     toRequest: () => request,
   };
+}
+
+/** A fetch request's body chunk by chunk; leaving early cancels the body. */
+async function* streamRequestBody(request: Request): AsyncGenerator<Uint8Array> {
+  if (!request.body) return;
+  const reader = request.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
 }
 
 const EMPTY = new Uint8Array(0);

@@ -28,6 +28,13 @@ export interface HttpHandlerOptions {
   pathPrefix?: string;
   /** Largest accepted request body in bytes (default 1 MiB). Larger bodies get 413. */
   maxBodyBytes?: number;
+  /**
+   * Limits of image uploads (edits and variations, multipart or JSON with data URLs), enforced
+   * while the body streams in: the largest file (default 50 MiB, OpenAI's own limit for GPT image
+   * inputs) and the largest whole body (default 100 MiB). Over either is a 413 naming the limit.
+   * Each model's own input limits are checked afterwards.
+   */
+  uploads?: { maxFileBytes?: number; maxTotalBytes?: number };
   /** Cross-origin access for browsers; off by default. */
   cors?: CorsOptions;
   /**
@@ -46,8 +53,36 @@ export interface CheckedHandlerOptions {
   prefix: string;
   anonymous: TenantContext | undefined;
   maxBodyBytes: number;
+  uploads: UploadLimits;
   cors: CorsPolicy | undefined;
   acceptRequestId: boolean;
+}
+
+/** The checked upload limits of the edits and variations routes. */
+export interface UploadLimits {
+  maxFileBytes: number;
+  maxTotalBytes: number;
+}
+
+export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
+  maxFileBytes: 50 * 1024 * 1024,
+  maxTotalBytes: 100 * 1024 * 1024,
+};
+
+function checkUploadLimits(uploads: HttpHandlerOptions['uploads']): UploadLimits {
+  const limits = { ...DEFAULT_UPLOAD_LIMITS, ...uploads };
+  for (const name of ['maxFileBytes', 'maxTotalBytes'] as const) {
+    if (!Number.isSafeInteger(limits[name]) || limits[name] < 1) {
+      throw configurationError(`uploads.${name} must be a positive integer.`, `uploads.${name}`);
+    }
+  }
+  if (limits.maxFileBytes > limits.maxTotalBytes) {
+    throw configurationError(
+      'uploads.maxFileBytes cannot exceed uploads.maxTotalBytes.',
+      'uploads.maxFileBytes',
+    );
+  }
+  return limits;
 }
 
 const PREFIX = /^(\/[A-Za-z0-9._~-]+)*$/;
@@ -95,6 +130,7 @@ export function checkHandlerOptions(options: HttpHandlerOptions, mediaPrefix: st
     prefix,
     anonymous,
     maxBodyBytes,
+    uploads: checkUploadLimits(options.uploads),
     cors: options.cors ? createCorsPolicy(options.cors) : undefined,
     acceptRequestId: options.acceptRequestId ?? true,
   };

@@ -134,7 +134,7 @@ describe('one audit record per request for images, on every early exit', () => {
     ],
     [
       'an image route that does not exist',
-      () => request('/v1/images/edits', { body: GOOD }),
+      () => request('/v1/images/upscale', { body: GOOD }),
       404,
       'NOT_FOUND',
       'tenant-a',

@@ -31,6 +31,13 @@ export interface HttpExchange {
    */
   readBody(limit: number): Promise<Uint8Array>;
   /**
+   * The body as its chunks arrive, for uploads (multipart images) whose limits are enforced while
+   * reading rather than after buffering. Ending the iteration early stops reading; the reply then
+   * closes the connection. Optional: without it, uploads are read with `readBody` up to their
+   * total limit.
+   */
+  streamBody?(): AsyncIterable<Uint8Array>;
+  /**
    * A web `Request` for hooks that take one (a custom `authenticate`, the media handler), built
    * on first use. On the Node fast path it carries method, URL and headers but no body: the
    * router reads the body itself, with its size limit.

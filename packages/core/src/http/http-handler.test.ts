@@ -89,7 +89,9 @@ describe('POST /v1/images/generations (OpenAI-compatible)', () => {
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(response.headers.get('x-request-id')).toMatch(/^req_/);
     const json = await body(response);
-    expect(Object.keys(json).sort()).toEqual(['created', 'data']);
+    // OpenAI's current ImagesResponse: the size and format of the images made are echoed.
+    expect(Object.keys(json).sort()).toEqual(['created', 'data', 'output_format', 'size']);
+    expect([json.size, json.output_format]).toEqual(['256x256', 'png']);
     expect(json.data).toHaveLength(2);
     for (const entry of json.data) {
       expect(Object.keys(entry)).toEqual(['b64_json']);
@@ -110,7 +112,7 @@ describe('POST /v1/images/generations (OpenAI-compatible)', () => {
     ) as string[];
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('1000x1000');
-    expect(Object.keys(await body(response)).sort()).toEqual(['created', 'data']);
+    expect(Object.keys(await body(response)).sort()).toEqual(['created', 'data', 'output_format', 'size']);
   });
 
   it('streams large bodies byte-exactly with a correct Content-Length (n=10, both routes)', async () => {

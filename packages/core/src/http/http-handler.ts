@@ -42,6 +42,7 @@ export function httpPartsOf(gateway: Gateway, options: HttpHandlerOptions = {}):
     cors: checked.cors,
     prefix: checked.prefix,
     maxBodyBytes: checked.maxBodyBytes,
+    uploads: checked.uploads,
     acceptRequestId: checked.acceptRequestId,
     extraRouteDocs: options.extraRouteDocs ?? [],
   };
@@ -52,8 +53,11 @@ export function httpPartsOf(gateway: Gateway, options: HttpHandlerOptions = {}):
  *
  * - `POST {prefix}/v1/images/generations`: OpenAI-compatible; request, response and error shapes
  *   are OpenAI's, so OpenAI SDKs work unchanged (point their `baseURL` at `{origin}{prefix}/v1`).
- * - `POST {prefix}/v1/inference/images/generate`: native; provider-qualified model ids, metadata
- *   echoed back, warnings, labels, cost and request id in the body, native error envelope.
+ * - `POST {prefix}/v1/images/edits` and `/v1/images/variations`: OpenAI's images.edit and
+ *   images.createVariation, multipart as the SDKs send it (streamed, with `uploads` limits) or JSON.
+ * - `POST {prefix}/v1/inference/images/generate`, `/edit`, `/variation`: native; provider-qualified
+ *   model ids, metadata echoed back, warnings, labels, cost and request id in the body.
+ * - `stream: true` on generations and edits answers `text/event-stream` with OpenAI's events.
  * - `GET {prefix}/v1/models` and `GET {prefix}/v1/models/{id}`: the models this caller may use,
  *   with capabilities under `pixelgate`.
  * - `GET|HEAD {prefix}/v1/media/{token}`: stored images; the opaque token is the credential.

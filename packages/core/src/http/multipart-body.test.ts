@@ -75,4 +75,17 @@ describe('readMultipartBody', () => {
     });
     await expect(readMultipartBody(declared, LIMITS)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
   });
+
+  it('refuses a multipart Content-Type without a boundary as a client error, not a 500', async () => {
+    const request = new Request('http://gateway.test/v1/images/edits', {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data' },
+      body: 'prompt=x',
+    });
+    await expect(readMultipartBody(request, LIMITS)).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      status: 400,
+      message: expect.stringContaining('boundary'),
+    });
+  });
 });

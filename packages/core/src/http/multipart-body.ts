@@ -1,6 +1,10 @@
 import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import type busboyFactory from 'busboy';
 import { GatewayError, validationError } from '../errors/gateway-error.ts';
+import { fromFetchRequest } from './fetch-exchange.ts';
+import type { HttpExchange } from './http-exchange.ts';
+
+type Busboy = ReturnType<typeof busboyFactory>;
 
 /** One uploaded file, read whole (its size is capped while reading). */
 export interface UploadedFile {
@@ -38,24 +42,86 @@ export interface MultipartLimits {
  * `VALIDATION_ERROR` (too many files or fields) naming what was wrong, before the rest is read.
  */
 export async function readMultipartBody(request: Request, limits: MultipartLimits): Promise<MultipartBody> {
-  const contentType = request.headers.get('content-type') ?? '';
-  if (!request.body || !contentType.toLowerCase().startsWith('multipart/form-data')) {
-    throw new GatewayError('VALIDATION_ERROR', 'Send the images as multipart/form-data.', { status: 415 });
+  return readMultipartExchange(fromFetchRequest(request), limits);
+}
+
+/**
+ * {@link readMultipartBody} for a router exchange: the body streams from the exchange when it can
+ * (`streamBody`), else it is read whole up to the total limit first (still never unbounded).
+ */
+export async function readMultipartExchange(
+  exchange: HttpExchange,
+  limits: MultipartLimits,
+): Promise<MultipartBody> {
+  const contentType = exchange.headers.get('content-type');
+  checkMultipartType(contentType);
+  const chunks = exchange.streamBody
+    ? exchange.streamBody()
+    : oneChunk(await exchange.readBody(limits.maxTotalBytes));
+  return parseMultipart(
+    { contentType, contentLength: exchange.headers.get('content-length'), chunks },
+    limits,
+  );
+}
+
+/** Whether a Content-Type is multipart/form-data (the edits and variations routes accept JSON too). */
+export function isMultipart(contentType: string | null): boolean {
+  return (contentType ?? '').trim().toLowerCase().startsWith('multipart/form-data');
+}
+
+function checkMultipartType(contentType: string | null): void {
+  if (!isMultipart(contentType)) {
+    throw new GatewayError(
+      'VALIDATION_ERROR',
+      'Send the images as multipart/form-data (or the body as application/json).',
+      {
+        status: 415,
+        details: { header: 'content-type', accepted: ['multipart/form-data', 'application/json'] },
+      },
+    );
   }
-  const declared = Number(request.headers.get('content-length') ?? '0');
+}
+
+async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  if (bytes.byteLength > 0) yield bytes;
+}
+
+interface MultipartSource {
+  contentType: string | null;
+  contentLength: string | null;
+  chunks: AsyncIterable<Uint8Array>;
+}
+
+async function parseMultipart(input: MultipartSource, limits: MultipartLimits): Promise<MultipartBody> {
+  const declared = Number(input.contentLength ?? '0');
   if (declared > limits.maxTotalBytes) throw bodyTooLarge(limits.maxTotalBytes);
   const { default: busboy } = await import('busboy');
-  const parser = busboy({
-    headers: { 'content-type': contentType },
-    limits: {
-      fileSize: limits.maxFileBytes,
-      files: limits.maxFiles,
-      fields: limits.maxFields ?? 64,
-      fieldSize: limits.maxFieldBytes ?? 64 * 1024,
-      parts: limits.maxFiles + (limits.maxFields ?? 64),
-    },
-  });
-  const source = Readable.fromWeb(request.body as unknown as NodeReadableStream<Uint8Array>);
+  let parser: Busboy;
+  try {
+    parser = busboy({
+      headers: { 'content-type': input.contentType ?? '' },
+      limits: {
+        fileSize: limits.maxFileBytes,
+        files: limits.maxFiles,
+        fields: limits.maxFields ?? 64,
+        fieldSize: limits.maxFieldBytes ?? 64 * 1024,
+        parts: limits.maxFiles + (limits.maxFields ?? 64),
+      },
+    });
+  } catch {
+    // busboy refuses a multipart Content-Type without a boundary: the client's mistake, not ours.
+    throw new GatewayError(
+      'VALIDATION_ERROR',
+      "The multipart/form-data Content-Type has no boundary; let the HTTP client set the header from the form (don't set it by hand).",
+      { status: 400, details: { header: 'content-type' } },
+    );
+  }
+  const source = Readable.from(input.chunks, { objectMode: false });
+  return collectParts(source, parser, limits);
+}
+
+/** Feeds the source into busboy and gathers fields and files, failing at the first limit crossed. */
+function collectParts(source: Readable, parser: Busboy, limits: MultipartLimits): Promise<MultipartBody> {
   return new Promise<MultipartBody>((resolve, reject) => {
     const body: MultipartBody = { fields: {}, files: [] };
     let total = 0;
@@ -84,18 +150,7 @@ export async function readMultipartBody(request: Request, limits: MultipartLimit
     parser.on('file', (field, stream, info) => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () =>
-        fail(
-          new GatewayError(
-            'PAYLOAD_TOO_LARGE',
-            `The file in '${field}' (${info.filename}) is over ${limits.maxFileBytes} bytes.`,
-            {
-              status: 413,
-              param: field,
-            },
-          ),
-        ),
-      );
+      stream.on('limit', () => fail(fileTooLarge(field, info.filename, limits.maxFileBytes)));
       stream.on('close', () => {
         if (settled) return;
         body.files.push({
@@ -128,7 +183,18 @@ function addField(fields: Record<string, string | string[]>, name: string, value
 }
 
 function bodyTooLarge(maxBytes: number): GatewayError {
-  return new GatewayError('PAYLOAD_TOO_LARGE', `The request body is over ${maxBytes} bytes.`, {
-    status: 413,
-  });
+  return new GatewayError(
+    'PAYLOAD_TOO_LARGE',
+    `The upload is over ${maxBytes} bytes, the most this server accepts in one request.`,
+    { status: 413, details: { limit_bytes: maxBytes } },
+  );
+}
+
+function fileTooLarge(field: string, filename: string | undefined, maxBytes: number): GatewayError {
+  const name = filename ? ` (${filename.slice(0, 100)})` : '';
+  return new GatewayError(
+    'PAYLOAD_TOO_LARGE',
+    `The file in '${field}'${name} is over ${maxBytes} bytes, the most this server accepts per file.`,
+    { status: 413, param: field, details: { limit_bytes: maxBytes } },
+  );
 }

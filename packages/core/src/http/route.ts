@@ -3,8 +3,10 @@ import type { IdGenerator } from '../container/tokens.ts';
 import type { Gateway } from '../gateway/create-gateway.ts';
 import type { MediaHandler } from '../media/media-handler.ts';
 import type { RouteDoc } from '../openapi/openapi-routes.ts';
+import type { Operation } from '../pipeline/request-context.ts';
 import type { Logger } from '../provider/logger.ts';
 import type { CorsPolicy } from './cors.ts';
+import type { UploadLimits } from './handler-options.ts';
 import type { HttpExchange, HttpReply } from './http-exchange.ts';
 import type { ExchangeAuthenticator } from './middleware/authenticate.ts';
 import type { EnvelopeStyle, ReplyContext } from './replies.ts';
@@ -26,6 +28,8 @@ export interface HttpParts {
   /** Path prefix the routes live under ('' or like '/oai'). */
   readonly prefix: string;
   readonly maxBodyBytes: number;
+  /** Limits of image uploads (edits, variations). */
+  readonly uploads: UploadLimits;
   readonly acceptRequestId: boolean;
   /** Routes served next to the handler, for the OpenAPI document. */
   readonly extraRouteDocs: readonly RouteDoc[];
@@ -42,6 +46,8 @@ export interface RouteContext extends ReplyContext {
   authenticationTried?: boolean;
   /** The parsed JSON body, once read (kept for the audit record of a refusal). */
   body?: Record<string, unknown>;
+  /** The operation of the route (for the audit record of a refusal). */
+  readonly operation: Operation;
   /** Set when the request is handed to the gateway, which then writes its audit record itself. */
   handedToGateway: boolean;
 }
@@ -59,6 +65,8 @@ export interface Route {
   /** Methods served (OPTIONS is answered by the router). */
   readonly methods: readonly string[];
   readonly style: EnvelopeStyle;
+  /** The gateway operation of an image route (default `generate`): its refusals are audited as one. */
+  readonly operation?: Operation;
   /**
    * `required`: the router authenticates before `handle`. `if-presented`: only a caller that sends
    * credentials is authenticated (the media route, where the signed token is the credential).

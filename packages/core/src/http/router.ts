@@ -5,6 +5,7 @@ import { wwwAuthenticate } from './middleware/authenticate.ts';
 import { createRequestIdIssuer } from './middleware/request-id.ts';
 import { errorReply, reply } from './replies.ts';
 import type { HttpParts, Route, RouteContext } from './route.ts';
+import { runOperation } from './run-operation.ts';
 
 /** Paths of image operations: every request to one (but a CORS preflight) is audited, even unknown ones. */
 const IMAGE_PATHS = ['/v1/images/', '/v1/inference/images/'];
@@ -50,7 +51,7 @@ async function auditRefusal(parts: HttpParts, context: RouteContext, error: Gate
       ? undefined
       : await parts.authenticate(context.exchange).catch(() => undefined));
   try {
-    await parts.gateway.generate(context.body, {
+    await runOperation(parts.gateway, context.operation, context.body, {
       ...(tenant ? { tenant } : {}),
       source: context.style === 'native' ? 'http:native' : 'http:openai',
       requestId: context.requestId,
@@ -132,6 +133,7 @@ export function createRouter(parts: HttpParts, routes: readonly Route[]): Exchan
       baseHeaders: { 'x-request-id': requestId, ...parts.cors?.responseHeaders(exchange.headers) },
       exchange,
       path: path ?? exchange.pathname,
+      operation: route?.operation ?? 'generate',
       handedToGateway: false,
     };
     try {

@@ -67,8 +67,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'MODEL_NOT_FOUND or NOT_FOUND.',
   405: 'The method is not allowed on this route (see Allow).',
   410: 'MODEL_RETIRED: the model is retired; the message names its replacement.',
-  413: 'PAYLOAD_TOO_LARGE: the body is over the limit.',
-  415: 'VALIDATION_ERROR: the body is not application/json.',
+  413: 'PAYLOAD_TOO_LARGE: the body, or one uploaded file (named in `param`), is over the limit.',
+  415: 'VALIDATION_ERROR: the body is not of a type this route takes (application/json; multipart/form-data on the upload routes).',
   422: 'CONTENT_BLOCKED, or the provider filtered the content.',
   429: 'RATE_LIMITED or BUDGET_EXCEEDED, with Retry-After where waiting helps.',
   500: 'INTERNAL_ERROR: see the server logs with the request id.',
@@ -104,7 +104,7 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Open
     },
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
     tags: [
-      { name: 'Images', description: 'Image generation.' },
+      { name: 'Images', description: 'Image generation, edits, variations and streamed partial images.' },
       { name: 'Models', description: 'What each model can do.' },
       { name: 'Media', description: 'Stored images behind signed URLs.' },
       { name: 'Service', description: 'The document itself and the console.' },
@@ -170,6 +170,9 @@ function operationOf(route: RouteDoc, schemas: Record<string, unknown>): Record<
                   schemas,
                 ),
               },
+              ...(route.requestBody.multipart
+                ? { 'multipart/form-data': { schema: route.requestBody.multipart } }
+                : {}),
             },
           },
         }
@@ -195,8 +198,19 @@ function responseOf(
       ),
     };
   }
-  for (const type of response.contentTypes ?? [])
-    content[type] = { schema: { type: 'string', contentMediaType: type } };
+  for (const type of response.contentTypes ?? []) {
+    content[type] =
+      type === 'text/event-stream' && response.eventSchema
+        ? {
+            schema: {
+              type: 'string',
+              contentMediaType: type,
+              description: 'Server-sent events; the data line of each is one ImageStreamEvent (JSON).',
+            },
+            'x-event-schema': schemaRef('ImageStreamEvent', response.eventSchema, 'output', schemas),
+          }
+        : { schema: { type: 'string', contentMediaType: type } };
+  }
   return {
     description: response.description,
     ...(response.headers ? { headers: headerRefs(response.headers) } : {}),

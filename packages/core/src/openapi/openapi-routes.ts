@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { imageRequestSchema } from '../request/image-request.ts';
 import {
+  editJsonBodySchema,
+  editMultipartSchema,
+  variationJsonBodySchema,
+  variationMultipartSchema,
+} from './request-schemas.ts';
+import {
+  imageStreamEventSchema,
   modelListSchema,
   modelObjectSchema,
   nativeGenerationResponseSchema,
@@ -17,6 +24,8 @@ export interface RouteResponseDoc {
   schema?: z.ZodType;
   /** Non-JSON content types (an image, an event stream, HTML). */
   contentTypes?: string[];
+  /** For `text/event-stream`: the schema of each event's `data` line. */
+  eventSchema?: z.ZodType;
   /** Names of headers from the shared header components. */
   headers?: string[];
 }
@@ -42,7 +51,12 @@ export interface RouteDoc {
     description: string;
     required: boolean;
   }>;
-  requestBody?: { schema: z.ZodType; description: string };
+  requestBody?: {
+    schema: z.ZodType;
+    description: string;
+    /** A `multipart/form-data` form of the same request (a JSON Schema with binary file fields). */
+    multipart?: Record<string, unknown>;
+  };
   /** Success responses by status. */
   responses: Record<string, RouteResponseDoc>;
   /** Error statuses this route can answer (rendered in the route's envelope). */
@@ -56,19 +70,56 @@ const RATE_LIMITED = [
   'x-ratelimit-reset-requests',
 ];
 
-/** The routes `createHttpHandler` serves, as data. */
-export const ROUTE_DOCS: RouteDoc[] = [
+const IMAGE_ERRORS = [400, 401, 403, 404, 405, 410, 413, 415, 422, 429, 500, 502, 503, 504];
+
+const STREAM_NOTE =
+  ' With `stream: true` the answer is `text/event-stream`: partial images, one completed event per image, or one `error` event if the request fails after the stream began. Validation, access, guardrails and the budget are checked before the first byte, so a refusal is a normal JSON error.';
+
+/** The 200 of a route that may stream: JSON, or the events. */
+function imagesOrStream(description: string, schema: z.ZodType): RouteResponseDoc {
+  return {
+    description: `${description} Or, with stream: true, server-sent events.`,
+    schema,
+    contentTypes: ['text/event-stream'],
+    eventSchema: imageStreamEventSchema,
+    headers: [...RATE_LIMITED],
+  };
+}
+
+/** The upload routes (edits and variations), OpenAI-compatible and native. */
+const UPLOAD_ROUTE_DOCS: RouteDoc[] = [
   {
     method: 'post',
-    path: '/v1/images/generations',
-    operationId: 'createImage',
-    summary: 'Generate images (OpenAI-compatible)',
-    description:
-      "OpenAI's images.generate: the official OpenAI SDKs work unchanged. Every value is checked against the model's capabilities before any provider is called; warnings (coercions, fallbacks, partial results) travel in x-pixelgate-warnings.",
+    path: '/v1/images/edits',
+    operationId: 'createImageEdit',
+    summary: 'Edit images (OpenAI-compatible)',
+    description: `OpenAI's images.edit: multipart/form-data exactly as the official SDKs send it (\`image\` or repeated \`image[]\`, up to 16, an optional \`mask\`), or JSON with \`images: [{ image_url }]\` as data URLs (a \`file_id\` is refused: there is no files API). Files over the server's upload limits are refused while they stream in (413); each image is then checked against the model.${STREAM_NOTE}`,
     tags: ['Images'],
     style: 'openai',
     authenticated: true,
-    requestBody: { schema: imageRequestSchema, description: 'The generation request.' },
+    requestBody: {
+      schema: editJsonBodySchema,
+      description: 'The edit request.',
+      multipart: editMultipartSchema,
+    },
+    responses: { '200': imagesOrStream("OpenAI's ImagesResponse.", openAIImagesResponseSchema) },
+    errors: IMAGE_ERRORS,
+  },
+  {
+    method: 'post',
+    path: '/v1/images/variations',
+    operationId: 'createImageVariation',
+    summary: 'Variations of an image (OpenAI-compatible)',
+    description:
+      "OpenAI's images.createVariation (dall-e-2 semantics: one image, no prompt), multipart as the SDKs send it, or JSON with the image as a data URL.",
+    tags: ['Images'],
+    style: 'openai',
+    authenticated: true,
+    requestBody: {
+      schema: variationJsonBodySchema,
+      description: 'The variation request.',
+      multipart: variationMultipartSchema,
+    },
     responses: {
       '200': {
         description: "OpenAI's ImagesResponse.",
@@ -76,21 +127,44 @@ export const ROUTE_DOCS: RouteDoc[] = [
         headers: [...RATE_LIMITED, 'x-pixelgate-model', 'x-pixelgate-warnings'],
       },
     },
-    errors: [400, 401, 403, 404, 405, 410, 413, 415, 422, 429, 500, 502, 503, 504],
+    errors: IMAGE_ERRORS,
   },
   {
     method: 'post',
-    path: '/v1/inference/images/generate',
-    operationId: 'generateImageNative',
-    summary: 'Generate images (native)',
-    description:
-      'The native generation route: provider-qualified model ids (provider/model), metadata echoed back, and the warnings, labels, cost and request id in the body.',
+    path: '/v1/inference/images/edit',
+    operationId: 'editImageNative',
+    summary: 'Edit images (native)',
+    description: `The native edit: the same bodies as /v1/images/edits, provider-qualified model ids, \`metadata\` (a JSON object; a JSON text field in multipart) echoed back, the native envelope.${STREAM_NOTE}`,
     tags: ['Images'],
     style: 'native',
     authenticated: true,
     requestBody: {
-      schema: imageRequestSchema,
-      description: 'The generation request; `model` must be provider/model.',
+      schema: editJsonBodySchema,
+      description: 'The edit request; `model` must be provider/model.',
+      multipart: editMultipartSchema,
+    },
+    responses: {
+      '200': imagesOrStream(
+        'The images with everything pixelgate knows about them.',
+        nativeGenerationResponseSchema,
+      ),
+    },
+    errors: IMAGE_ERRORS,
+  },
+  {
+    method: 'post',
+    path: '/v1/inference/images/variation',
+    operationId: 'createImageVariationNative',
+    summary: 'Variations of an image (native)',
+    description:
+      'The native variation: the same bodies as /v1/images/variations, provider-qualified model ids, `metadata` echoed back, the native envelope.',
+    tags: ['Images'],
+    style: 'native',
+    authenticated: true,
+    requestBody: {
+      schema: variationJsonBodySchema,
+      description: 'The variation request; `model` must be provider/model.',
+      multipart: variationMultipartSchema,
     },
     responses: {
       '200': {
@@ -99,8 +173,47 @@ export const ROUTE_DOCS: RouteDoc[] = [
         headers: [...RATE_LIMITED, 'x-pixelgate-model', 'x-pixelgate-warnings'],
       },
     },
+    errors: IMAGE_ERRORS,
+  },
+];
+
+/** The routes `createHttpHandler` serves, as data. */
+export const ROUTE_DOCS: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/v1/images/generations',
+    operationId: 'createImage',
+    summary: 'Generate images (OpenAI-compatible)',
+    description: `OpenAI's images.generate: the official OpenAI SDKs work unchanged. Every value is checked against the model's capabilities before any provider is called; warnings (coercions, fallbacks, partial results) travel in x-pixelgate-warnings.${STREAM_NOTE}`,
+    tags: ['Images'],
+    style: 'openai',
+    authenticated: true,
+    requestBody: { schema: imageRequestSchema, description: 'The generation request.' },
+    responses: { '200': imagesOrStream("OpenAI's ImagesResponse.", openAIImagesResponseSchema) },
     errors: [400, 401, 403, 404, 405, 410, 413, 415, 422, 429, 500, 502, 503, 504],
   },
+  {
+    method: 'post',
+    path: '/v1/inference/images/generate',
+    operationId: 'generateImageNative',
+    summary: 'Generate images (native)',
+    description: `The native generation route: provider-qualified model ids (provider/model), metadata echoed back, and the warnings, labels, cost and request id in the body.${STREAM_NOTE}`,
+    tags: ['Images'],
+    style: 'native',
+    authenticated: true,
+    requestBody: {
+      schema: imageRequestSchema,
+      description: 'The generation request; `model` must be provider/model.',
+    },
+    responses: {
+      '200': imagesOrStream(
+        'The images with everything pixelgate knows about them.',
+        nativeGenerationResponseSchema,
+      ),
+    },
+    errors: [400, 401, 403, 404, 405, 410, 413, 415, 422, 429, 500, 502, 503, 504],
+  },
+  ...UPLOAD_ROUTE_DOCS,
   {
     method: 'get',
     path: '/v1/models',

@@ -5,6 +5,7 @@ import { createApiKeyAuthenticator } from '../http/api-key-authenticator.ts';
 import { createHttpHandler } from '../http/http-handler.ts';
 import { createMockImageProvider, MOCK_MODEL } from '../testing/mock-image-provider.ts';
 import { createContractChecker } from '../testing/openapi-contract.ts';
+import { solidPng } from '../testing/solid-png.ts';
 import { buildOpenApiDocument } from './openapi-document.ts';
 import { ROUTE_DOCS } from './openapi-routes.ts';
 
@@ -175,6 +176,71 @@ describe('contract: real responses of every route match the document', () => {
     const response = await call('GET', '/openapi.json', { key: null });
     expect(response.status).toBe(200);
     expect(((await response.json()) as { openapi: string }).openapi).toBe('3.1.0');
+  });
+
+  it('edits, variations and streams: 200 (JSON, multipart and events) and the upload errors', async () => {
+    const editor = {
+      ...MOCK_MODEL,
+      id: 'editor',
+      aliases: [],
+      capabilities: {
+        ...MOCK_MODEL.capabilities,
+        edit: { maxImages: 16, input: { maxBytes: 64 * 1024, maxPixels: 1024 * 1024 } },
+        variation: { input: { maxBytes: 64 * 1024, maxPixels: 1024 * 1024 } },
+        stream: { maxPartialImages: 3 },
+      },
+    };
+    const mock = createMockImageProvider({ models: [editor] });
+    const uploads = createGateway({
+      providers: [mock],
+    });
+    const uploadHandler = createHttpHandler(uploads, {
+      authenticate: createApiKeyAuthenticator({ keys: [{ id: 'key-1', key: KEY, tenantId: 'tenant-1' }] }),
+      uploads: { maxFileBytes: 4096, maxTotalBytes: 64 * 1024 },
+    });
+    const send = async (path: string, body: BodyInit, contentType?: string) => {
+      const headers = new Headers({ authorization: `Bearer ${KEY}` });
+      if (contentType) headers.set('content-type', contentType);
+      const response = await uploadHandler(
+        new Request(`${ORIGIN}${path}`, { method: 'POST', headers, body }),
+      );
+      const result = await check('POST', path, response);
+      exercised.add(`${result.operation}:${response.status}`);
+      expect(result.problems, `POST ${path} -> ${response.status}`).toEqual([]);
+      return response;
+    };
+    const png = new File([new Uint8Array(solidPng(32, 32))], 'a.png', { type: 'image/png' });
+    const form = (fields: Record<string, string>, files: Record<string, File> = { image: png }) => {
+      const body = new FormData();
+      for (const [name, file] of Object.entries(files)) body.append(name, file);
+      for (const [name, value] of Object.entries(fields)) body.append(name, value);
+      return body;
+    };
+    const dataUrl = `data:image/png;base64,${Buffer.from(solidPng(32, 32)).toString('base64')}`;
+    try {
+      expect((await send('/v1/images/edits', form({ prompt: 'x', model: 'editor' }))).status).toBe(200);
+      const json = JSON.stringify({ prompt: 'x', model: 'editor', images: [{ image_url: dataUrl }] });
+      expect((await send('/v1/images/edits', json, 'application/json')).status).toBe(200);
+      const fileId = JSON.stringify({ prompt: 'x', images: [{ file_id: 'file-1' }] });
+      expect((await send('/v1/images/edits', fileId, 'application/json')).status).toBe(400);
+      const big = new File([new Uint8Array(8192)], 'big.png', { type: 'image/png' });
+      expect((await send('/v1/images/edits', form({ prompt: 'x' }, { image: big }))).status).toBe(413);
+      expect((await send('/v1/images/edits', 'x', 'text/plain')).status).toBe(415);
+      expect((await send('/v1/images/variations', form({ model: 'editor' }))).status).toBe(200);
+      expect((await send('/v1/images/variations', form({ model: 'editor', prompt: 'x' }))).status).toBe(400);
+      const native = form({ prompt: 'x', model: 'mock/editor', metadata: '{"order":"7"}' });
+      expect((await send('/v1/inference/images/edit', native)).status).toBe(200);
+      expect((await send('/v1/inference/images/edit', form({ prompt: 'x', model: 'editor' }))).status).toBe(
+        400,
+      );
+      expect((await send('/v1/inference/images/variation', form({ model: 'mock/editor' }))).status).toBe(200);
+      const streamed = JSON.stringify({ prompt: 'x', model: 'editor', stream: true });
+      const events = await send('/v1/images/generations', streamed, 'application/json');
+      expect(events.headers.get('content-type')).toContain('text/event-stream');
+      expect(await events.text()).toContain('event: image_generation.completed');
+    } finally {
+      await uploads.close();
+    }
   });
 
   it('every documented operation was exercised by a contract test', () => {

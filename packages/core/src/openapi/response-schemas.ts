@@ -20,20 +20,60 @@ export const openAIImageDataSchema = z.object({
   revised_prompt: z.string().optional().describe('The prompt the model really used, when it rewrote it.'),
 });
 
+/** OpenAI's token usage of an image request (`ImagesUsage`). */
+export const openAIImagesUsageSchema = z.object({
+  input_tokens: z.number().int(),
+  output_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+  input_tokens_details: z.object({ text_tokens: z.number().int(), image_tokens: z.number().int() }),
+});
+
+/** The settings OpenAI echoes next to images, where pixelgate knows them. */
+const echoedSettingsShape = {
+  size: z.string().optional().describe('WIDTHxHEIGHT of the images made.'),
+  quality: z.string().optional().describe('The quality used, when the model has that setting.'),
+  background: z.string().optional().describe('The background used, when the model has that setting.'),
+  output_format: z.string().optional().describe('png, jpeg or webp: the encoding of the images.'),
+};
+
 /** OpenAI's `ImagesResponse`. */
 export const openAIImagesResponseSchema = z.object({
   created: z.number().int().describe('Unix time (seconds) of the response.'),
   data: z.array(openAIImageDataSchema),
-  usage: z
-    .object({
-      input_tokens: z.number().int(),
-      output_tokens: z.number().int(),
-      total_tokens: z.number().int(),
-      input_tokens_details: z.object({ text_tokens: z.number().int(), image_tokens: z.number().int() }),
-    })
-    .optional()
-    .describe('Token usage, when the provider reports it.'),
+  ...echoedSettingsShape,
+  usage: openAIImagesUsageSchema.optional().describe('Token usage, when the provider reports it.'),
 });
+
+/**
+ * One event of a streamed request (`stream: true`), as the `data:` line of a server-sent event
+ * whose `event:` is the same as `type`: partial images, one completed event per image, and an
+ * `error` event when the request fails after the stream began.
+ */
+export const imageStreamEventSchema = z.union([
+  z.object({
+    type: z.enum(['image_generation.partial_image', 'image_edit.partial_image']),
+    b64_json: z.string(),
+    created_at: z.number().int(),
+    partial_image_index: z.number().int().describe('0-based index of the partial image.'),
+    ...echoedSettingsShape,
+  }),
+  z.object({
+    type: z.enum(['image_generation.completed', 'image_edit.completed']),
+    b64_json: z.string().optional(),
+    url: z.string().optional().describe('Only with response_format url.'),
+    created_at: z.number().int(),
+    ...echoedSettingsShape,
+    usage: openAIImagesUsageSchema
+      .optional()
+      .describe("The request's token usage, on its last completed event."),
+  }),
+  z.object({
+    type: z.literal('error'),
+    error: z
+      .looseObject({ code: z.string(), message: z.string(), param: z.string().nullable() })
+      .describe("The route's error envelope (OpenAI's or the native one); the stream ends after it."),
+  }),
+]);
 
 /** One image of the native generation response. */
 export const nativeImageSchema = z.object({

@@ -1,4 +1,4 @@
-import { toOpenAIImagesResponse } from '../../pipeline/generation-result.ts';
+import { toOpenAIImagesBody } from '../openai-images.ts';
 import type { HttpParts, Route } from '../route.ts';
 import { createGenerationRoute } from './generation-route.ts';
 
@@ -12,6 +12,6 @@ export function generationsRoute(parts: HttpParts): Route {
     path: '/v1/images/generations',
     style: 'openai',
     source: 'http:openai',
-    render: (result) => toOpenAIImagesResponse(result),
+    render: (result, body) => toOpenAIImagesBody(result, body),
   });
 }

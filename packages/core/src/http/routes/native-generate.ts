@@ -9,7 +9,7 @@ import { createGenerationRoute } from './generation-route.ts';
  * The native route names models by `provider/model`, so a request is never routed by an alias
  * that might later point elsewhere. An unqualified name gets a message with the qualified id.
  */
-function checkQualifiedModel(gateway: Gateway, model: unknown): void {
+export function checkQualifiedModel(gateway: Gateway, model: unknown): void {
   if (typeof model !== 'string' || model.includes('/')) return;
   let suggestion = '';
   try {
