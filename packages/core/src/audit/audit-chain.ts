@@ -9,7 +9,7 @@ import {
 } from 'node:crypto';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { AuditRecord } from './audit-record.ts';
-import { canonicalJson, canonicalMembers } from './canonical-json.ts';
+import { canonicalJson, canonicalMembersAround } from './canonical-json.ts';
 
 /** The `prevHash` of the first record of a log. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -72,20 +72,15 @@ export function chainAuditLine(
   seq: number,
   prevHash: string,
 ): { line: string; hash: string } {
-  const members = canonicalMembers({
-    ...(record as Record<string, unknown>),
-    hash: undefined,
-    seq,
-    prevHash,
-  });
-  const texts = members.map(([, text]) => text);
-  const hash = createHash('sha256')
-    .update(`{${texts.join(',')}}`)
-    .digest('hex');
-  let at = members.findIndex(([key]) => key > 'hash');
-  if (at < 0) at = members.length;
-  texts.splice(at, 0, `"hash":"${hash}"`);
-  return { line: `{${texts.join(',')}}`, hash };
+  const { before, after } = canonicalMembersAround(
+    { ...(record as Record<string, unknown>), seq, prevHash },
+    'hash',
+  );
+  const comma = before !== '' && after !== '' ? ',' : '';
+  const hash = createHash('sha256').update(`{${before}${comma}${after}}`).digest('hex');
+  const member = `"hash":"${hash}"`;
+  const line = `{${before}${before === '' ? '' : ','}${member}${after === '' ? '' : ','}${after}}`;
+  return { line, hash };
 }
 
 /** Accepts a KeyObject or PEM text; an Ed25519 key is required. */
