@@ -180,6 +180,22 @@ export function scrubAuditRecord<T>(
   return { record: walk(record, '') as T, scrubbed };
 }
 
+/** Characters (code points, as `[...text].length` counts them) without building the array. */
+function codePointLength(text: string): number {
+  let length = text.length;
+  for (let index = 0; index < text.length - 1; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length--;
+        index++;
+      }
+    }
+  }
+  return length;
+}
+
 /** How much of the prompt an audit record keeps. */
 export type PromptRetention = 'hash' | 'redacted' | 'full';
 
@@ -196,7 +212,7 @@ export function promptForAudit(
   redact: (text: string) => string = redactPii,
 ): NonNullable<AuditRecord['prompt']> {
   const sha256 = createHash('sha256').update(prompt, 'utf8').digest('hex');
-  const base = { sha256, length: [...prompt].length, retention };
+  const base = { sha256, length: codePointLength(prompt), retention };
   if (retention === 'hash') return base;
   // Even `full` never keeps credentials: a pasted key must not reach the log.
   const text = retention === 'full' ? redactPii(prompt, ['secret']) : redact(prompt);

@@ -5,11 +5,11 @@
  * the same fold, so a match is a comparison of skeletons.
  */
 
+import { isAscii } from '../../shared/ascii.ts';
+
 /** Zero-width and invisible formatting characters that render as nothing. */
 const INVISIBLE =
   /[\u00AD\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFEFF\uFFA0]/gu;
-
-const ASCII_ONLY = /^[\x00-\x7F]*$/;
 
 /** Combining marks left after canonical decomposition (accents used to disguise letters). */
 const COMBINING = /\p{M}+/gu;
@@ -166,7 +166,7 @@ const AMBIGUOUS: Record<string, string> = { l: 'i' };
  */
 export function foldText(text: string): string {
   // ASCII is its own NFKC, NFD and NFC form and holds no invisible character or combining mark.
-  if (ASCII_ONLY.test(text)) return text.toLowerCase();
+  if (isAscii(text)) return text.toLowerCase();
   const compatible = text.normalize('NFKC').replace(INVISIBLE, '').toLowerCase();
   return compatible.normalize('NFD').replace(COMBINING, '').normalize('NFC');
 }
@@ -193,7 +193,7 @@ export function skeletonTokens(text: string): string[] {
 
 /** {@link skeletonTokens} of a text already folded by {@link foldText} (callers that need both fold once). */
 export function skeletonTokensOfFolded(folded: string): string[] {
-  if (ASCII_ONLY.test(folded)) return asciiSkeletonTokens(folded);
+  if (isAscii(folded)) return asciiSkeletonTokens(folded);
   const chars = [...folded];
   const tokens: string[] = [];
   let current = '';
