@@ -4,6 +4,7 @@ import {
   createPublicKey,
   generateKeyPairSync,
   type KeyObject,
+  hash as oneShotHash,
   sign,
   verify,
 } from 'node:crypto';
@@ -55,6 +56,11 @@ export interface AuditCheckpoint {
   signature: string;
 }
 
+/** SHA-256 (hex) of a text's UTF-8 bytes. */
+function sha256Hex(text: string): string {
+  return oneShotHash('sha256', text, 'hex');
+}
+
 /** Hash of a record (with its `seq` and `prevHash`, without `hash`). */
 export function hashAuditEntry(entry: Omit<ChainedAuditRecord, 'hash'> | Record<string, unknown>): string {
   const { hash: _ignored, ...rest } = entry as Record<string, unknown>;
@@ -77,7 +83,8 @@ export function chainAuditLine(
     'hash',
   );
   const comma = before !== '' && after !== '' ? ',' : '';
-  const hash = createHash('sha256').update(`{${before}${comma}${after}}`).digest('hex');
+  // The one-shot `hash` skips the Hash object `createHash` builds for every record.
+  const hash = sha256Hex(`{${before}${comma}${after}}`);
   const member = `"hash":"${hash}"`;
   const line = `{${before}${before === '' ? '' : ','}${member}${after === '' ? '' : ','}${after}}`;
   return { line, hash };

@@ -162,9 +162,9 @@ export class AuditLogWriter {
   async writeBatch(items: ReadonlyArray<AuditLogItem>): Promise<void> {
     let chunk = '';
     let pending = 0;
-    const append = (line: string): void => {
+    const append = (line: string, bytes = Buffer.byteLength(line)): void => {
       chunk += line;
-      pending += Buffer.byteLength(line);
+      pending += bytes;
     };
     for (const item of items) {
       if (item.kind === 'checkpoint') {
@@ -182,7 +182,7 @@ export class AuditLogWriter {
         pending = 0;
         append(await this.#startFile('rotation'));
       }
-      append(text);
+      append(text, bytes);
       this.tail.seq++;
       this.tail.hash = hash;
       if (this.unsigned >= this.#options.checkpointRecords) append(this.#checkpointLine('count'));

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { redactPii, SECRET_PATTERNS } from '../guardrails/builtin/pii-detectors.ts';
 import type { AuditRecord } from './audit-record.ts';
@@ -211,7 +211,7 @@ export function promptForAudit(
   retention: PromptRetention = 'redacted',
   redact: (text: string) => string = redactPii,
 ): NonNullable<AuditRecord['prompt']> {
-  const sha256 = createHash('sha256').update(prompt, 'utf8').digest('hex');
+  const sha256 = hash('sha256', prompt, 'hex');
   const base = { sha256, length: codePointLength(prompt), retention };
   if (retention === 'hash') return base;
   // Even `full` never keeps credentials: a pasted key must not reach the log.
