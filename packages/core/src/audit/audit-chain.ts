@@ -4,12 +4,13 @@ import {
   createPublicKey,
   generateKeyPairSync,
   type KeyObject,
+  hash as oneShotHash,
   sign,
   verify,
 } from 'node:crypto';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { AuditRecord } from './audit-record.ts';
-import { canonicalJson, canonicalMembers } from './canonical-json.ts';
+import { canonicalJson, canonicalMembersAround } from './canonical-json.ts';
 
 /** The `prevHash` of the first record of a log. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -55,6 +56,11 @@ export interface AuditCheckpoint {
   signature: string;
 }
 
+/** SHA-256 (hex) of a text's UTF-8 bytes. */
+function sha256Hex(text: string): string {
+  return oneShotHash('sha256', text, 'hex');
+}
+
 /** Hash of a record (with its `seq` and `prevHash`, without `hash`). */
 export function hashAuditEntry(entry: Omit<ChainedAuditRecord, 'hash'> | Record<string, unknown>): string {
   const { hash: _ignored, ...rest } = entry as Record<string, unknown>;
@@ -72,20 +78,16 @@ export function chainAuditLine(
   seq: number,
   prevHash: string,
 ): { line: string; hash: string } {
-  const members = canonicalMembers({
-    ...(record as Record<string, unknown>),
-    hash: undefined,
-    seq,
-    prevHash,
-  });
-  const texts = members.map(([, text]) => text);
-  const hash = createHash('sha256')
-    .update(`{${texts.join(',')}}`)
-    .digest('hex');
-  let at = members.findIndex(([key]) => key > 'hash');
-  if (at < 0) at = members.length;
-  texts.splice(at, 0, `"hash":"${hash}"`);
-  return { line: `{${texts.join(',')}}`, hash };
+  const { before, after } = canonicalMembersAround(
+    { ...(record as Record<string, unknown>), seq, prevHash },
+    'hash',
+  );
+  const comma = before !== '' && after !== '' ? ',' : '';
+  // The one-shot `hash` skips the Hash object `createHash` builds for every record.
+  const hash = sha256Hex(`{${before}${comma}${after}}`);
+  const member = `"hash":"${hash}"`;
+  const line = `{${before}${before === '' ? '' : ','}${member}${after === '' ? '' : ','}${after}}`;
+  return { line, hash };
 }
 
 /** Accepts a KeyObject or PEM text; an Ed25519 key is required. */

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../container/tokens.ts';
@@ -49,6 +50,20 @@ export interface AuditLogTail {
   checkpointSeq: number;
 }
 
+/**
+ * Where the platform has `O_DSYNC` (Linux, macOS), files are opened with it: each write returns
+ * once its data is on stable storage, as a write followed by `fdatasync` does, in one call to the
+ * thread pool instead of two (a lone record's latency is one disk sync, not a sync plus a hop).
+ * Elsewhere every write is followed by `datasync`.
+ */
+const SYNCED_WRITES = typeof fsConstants.O_DSYNC === 'number' && fsConstants.O_DSYNC !== 0;
+const DSYNC = SYNCED_WRITES ? fsConstants.O_DSYNC : 0;
+/** `a` (append, create), plus O_DSYNC where available. */
+const APPEND_FLAGS = fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | DSYNC;
+/** `wx` (create, fail if it exists), appending, plus O_DSYNC where available. */
+const CREATE_FLAGS =
+  fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_EXCL | DSYNC;
+
 function dayOf(now: number): string {
   return new Date(now).toISOString().slice(0, 10);
 }
@@ -70,7 +85,7 @@ function parseLine(line: string, file: string, index: number): Record<string, un
  * The file side of the audit log: chains records into canonical lines, signs checkpoints, rotates
  * files by size and UTC day, and recovers the chain head after a restart or crash. It is not safe
  * for concurrent use: the sink's group commit calls {@link AuditLogWriter.writeBatch} one batch at
- * a time, and each batch ends with one write and one `fdatasync`.
+ * a time, and each batch ends with one synchronized write (an `O_DSYNC` write, or a write and `fdatasync`).
  */
 export class AuditLogWriter {
   readonly tail: AuditLogTail = { seq: 0, hash: GENESIS_HASH, checkpoints: 0, checkpointSeq: 0 };
@@ -105,7 +120,7 @@ export class AuditLogWriter {
     const reusable =
       lastFile && !partial && (!daily || lastFile.day === dayOf(clock.now())) && lastFile.size < maxBytes;
     if (lastFile && reusable) {
-      const handle = await open(join(dir, lastFile.name), 'a', 0o640);
+      const handle = await open(join(dir, lastFile.name), APPEND_FLAGS, 0o640);
       this.#current = { name: lastFile.name, handle, size: lastFile.size, day: lastFile.day };
       if (this.unsigned > 0) await this.#writeOut(this.#checkpointLine('recovery'));
     } else if (partial || this.unsigned > 0) {
@@ -162,9 +177,9 @@ export class AuditLogWriter {
   async writeBatch(items: ReadonlyArray<AuditLogItem>): Promise<void> {
     let chunk = '';
     let pending = 0;
-    const append = (line: string): void => {
+    const append = (line: string, bytes = Buffer.byteLength(line)): void => {
       chunk += line;
-      pending += Buffer.byteLength(line);
+      pending += bytes;
     };
     for (const item of items) {
       if (item.kind === 'checkpoint') {
@@ -182,7 +197,7 @@ export class AuditLogWriter {
         pending = 0;
         append(await this.#startFile('rotation'));
       }
-      append(text);
+      append(text, bytes);
       this.tail.seq++;
       this.tail.hash = hash;
       if (this.unsigned >= this.#options.checkpointRecords) append(this.#checkpointLine('count'));
@@ -233,7 +248,7 @@ export class AuditLogWriter {
     if (!this.#current || chunk === '') return;
     const bytes = Buffer.from(chunk, 'utf8');
     await this.#current.handle.write(bytes);
-    await this.#current.handle.datasync();
+    if (!SYNCED_WRITES) await this.#current.handle.datasync();
     this.#current.size += bytes.length;
   }
 
@@ -246,7 +261,7 @@ export class AuditLogWriter {
     let handle: FileHandle | undefined;
     for (let suffix = 1; handle === undefined; suffix++) {
       try {
-        handle = await open(join(this.#options.dir, name), 'wx', 0o640);
+        handle = await open(join(this.#options.dir, name), CREATE_FLAGS, 0o640);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || suffix > 1000) throw error;
         name = `${base}-${suffix}.jsonl`;

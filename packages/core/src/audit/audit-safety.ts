@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { redactPii, SECRET_PATTERNS } from '../guardrails/builtin/pii-detectors.ts';
 import type { AuditRecord } from './audit-record.ts';
@@ -6,8 +6,33 @@ import type { AuditRecord } from './audit-record.ts';
 /** Longest base64-like run an audit record may hold (a SHA-256 in hex is 64 characters). */
 export const AUDIT_MAX_BASE64_RUN = 100;
 
+/** 1 for the characters a base64-like run is made of (`A-Z a-z 0-9 + / _ -`), by char code. */
+const BASE64_CHAR = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-') {
+  BASE64_CHAR[ch.charCodeAt(0)] = 1;
+}
+
+/**
+ * True when `text` has a run of more than `maxRun` base64-like characters. One linear pass: the
+ * equivalent regex (`[A-Za-z0-9+/_-]{101,}`) restarts at every position inside a shorter run, so
+ * each SHA-256 in a record cost it thousands of steps.
+ */
+function hasBase64RunOver(text: string, maxRun: number): boolean {
+  let run = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 128 && BASE64_CHAR[code] === 1) {
+      if (++run > maxRun) return true;
+    } else {
+      run = 0;
+    }
+  }
+  return false;
+}
+
 /** Cuts base64-like runs longer than {@link AUDIT_MAX_BASE64_RUN}, saying how long they were. */
 export function stripAuditBase64(text: string): string {
+  if (!hasBase64RunOver(text, AUDIT_MAX_BASE64_RUN)) return text;
   return text.replace(/[A-Za-z0-9+/_-]{101,}={0,2}/g, (run) => `[base64 omitted: ${run.length} chars]`);
 }
 
@@ -69,7 +94,6 @@ export function assertAuditSafe(
   options: AuditSafetyOptions = {},
 ): void {
   const maxRun = options.maxBase64Run ?? AUDIT_MAX_BASE64_RUN;
-  const base64Run = new RegExp(`[A-Za-z0-9+/_-]{${maxRun + 1},}`);
   const fail = (path: string, what: string): never => {
     throw new GatewayError(
       'INTERNAL_ERROR',
@@ -85,7 +109,7 @@ export function assertAuditSafe(
   const suspicious =
     joined.includes('\u0000binary') ||
     /data:[\w.+-]+\/[\w.+-]+;base64,/i.test(joined) ||
-    base64Run.test(joined) ||
+    hasBase64RunOver(joined, maxRun) ||
     SECRET_PATTERNS.some(({ pattern }) => {
       pattern.lastIndex = 0;
       const hit = pattern.test(joined);
@@ -97,7 +121,8 @@ export function assertAuditSafe(
   for (const [path, text] of strings(record, '')) {
     if (text === '\u0000binary') fail(path, 'holds binary data');
     if (/data:[\w.+-]+\/[\w.+-]+;base64,/i.test(text)) fail(path, 'holds a data URL');
-    if (base64Run.test(text)) fail(path, `holds a base64-like run longer than ${maxRun} characters`);
+    if (hasBase64RunOver(text, maxRun))
+      fail(path, `holds a base64-like run longer than ${maxRun} characters`);
     for (const { name, pattern } of SECRET_PATTERNS) {
       pattern.lastIndex = 0;
       if (pattern.test(text)) {
@@ -155,6 +180,22 @@ export function scrubAuditRecord<T>(
   return { record: walk(record, '') as T, scrubbed };
 }
 
+/** Characters (code points, as `[...text].length` counts them) without building the array. */
+function codePointLength(text: string): number {
+  let length = text.length;
+  for (let index = 0; index < text.length - 1; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length--;
+        index++;
+      }
+    }
+  }
+  return length;
+}
+
 /** How much of the prompt an audit record keeps. */
 export type PromptRetention = 'hash' | 'redacted' | 'full';
 
@@ -170,8 +211,8 @@ export function promptForAudit(
   retention: PromptRetention = 'redacted',
   redact: (text: string) => string = redactPii,
 ): NonNullable<AuditRecord['prompt']> {
-  const sha256 = createHash('sha256').update(prompt, 'utf8').digest('hex');
-  const base = { sha256, length: [...prompt].length, retention };
+  const sha256 = hash('sha256', prompt, 'hex');
+  const base = { sha256, length: codePointLength(prompt), retention };
   if (retention === 'hash') return base;
   // Even `full` never keeps credentials: a pasted key must not reach the log.
   const text = retention === 'full' ? redactPii(prompt, ['secret']) : redact(prompt);

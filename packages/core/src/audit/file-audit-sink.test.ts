@@ -12,7 +12,7 @@ import {
   sortAuditFiles,
 } from './audit-chain.ts';
 import { type AuditRecord, auditRecordSchema } from './audit-record.ts';
-import { assertAuditSafe, promptForAudit, scrubAuditRecord } from './audit-safety.ts';
+import { assertAuditSafe, promptForAudit, scrubAuditRecord, stripAuditBase64 } from './audit-safety.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { verifyAuditLog } from './cli/verify-audit-log.ts';
 import { createFileAuditSink, type FileAuditSinkOptions } from './file-audit-sink.ts';
@@ -506,6 +506,19 @@ describe('audit record safety', () => {
       }),
     ).toThrow(/configured secret/);
     expect(() => assertAuditSafe({ bytes: new Uint8Array(3) })).toThrow(/binary/);
+  });
+
+  it('assertAuditSafe allows base64-like runs up to the limit and refuses one character more', () => {
+    const run = (length: number) => 'Ab0+/_-'.repeat(20).slice(0, length);
+    expect(() => assertAuditSafe(record(1, { metadata: { x: `${run(100)} ${run(100)}` } }))).not.toThrow();
+    expect(() => assertAuditSafe(record(1, { metadata: { x: `é${run(101)}é` } }))).toThrow(
+      /metadata.x.*longer than 100/,
+    );
+    // Two fields side by side are two runs, not one.
+    expect(() => assertAuditSafe(record(1, { metadata: { x: run(60), y: run(60) } }))).not.toThrow();
+    expect(() => assertAuditSafe({ a: run(21) }, { maxBase64Run: 20 })).toThrow(/longer than 20/);
+    expect(stripAuditBase64(`x ${run(100)}`)).toBe(`x ${run(100)}`);
+    expect(stripAuditBase64(`x ${run(101)}==`)).toBe('x [base64 omitted: 103 chars]');
   });
 });
 

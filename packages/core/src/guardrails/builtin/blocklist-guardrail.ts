@@ -1,6 +1,6 @@
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { Guardrail, GuardrailVerdictInput } from '../guardrail.ts';
-import { foldText, skeletonOf, skeletonTokens } from './text-normalize.ts';
+import { foldText, skeletonOf, skeletonTokensOfFolded } from './text-normalize.ts';
 
 /** Terms and patterns of one blocklist category. */
 export interface BlocklistCategory {
@@ -33,9 +33,9 @@ export interface BlocklistGuardrailOptions {
 interface CompiledCategory {
   name: string;
   action: 'block' | 'flag';
-  skeletons: Set<string>;
+  skeletons: TermSet;
   /** Skeletons with letter runs squeezed (`weeeapon` reads `weapon`), for terms long enough. */
-  squeezed: Set<string>;
+  squeezed: TermSet;
   patterns: RegExp[];
 }
 
@@ -44,6 +44,68 @@ const CATEGORY_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 /** Squeezes runs of one letter to one (`weeeapon` gives `weapon`). */
 function squeeze(text: string): string {
   return text.replace(/(.)\1+/gu, '$1');
+}
+
+/**
+ * Skeletons to match, with the text lengths that can match one (its own length, plus one or two
+ * for a plural): most joined token runs are answered by their length, without hashing the text.
+ */
+interface TermSet {
+  terms: Set<string>;
+  /** 1 at every length a matching text can have. */
+  lengths: Uint8Array;
+}
+
+function termSet(terms: Set<string>): TermSet {
+  let longestTerm = 0;
+  for (const term of terms) longestTerm = Math.max(longestTerm, term.length);
+  const lengths = new Uint8Array(longestTerm + 3);
+  for (const term of terms) lengths.fill(1, term.length, term.length + 3);
+  return { terms, lengths };
+}
+
+/** Matches a skeleton in a set, plural `s`/`es` included. */
+function hit(set: TermSet, text: string): boolean {
+  if (set.lengths[text.length] !== 1) return false;
+  return (
+    set.terms.has(text) ||
+    (text.endsWith('s') && set.terms.has(text.slice(0, -1))) ||
+    (text.endsWith('es') && set.terms.has(text.slice(0, -2)))
+  );
+}
+
+/** A token squeezed, with its first letter and its squeeze's last UTF-16 unit, for joining squeezes. */
+interface SqueezedToken {
+  text: string;
+  first: string;
+  lastChar: string;
+}
+
+/** The prompt as every category reads it, folded once per check. */
+interface ScannedPrompt {
+  folded: string;
+  tokens: string[];
+  squeezedTokens: SqueezedToken[];
+  skeletonText: string;
+}
+
+function scanPrompt(text: string): ScannedPrompt {
+  const folded = foldText(text);
+  const tokens = skeletonTokensOfFolded(folded);
+  const squeezedTokens = tokens.map((token): SqueezedToken => {
+    // A letter is dropped when it equals the last UTF-16 unit kept (so astral letters never squeeze).
+    let text = '';
+    let lastUnit = '';
+    let first = '';
+    for (const ch of token) {
+      if (first === '') first = ch;
+      if (ch === lastUnit) continue;
+      text += ch;
+      lastUnit = ch[ch.length - 1]!;
+    }
+    return { text, first, lastChar: lastUnit };
+  });
+  return { folded, tokens, squeezedTokens, skeletonText: tokens.join(' ') };
 }
 
 function compilePattern(pattern: RegExp | string, category: string): RegExp {
@@ -114,42 +176,37 @@ export function createBlocklistGuardrail(options: BlocklistGuardrailOptions): Gu
     compiled.push({
       name,
       action: category.action ?? action,
-      skeletons,
-      squeezed,
+      skeletons: termSet(skeletons),
+      squeezed: termSet(squeezed),
       patterns: (category.patterns ?? []).map((pattern) => compilePattern(pattern, name)),
     });
   }
 
-  const matches = (
-    category: CompiledCategory,
-    tokens: string[],
-    folded: string,
-    skeletonText: string,
-  ): boolean => {
+  const matches = (category: CompiledCategory, prompt: ScannedPrompt): boolean => {
     for (const pattern of category.patterns) {
-      if (pattern.test(folded) || pattern.test(skeletonText)) return true;
+      if (pattern.test(prompt.folded) || pattern.test(prompt.skeletonText)) return true;
     }
-    if (category.skeletons.size === 0) return false;
+    if (category.skeletons.terms.size === 0) return false;
+    const { tokens, squeezedTokens } = prompt;
     // Joining consecutive tokens sees through spacing tricks ("w e a p o n", "pipe-bomb").
-    const hit = (set: Set<string>, text: string): boolean =>
-      set.has(text) ||
-      (text.endsWith('s') && set.has(text.slice(0, -1))) ||
-      (text.endsWith('es') && set.has(text.slice(0, -2)));
     for (let start = 0; start < tokens.length; start++) {
       let joined = '';
       let squeezedText = '';
+      let squeezedLength = 0;
+      let lastChar = '';
       // Bounded: a term spans at most `longest` tokens (one letter each when spread out).
       const last = Math.min(tokens.length, start + longest + 2);
-      for (
-        let end = start;
-        end < last && squeezedText.length < longest && joined.length < longest * 3;
-        end++
-      ) {
-        const token = tokens[end]!;
-        joined += token;
-        for (const ch of token) if (squeezedText[squeezedText.length - 1] !== ch) squeezedText += ch;
+      for (let end = start; end < last && squeezedLength < longest && joined.length < longest * 3; end++) {
+        joined += tokens[end]!;
+        // The squeeze of the joined text: each token's own squeeze, less its first letter when
+        // that repeats the last letter so far.
+        const squeezedToken = squeezedTokens[end]!;
+        const skipFirst = squeezedToken.first === lastChar ? squeezedToken.first.length : 0;
+        squeezedText += skipFirst === 0 ? squeezedToken.text : squeezedToken.text.slice(skipFirst);
+        squeezedLength = squeezedText.length;
+        lastChar = squeezedToken.lastChar;
         if (joined.length >= shortest && hit(category.skeletons, joined)) return true;
-        if (squeezedText.length >= 4 && category.squeezed.size > 0 && hit(category.squeezed, squeezedText))
+        if (squeezedLength >= 4 && category.squeezed.terms.size > 0 && hit(category.squeezed, squeezedText))
           return true;
       }
     }
@@ -162,10 +219,8 @@ export function createBlocklistGuardrail(options: BlocklistGuardrailOptions): Gu
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     failMode: 'closed',
     check(input): GuardrailVerdictInput {
-      const tokens = skeletonTokens(input.prompt);
-      const folded = foldText(input.prompt);
-      const skeletonText = tokens.join(' ');
-      const hits = compiled.filter((category) => matches(category, tokens, folded, skeletonText));
+      const prompt = scanPrompt(input.prompt);
+      const hits = compiled.filter((category) => matches(category, prompt));
       if (hits.length === 0) return { action: 'allow', labels: [] };
       const labels = [...new Set(hits.map((hit) => `blocklist:${hit.name}`))].sort();
       const blocking = hits.some((hit) => hit.action === 'block');

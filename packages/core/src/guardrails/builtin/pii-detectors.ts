@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { isAscii } from '../../shared/ascii.ts';
 
 /** The kinds of personal data and secrets the PII detector finds. */
 export const PII_CATEGORIES = [
@@ -259,6 +260,57 @@ function findIbans(text: string, push: (start: number, end: number) => void): vo
   }
 }
 
+/** 1 for the characters of a generic token (`A-Z a-z 0-9 _ - + /`), by char code. */
+const TOKEN_CHAR = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/') {
+  TOKEN_CHAR[ch.charCodeAt(0)] = 1;
+}
+const EMAIL_AT_WORD = /[([{]at[)\]}]/i;
+
+/**
+ * What a text holds that the detectors need, counted in one pass, so a detector that cannot
+ * match (a card number needs 13 digits, an IPv4 address three dots) is not run: most prompts have
+ * no digits at all. Each count is a necessary condition of its detector's pattern, never a
+ * sufficient one, so skipping never loses a finding.
+ */
+function textShape(text: string): {
+  digits: number;
+  dots: number;
+  colons: number;
+  mayHoldEmail: boolean;
+  longTokenRun: boolean;
+  mayHoldSecret: boolean;
+} {
+  let digits = 0;
+  let dots = 0;
+  let colons = 0;
+  let at = false;
+  let run = 0;
+  let longestRun = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 48 && code <= 57) digits++;
+    else if (code === 46) dots++;
+    else if (code === 58) colons++;
+    else if (code === 64) at = true;
+    if (code < 128 && TOKEN_CHAR[code] === 1) {
+      if (++run > longestRun) longestRun = run;
+    } else {
+      run = 0;
+    }
+  }
+  return {
+    digits,
+    dots,
+    colons,
+    mayHoldEmail: at || EMAIL_AT_WORD.test(text),
+    longTokenRun: longestRun >= 32,
+    // Every secret format but a private key block is a run of at least 11 token characters
+    // (`eyJ` and 8 more for a JWT, the shortest).
+    mayHoldSecret: longestRun >= 11 || text.includes('-----BEGIN '),
+  };
+}
+
 /**
  * Finds personal data and secrets in a text: emails (plus tags and `(at)`/`[dot]` spellings),
  * phone numbers (international and national formats, 10 to 15 digits), US social security numbers
@@ -269,6 +321,7 @@ function findIbans(text: string, push: (start: number, end: number) => void): vo
  * order numbers out. Matches never overlap: earlier categories in that order win.
  */
 export function detectPii(text: string, categories: ReadonlyArray<PiiCategory> = PII_CATEGORIES): PiiMatch[] {
+  const shape = textShape(text);
   const wanted = new Set(categories);
   const found: PiiMatch[] = [];
   const overlaps = (start: number, end: number): boolean => found.some((m) => start < m.end && end > m.start);
@@ -278,38 +331,39 @@ export function detectPii(text: string, categories: ReadonlyArray<PiiCategory> =
   };
 
   // Specific secrets first: they contain digit runs that other detectors would misread.
-  for (const { pattern } of SECRET_PATTERNS) {
+  for (const { pattern } of shape.mayHoldSecret ? SECRET_PATTERNS : []) {
     for (const match of text.matchAll(pattern)) {
       const start = match[1] === undefined ? match.index : match.index + match[0].lastIndexOf(match[1]);
       add('secret')(start, start + (match[1] ?? match[0]).length);
     }
   }
-  for (const match of text.matchAll(EMAIL)) add('email')(match.index, match.index + match[0].length);
-  findIbans(text, add('iban'));
-  for (const match of text.matchAll(CARD_CANDIDATE)) {
+  if (shape.mayHoldEmail)
+    for (const match of text.matchAll(EMAIL)) add('email')(match.index, match.index + match[0].length);
+  if (shape.digits >= 2) findIbans(text, add('iban'));
+  for (const match of shape.digits >= 13 ? text.matchAll(CARD_CANDIDATE) : []) {
     const digits = match[0].replace(/\D/g, '');
     if (knownCardNetwork(digits) && luhnValid(digits))
       add('payment_card')(match.index, match.index + match[0].length);
   }
-  for (const match of text.matchAll(SSN)) {
+  for (const match of shape.digits >= 9 ? text.matchAll(SSN) : []) {
     if (validSsn(match[1]!, match[3]!, match[4]!)) add('us_ssn')(match.index, match.index + match[0].length);
   }
-  for (const match of text.matchAll(SSN_BARE)) {
+  for (const match of shape.digits >= 9 ? text.matchAll(SSN_BARE) : []) {
     const before = text.slice(Math.max(0, match.index - 40), match.index);
     if (SSN_CONTEXT.test(before) && validSsn(match[1]!, match[2]!, match[3]!)) {
       add('us_ssn')(match.index, match.index + match[0].length);
     }
   }
-  for (const match of text.matchAll(IPV4)) {
+  for (const match of shape.digits >= 4 && shape.dots >= 3 ? text.matchAll(IPV4) : []) {
     if (isIPv4(match[0])) add('ip_address')(match.index, match.index + match[0].length);
   }
-  for (const match of text.matchAll(IPV6)) {
+  for (const match of shape.colons >= 2 ? text.matchAll(IPV6) : []) {
     const candidate = match[0].replace(/%[\w.]+$/, '');
     if ((candidate.match(/[0-9A-Fa-f]/g)?.length ?? 0) >= 2 && isIPv6(candidate)) {
       add('ip_address')(match.index, match.index + match[0].length);
     }
   }
-  for (const match of text.matchAll(PHONE)) {
+  for (const match of shape.digits >= 8 ? text.matchAll(PHONE) : []) {
     const raw = match[0];
     const digits = raw.replace(/\D/g, '');
     const international = raw.startsWith('+');
@@ -329,7 +383,7 @@ export function detectPii(text: string, categories: ReadonlyArray<PiiCategory> =
       add('phone')(match.index, match.index + raw.length);
     }
   }
-  for (const match of text.matchAll(GENERIC_TOKEN)) {
+  for (const match of shape.digits >= 1 && shape.longTokenRun ? text.matchAll(GENERIC_TOKEN) : []) {
     if (looksLikeGenericSecret(match[0])) add('secret')(match.index, match.index + match[0].length);
   }
   return found.sort((a, b) => a.start - b.start);
@@ -364,5 +418,7 @@ export function redactPii(text: string, categories: ReadonlyArray<PiiCategory> =
 
 /** NFKC plus removal of zero-width characters, which could otherwise split a number or address. */
 export function normalizeForPii(text: string): string {
+  // ASCII is its own NFKC form and holds none of the invisible characters.
+  if (isAscii(text)) return text;
   return text.normalize('NFKC').replace(/[\u200B-\u200D\u2060\uFEFF\u00AD]/g, '');
 }

@@ -111,6 +111,27 @@ describe('detectPii', () => {
     );
   });
 
+  it('finds each category in its shortest form (the prefilter never skips a possible finding)', () => {
+    const cases: Array<[string, string]> = [
+      ['mail a(at)b[dot]co now', 'email'],
+      ['host ab::cd here', 'ip_address'],
+      ['ip 1.2.3.4 x', 'ip_address'],
+      ['tok eyJabcdefgh.eyJabcdefgh.abcdefgh', 'secret'],
+      ['-----BEGIN PRIVATE KEY-----', 'secret'],
+      ['xoxb-1234567890', 'secret'],
+      ['call +12345678', 'phone'],
+      ['ssn 123-45-6789', 'us_ssn'],
+      ['card 4111111111111111', 'payment_card'],
+    ];
+    for (const [text, category] of cases) {
+      expect(
+        detectPii(text).map((match) => match.category),
+        text,
+      ).toEqual([category]);
+    }
+    expect(detectPii('a lighthouse at dusk')).toEqual([]);
+  });
+
   it('copes with a very long prompt', () => {
     const text = `${'lorem ipsum dolor sit amet '.repeat(10_000)} john@example.com`;
     expect(categoriesIn(text)).toEqual(['email']);

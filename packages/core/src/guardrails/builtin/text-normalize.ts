@@ -5,6 +5,8 @@
  * the same fold, so a match is a comparison of skeletons.
  */
 
+import { isAscii } from '../../shared/ascii.ts';
+
 /** Zero-width and invisible formatting characters that render as nothing. */
 const INVISIBLE =
   /[\u00AD\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFEFF\uFFA0]/gu;
@@ -163,12 +165,21 @@ const AMBIGUOUS: Record<string, string> = { l: 'i' };
  * boundaries survive. Exported for guardrails that match their own patterns.
  */
 export function foldText(text: string): string {
+  // ASCII is its own NFKC, NFD and NFC form and holds no invisible character or combining mark.
+  if (isAscii(text)) return text.toLowerCase();
   const compatible = text.normalize('NFKC').replace(INVISIBLE, '').toLowerCase();
   return compatible.normalize('NFD').replace(COMBINING, '').normalize('NFC');
 }
 
+const LETTER_OR_NUMBER = /[\p{L}\p{N}]/u;
+
+/** A letter or digit of any script; ASCII is answered without the Unicode regex. */
 function isAlphanumeric(ch: string | undefined): boolean {
-  return ch !== undefined && /[\p{L}\p{N}]/u.test(ch);
+  if (ch === undefined) return false;
+  const code = ch.charCodeAt(0);
+  if (code < 128)
+    return (code >= 48 && code <= 57) || (code >= 97 && code <= 122) || (code >= 65 && code <= 90);
+  return LETTER_OR_NUMBER.test(ch);
 }
 
 /**
@@ -177,13 +188,19 @@ function isAlphanumeric(ch: string | undefined): boolean {
  * `@` or `!` count as letters only between letters or digits, so `gun!` still reads `gun`.
  */
 export function skeletonTokens(text: string): string[] {
-  const chars = [...foldText(text)];
+  return skeletonTokensOfFolded(foldText(text));
+}
+
+/** {@link skeletonTokens} of a text already folded by {@link foldText} (callers that need both fold once). */
+export function skeletonTokensOfFolded(folded: string): string[] {
+  if (isAscii(folded)) return asciiSkeletonTokens(folded);
+  const chars = [...folded];
   const tokens: string[] = [];
   let current = '';
   for (let index = 0; index < chars.length; index++) {
     const ch = chars[index]!;
     let mapped: string | undefined;
-    if (/[\p{L}\p{N}]/u.test(ch)) {
+    if (isAlphanumeric(ch)) {
       mapped = CONFUSABLES[ch] ?? LEET[ch] ?? ch;
     } else if (
       LEET[ch] !== undefined &&
@@ -200,6 +217,50 @@ export function skeletonTokens(text: string): string[] {
       continue;
     }
     for (const letter of mapped) current += AMBIGUOUS[letter] ?? letter;
+  }
+  if (current) tokens.push(current);
+  return tokens;
+}
+
+/** What an ASCII letter or digit folds to (look-alikes, leetspeak, ambiguous letters), by char code. */
+const ASCII_ALNUM_FOLD: Array<string | undefined> = [];
+/** What an ASCII leetspeak symbol folds to when it counts as a letter, by char code. */
+const ASCII_SYMBOL_FOLD: Array<string | undefined> = [];
+const foldLetters = (mapped: string): string => {
+  let result = '';
+  for (const letter of mapped) result += AMBIGUOUS[letter] ?? letter;
+  return result;
+};
+for (let code = 0; code < 128; code++) {
+  const ch = String.fromCharCode(code);
+  if (isAlphanumeric(ch)) ASCII_ALNUM_FOLD[code] = foldLetters(CONFUSABLES[ch] ?? LEET[ch] ?? ch);
+  else if (LEET[ch] !== undefined) ASCII_SYMBOL_FOLD[code] = foldLetters(LEET[ch]);
+}
+
+/** {@link skeletonTokensOfFolded} for ASCII text (the usual prompt): the same rules, by table. */
+function asciiSkeletonTokens(text: string): string[] {
+  const tokens: string[] = [];
+  let current = '';
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    let mapped = ASCII_ALNUM_FOLD[code];
+    if (mapped === undefined) {
+      const symbol = ASCII_SYMBOL_FOLD[code];
+      const nextIsAlnum = ASCII_ALNUM_FOLD[text.charCodeAt(index + 1)] !== undefined;
+      if (
+        symbol !== undefined &&
+        nextIsAlnum &&
+        (ASCII_ALNUM_FOLD[text.charCodeAt(index - 1)] !== undefined || code === 0x40 || code === 0x24)
+      ) {
+        mapped = symbol;
+      }
+    }
+    if (mapped === undefined) {
+      if (current) tokens.push(current);
+      current = '';
+      continue;
+    }
+    current += mapped;
   }
   if (current) tokens.push(current);
   return tokens;
