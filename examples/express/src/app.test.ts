@@ -1,6 +1,5 @@
-import { createGateway } from '@pixelgate/core';
 import { sniffImage } from '@pixelgate/core/provider-utils';
-import { createMockImageProvider, MOCK_MODEL, solidPng } from '@pixelgate/core/testing';
+import { maskPng, solidPng } from '@pixelgate/core/testing';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from './app.ts';
@@ -127,51 +126,35 @@ describe('express example with the official OpenAI SDK', () => {
 
 describe('express example: images.edit through the official OpenAI SDK', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
-  const operations: string[] = [];
   beforeAll(async () => {
-    // A model that edits, on core's mock provider: the point here is the upload through Express.
-    const editor = {
-      ...MOCK_MODEL,
-      id: 'editor',
-      aliases: [],
-      capabilities: {
-        ...MOCK_MODEL.capabilities,
-        edit: {
-          maxImages: 16,
-          input: { maxBytes: 1024 * 1024, maxPixels: 1024 * 1024 },
-          mask: { convention: 'alpha' as const },
-        },
-      },
-    };
-    const mock = createMockImageProvider({
-      models: [editor],
-      edit: (call) => {
-        operations.push(call.operation);
-        return { images: [{ bytes: solidPng(256, 256), mediaType: 'image/png' }] };
-      },
-    });
+    // The example's own gateway: provider-local edits offline, so the upload runs end to end.
     server = await startServer({
-      gateway: createGateway({ providers: [mock] }),
+      gateway: createExampleGateway({}),
       keys: [{ id: 'sdk', key: KEY, tenantId: 'sdk' }],
       port: 0,
     });
   });
   afterAll(() => server.close());
 
-  it('edits two uploaded images, and refuses a non-image file naming the field', async () => {
+  it('edits two uploaded images with a mask, and refuses a non-image file naming the field', async () => {
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: KEY, maxRetries: 0 });
     const png = (name: string) => toFile(Buffer.from(solidPng(64, 64)), name, { type: 'image/png' });
     const edited = await client.images.edit({
-      model: 'editor',
+      model: 'local/placeholder',
       image: [await png('a.png'), await png('b.png')],
+      mask: await toFile(Buffer.from(maskPng(64, 64, 'alpha')), 'mask.png', { type: 'image/png' }),
       prompt: 'blend them',
+      size: '256x256',
     });
-    expect(sniffImage(Buffer.from(edited.data?.[0]?.b64_json ?? '', 'base64'))).toMatchObject({ width: 256 });
-    expect(operations).toEqual(['edit']);
+    expect(sniffImage(Buffer.from(edited.data?.[0]?.b64_json ?? '', 'base64'))).toMatchObject({
+      mediaType: 'image/png',
+      width: 256,
+      height: 256,
+    });
 
     const refused = await client.images
       .edit({
-        model: 'editor',
+        model: 'local/placeholder',
         image: await toFile(Buffer.from('not an image'), 'x.png', { type: 'image/png' }),
         prompt: 'x',
       })
