@@ -104,8 +104,8 @@ export type {
   StreamOperation,
 } from './pipeline/image-stream.ts';
 export type { GatewayMiddleware, ProviderInvocation, RequestInfo } from './pipeline/middleware.ts';
-export type { GenerateOptions, PreflightOptions } from './pipeline/runner.ts';
 export type { PreparedModel } from './pipeline/request-context.ts';
+export type { GenerateOptions, PreflightOptions } from './pipeline/runner.ts';
 export type {
   ImageProvenance,
   ImageProvenanceFacts,
