@@ -202,3 +202,43 @@ describe('dispatchImages', () => {
     );
   });
 });
+
+describe('dispatchImages: streamed calls', () => {
+  const streamingCall = { operation: 'generate' as const, model, prompt: 'p', n: 1, partialImages: 2, providerOptions: {} };
+  const partial = { partialImageIndex: 0, imageIndex: 0, bytes: png, mediaType: 'image/png' };
+
+  it('retries a streamed call that failed before its first partial image', async () => {
+    let attempts = 0;
+    const seen: number[] = [];
+    const { options: opts } = options(
+      async (_call, context) => {
+        attempts += 1;
+        if (attempts === 1) throw rateLimited();
+        context.onPartialImage?.(partial);
+        return ok(1);
+      },
+      { call: streamingCall, onPartialImage: (event) => seen.push(event.partialImageIndex) },
+    );
+    const result = await dispatchImages(opts);
+    expect(attempts).toBe(2);
+    expect(result.images).toHaveLength(1);
+    expect(seen).toEqual([0]);
+  });
+
+  it('does not retry a streamed call once a partial image reached the client', async () => {
+    let attempts = 0;
+    const seen: number[] = [];
+    const { options: opts } = options(
+      async (_call, context) => {
+        attempts += 1;
+        context.onPartialImage?.(partial);
+        throw rateLimited();
+      },
+      { call: streamingCall, onPartialImage: (event) => seen.push(event.partialImageIndex) },
+    );
+    const error = (await dispatchImages(opts).catch((thrown: unknown) => thrown)) as GatewayError;
+    expect(error.code).toBe('BACKEND_ERROR');
+    expect(attempts).toBe(1);
+    expect(seen).toEqual([0]);
+  });
+});

@@ -209,8 +209,18 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
   let firstFailure: GatewayError | undefined;
 
   const runCall = async (n: number, callIndex: number): Promise<ProviderResult> => {
+    // Once a call has streamed a partial image to the client, a retry would show the client a
+    // second, unrelated set of partial images under the same indexes: such a call is not retried.
+    let streamed = false;
+    const forwardPartial =
+      options.call.partialImages && options.onPartialImage
+        ? partialImageForwarder((partial) => {
+            streamed = true;
+            options.onPartialImage!(partial);
+          }, seedOffsets[callIndex]!)
+        : undefined;
     const policy = retry(
-      handleWhen((error) => !signal.aborted && isRetryable(error, options)),
+      handleWhen((error) => !signal.aborted && !streamed && isRetryable(error, options)),
       {
         maxAttempts: options.retry.maxRetries,
         backoff: new DelegateBackoff((context) => {
@@ -247,9 +257,7 @@ export async function dispatchImages(options: DispatchOptions): Promise<Dispatch
           attempt: zeroBased,
           logger: options.logger,
           ...(options.credentials ? { credentials: options.credentials } : {}),
-          ...(call.partialImages && options.onPartialImage
-            ? { onPartialImage: partialImageForwarder(options.onPartialImage, seedOffsets[callIndex]!) }
-            : {}),
+          ...(forwardPartial ? { onPartialImage: forwardPartial } : {}),
         };
         try {
           const result = await invoke(call, context);
