@@ -88,7 +88,6 @@ function requestListeners(state: TraceState): GatewayListeners {
       request.span.updateName(`${GENERATE_OPERATION} ${event.model}`);
       request.span.setAttributes({ [ATTR.requestModel]: event.model, [ATTR.providerName]: event.provider });
     },
-    'request-end': (event) => endRequest(state, event),
   };
 }
 
@@ -255,7 +254,9 @@ function subscribeAll(events: GatewayEventEmitter, groups: GatewayListeners[]): 
  */
 export function subscribeTraces(events: GatewayEventEmitter, tracer: Tracer): () => void {
   const state: TraceState = { tracer, open: new Map() };
-  // First, so a request's last stage is reported before its request span ends.
+  // The order of listeners is the order of calls: the request span starts before the stage clock
+  // and ends after the last stage is reported, so stage spans always lie within it.
+  const stopRequests = subscribe(events, requestListeners(state));
   const stopStages = trackStages(events, (timing) =>
     child(
       state,
@@ -266,12 +267,13 @@ export function subscribeTraces(events: GatewayEventEmitter, tracer: Tracer): ()
     )?.end(timing.endTime),
   );
   const unsubscribe = subscribeAll(events, [
-    requestListeners(state),
+    { 'request-end': (event) => endRequest(state, event) },
     callListeners(state),
     timedWorkListeners(state),
     noteListeners(state),
   ]);
   return () => {
+    stopRequests();
     stopStages();
     unsubscribe();
     for (const request of state.open.values()) {
