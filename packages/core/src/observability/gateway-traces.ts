@@ -10,7 +10,7 @@ import {
 } from '@opentelemetry/api';
 import type { GatewayEventEmitter, GatewayEvents } from '../events/gateway-events.ts';
 import { ATTR, defined, GENERATE_OPERATION, providerOf, tokenTotals } from './attributes.ts';
-import { trackStages } from './stage-timer.ts';
+import { anchoredClock, trackStages } from './stage-timer.ts';
 import { type GatewayListeners, subscribe } from './subscribe.ts';
 
 /** The spans of one request in flight: the request span and its open provider-call spans. */
@@ -19,6 +19,8 @@ interface RequestTrace {
   calls: Map<string, Span>;
   /** Whether the requested model is resolved (a fallback resolves again; the span keeps the first). */
   resolved: boolean;
+  /** The clock every span of this request is timed with, so children always lie within the request span. */
+  now: () => number;
 }
 
 /** What the listeners of one subscription share: the tracer and the requests in flight. */
@@ -48,14 +50,17 @@ function child(
 ): Span | undefined {
   const parent = state.open.get(requestId);
   if (!parent) return undefined;
-  const startTime =
-    options.startTime ??
-    (options.durationMs === undefined ? undefined : new Date(Date.now() - options.durationMs));
+  const startTime = options.startTime ?? parent.now() - (options.durationMs ?? 0);
   return state.tracer.startSpan(
     name,
-    { kind: options.kind ?? SpanKind.INTERNAL, attributes, ...(startTime ? { startTime } : {}) },
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes, startTime },
     trace.setSpan(context.active(), parent.span),
   );
+}
+
+/** Now, by the clock of a request's spans (undefined, the SDK's clock, for a request not traced). */
+function nowOf(state: TraceState, requestId: string): number | undefined {
+  return state.open.get(requestId)?.now();
 }
 
 /** Adds an event to the request span. */
@@ -67,8 +72,10 @@ function note(state: TraceState, requestId: string, name: string, attributes: At
 function requestListeners(state: TraceState): GatewayListeners {
   return {
     'request-start': (event) => {
+      const now = anchoredClock();
       const span = state.tracer.startSpan(GENERATE_OPERATION, {
         kind: SpanKind.INTERNAL,
+        startTime: now(),
         attributes: defined({
           [ATTR.operationName]: GENERATE_OPERATION,
           [ATTR.outputType]: 'image',
@@ -79,7 +86,7 @@ function requestListeners(state: TraceState): GatewayListeners {
           [ATTR.choiceCount]: event.n,
         }),
       });
-      state.open.set(event.requestId, { span, calls: new Map(), resolved: false });
+      state.open.set(event.requestId, { span, calls: new Map(), resolved: false, now });
     },
     'model-resolve': (event) => {
       const request = state.open.get(event.requestId);
@@ -96,7 +103,8 @@ function endRequest(state: TraceState, event: Parameters<GatewayEvents['request-
   const request = state.open.get(event.requestId);
   if (!request) return;
   state.open.delete(event.requestId);
-  for (const span of request.calls.values()) span.end();
+  const end = request.now();
+  for (const span of request.calls.values()) span.end(end);
   const { span } = request;
   const tokens = tokenTotals(event.usage);
   span.setAttributes(
@@ -114,7 +122,7 @@ function endRequest(state: TraceState, event: Parameters<GatewayEvents['request-
   );
   if (FAILED_OUTCOMES.has(event.outcome))
     span.setStatus({ code: SpanStatusCode.ERROR, ...(event.errorCode ? { message: event.errorCode } : {}) });
-  span.end();
+  span.end(end);
 }
 
 /** A client span per provider call attempt, with ERROR status and the reason when it failed. */
@@ -149,7 +157,7 @@ function callListeners(state: TraceState): GatewayListeners {
         span.setAttributes(defined({ [ATTR.errorType]: event.errorCode, [ATTR.reason]: event.reason }));
         span.setStatus({ code: SpanStatusCode.ERROR, message: event.errorCode });
       }
-      span.end();
+      span.end(nowOf(state, event.requestId));
     },
   };
 }
@@ -168,7 +176,7 @@ function timedWorkListeners(state: TraceState): GatewayListeners {
           [ATTR.guardrailAction]: verdict.action,
         },
         { durationMs: verdict.durationMs },
-      )?.end(),
+      )?.end(nowOf(state, requestId)),
     'storage-put': (event) =>
       child(
         state,
@@ -176,7 +184,7 @@ function timedWorkListeners(state: TraceState): GatewayListeners {
         'storage put',
         { [ATTR.mediaType]: event.mediaType, [ATTR.sizeBytes]: event.sizeBytes },
         { durationMs: event.durationMs },
-      )?.end(),
+      )?.end(nowOf(state, event.requestId)),
     'audit-write': (event) =>
       child(
         state,
@@ -184,7 +192,7 @@ function timedWorkListeners(state: TraceState): GatewayListeners {
         'audit write',
         { [ATTR.outcome]: event.outcome },
         { durationMs: event.durationMs },
-      )?.end(),
+      )?.end(nowOf(state, event.requestId)),
   };
 }
 
@@ -257,14 +265,17 @@ export function subscribeTraces(events: GatewayEventEmitter, tracer: Tracer): ()
   // The order of listeners is the order of calls: the request span starts before the stage clock
   // and ends after the last stage is reported, so stage spans always lie within it.
   const stopRequests = subscribe(events, requestListeners(state));
-  const stopStages = trackStages(events, (timing) =>
-    child(
-      state,
-      timing.requestId,
-      `stage ${timing.stage}`,
-      { [ATTR.stage]: timing.stage, [ATTR.stageOutcome]: timing.outcome },
-      { startTime: timing.startTime },
-    )?.end(timing.endTime),
+  const stopStages = trackStages(
+    events,
+    (timing) =>
+      child(
+        state,
+        timing.requestId,
+        `stage ${timing.stage}`,
+        { [ATTR.stage]: timing.stage, [ATTR.stageOutcome]: timing.outcome },
+        { startTime: timing.startTime },
+      )?.end(timing.endTime),
+    (requestId) => state.open.get(requestId)?.now,
   );
   const unsubscribe = subscribeAll(events, [
     { 'request-end': (event) => endRequest(state, event) },

@@ -62,7 +62,7 @@ interface RequestStages {
  * clock now and advanced by the monotonic one: the way OpenTelemetry's span clocks work, so stage
  * times line up with the request span's.
  */
-function anchoredClock(): () => number {
+export function anchoredClock(): () => number {
   const wall = Date.now();
   const start = performance.now();
   return () => wall + (performance.now() - start);
@@ -123,9 +123,15 @@ function stageOf(
  * Follows each request through the pipeline stages from the gateway's events and calls
  * `onStage` once per stage that ran, when the next stage begins (or the request ends). A stage
  * runs from the previous stage's last event to its own last event; the audit write, which reports
- * its duration, from exactly when it began. Returns the unsubscribe function.
+ * its duration, from exactly when it began. `clockOf` gives the clock of a request whose spans
+ * are timed already (so stage times and span times share one clock); otherwise each request gets
+ * its own. Returns the unsubscribe function.
  */
-export function trackStages(events: GatewayEventEmitter, onStage: (timing: StageTiming) => void): () => void {
+export function trackStages(
+  events: GatewayEventEmitter,
+  onStage: (timing: StageTiming) => void,
+  clockOf?: (requestId: string) => (() => number) | undefined,
+): () => void {
   const requests = new Map<string, RequestStages>();
   const close = (requestId: string, request: RequestStages) => {
     const { open } = request;
@@ -155,7 +161,7 @@ export function trackStages(events: GatewayEventEmitter, onStage: (timing: Stage
   };
   const listeners: GatewayListeners = {
     'request-start': (event) => {
-      const now = anchoredClock();
+      const now = clockOf?.(event.requestId) ?? anchoredClock();
       requests.set(event.requestId, { now, mark: now(), dispatched: false });
     },
     'request-end': (event) => {
