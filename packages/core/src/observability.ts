@@ -5,9 +5,12 @@
  * @packageDocumentation
  */
 export { ATTR, GENERATE_OPERATION } from './observability/attributes.ts';
+export { BUDGET_GAUGE_TENANTS } from './observability/budget-gauge.ts';
 export {
   type GatewayInstrumentation,
   INSTRUMENTATION_SCOPE,
+  type InstrumentedGateway,
   type InstrumentGatewayOptions,
   instrumentGateway,
 } from './observability/instrument-gateway.ts';
+export { type StageOutcome, TELEMETRY_STAGES, type TelemetryStage } from './observability/stage-timer.ts';

@@ -62,3 +62,24 @@ export function postgresUnavailable(what: string, consequence: string, cause: un
     details: { store: 'postgres', reason: 'unavailable' },
   });
 }
+
+/**
+ * The readiness check of the PostgreSQL stores: one read of a table `migrate` creates, so a
+ * database that answers but was never migrated is not ready either. The error names the error
+ * code (`ECONNREFUSED`, `28P01`, `42P01` for a missing table), never the URL, which may hold a
+ * password.
+ */
+export async function checkPostgres(pool: pg.Pool, schema: string, table: string): Promise<void> {
+  try {
+    await pool.query(`SELECT 1 FROM ${schema}.${table} LIMIT 1`);
+  } catch (error) {
+    const code = (error as { code?: unknown })?.code;
+    const missing = code === '42P01' || code === '3F000';
+    const reason = typeof code === 'string' ? code : 'no answer';
+    throw new Error(
+      missing
+        ? `PostgreSQL answers, but ${table} is missing: run migrate (${reason})`
+        : `PostgreSQL cannot be reached (${reason})`,
+    );
+  }
+}

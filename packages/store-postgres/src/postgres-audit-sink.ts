@@ -5,6 +5,7 @@ import type { AuditRecord, AuditSink, Clock } from '@pixelgate/core/spec';
 import type pg from 'pg';
 import { type AppendItem, appendBatch, type CheckpointPolicy } from './audit-append.ts';
 import {
+  checkPostgres,
   DEFAULT_POSTGRES_SCHEMA,
   openPool,
   type PostgresConnectionOptions,
@@ -32,6 +33,8 @@ export interface PostgresAuditSinkOptions extends PostgresConnectionOptions {
 
 /** The PostgreSQL sink with its lifecycle helpers. */
 export interface PostgresAuditSink extends AuditSink {
+  /** Resolves when PostgreSQL answers and the audit tables exist (readiness probes). */
+  check(): Promise<void>;
   /** Writes a checkpoint over everything appended so far (if anything is uncovered). */
   flush(): Promise<void>;
   /** Writes a final checkpoint, then refuses further records and ends the pool if it owns it. */
@@ -155,6 +158,7 @@ export function createPostgresAuditSink(options: PostgresAuditSinkOptions): Post
       }
       return enqueue({ kind: 'record', record: safe });
     },
+    check: () => checkPostgres(pool, schema, 'audit_chain_head'),
     flush() {
       if (closed) return Promise.resolve();
       return enqueue({ kind: 'checkpoint', reason: 'flush' });

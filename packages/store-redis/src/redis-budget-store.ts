@@ -4,6 +4,7 @@ import { finishScript, reserveScript, usedScript } from './budget-scripts.ts';
 import {
   isRedisDown,
   openRedis,
+  pingRedis,
   type RedisClient,
   type RedisConnectionOptions,
   redisUnavailable,
@@ -30,6 +31,8 @@ export interface RedisBudgetStore extends BudgetStore {
   readonly client: RedisClient;
   /** Spent and reserved dollars of a bucket (for reconciliation and dashboards). */
   snapshot(bucketKey: string): Promise<{ spentUsd: number; reservedUsd: number }>;
+  /** Resolves when Redis answers a PING (readiness probes); never waits longer than the command timeout. */
+  check(): Promise<void>;
   /** Closes the client if the store created it. */
   close(): Promise<void>;
 }
@@ -166,6 +169,7 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): RedisB
       );
       return { spentUsd: toUsd(Number(spent ?? 0)), reservedUsd: toUsd(Number(reserved ?? 0)) };
     },
+    check: () => pingRedis(client),
     async close() {
       if (owned) await client.quit().catch(() => client.disconnect());
     },

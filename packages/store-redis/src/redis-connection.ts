@@ -79,3 +79,21 @@ export function redisUnavailable(what: string, consequence: string, cause: unkno
     details: { store: 'redis', reason: 'unavailable' },
   });
 }
+
+/**
+ * The readiness check of the Redis stores: one PING, bounded by the client's command timeout.
+ * Fails at once while the client is reconnecting. The error names the client state or the error
+ * code (`ECONNREFUSED`, `WRONGPASS`), never the URL, which may hold a password.
+ */
+export async function pingRedis(client: RedisClient): Promise<void> {
+  if (isRedisDown(client)) throw new Error(`Redis is not connected (${client.status})`);
+  try {
+    const answer = await client.ping();
+    if (answer !== 'PONG') throw new Error('unexpected answer');
+  } catch (error) {
+    const code = (error as { code?: unknown })?.code;
+    const timedOut = /timed out/i.test(String((error as Error)?.message));
+    const reason = typeof code === 'string' ? code : timedOut ? 'timed out' : 'no answer';
+    throw new Error(`Redis did not answer PING (${reason})`);
+  }
+}

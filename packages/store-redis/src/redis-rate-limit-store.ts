@@ -5,6 +5,7 @@ import { consumeScript } from './rate-limit-script.ts';
 import {
   isRedisDown,
   openRedis,
+  pingRedis,
   type RedisClient,
   type RedisConnectionOptions,
   redisUnavailable,
@@ -29,6 +30,8 @@ export interface RedisRateLimitStoreOptions extends RedisConnectionOptions {
 /** The Redis rate-limit store with its lifecycle helper. */
 export interface RedisRateLimitStore extends RateLimitStore {
   readonly client: RedisClient;
+  /** Resolves when Redis answers a PING (readiness probes); never waits longer than the command timeout. */
+  check(): Promise<void>;
   /** Closes the client if the store created it. */
   close(): Promise<void>;
 }
@@ -131,6 +134,7 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
         };
       });
     },
+    check: () => pingRedis(client),
     async close() {
       if (owned) await client.quit().catch(() => client.disconnect());
     },

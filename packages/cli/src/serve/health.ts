@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import type { Gateway } from '@pixelgate/core';
+import { type AuditSink, type BudgetStore, type Gateway, type RateLimitStore, TOKENS } from '@pixelgate/core';
 
 /** One readiness check's result. */
 export interface CheckResult {
@@ -34,15 +34,51 @@ function withTimeout(check: ReadinessCheck): Promise<CheckResult> {
   });
   const run = check().catch((error: unknown) => ({
     ok: false,
-    detail: error instanceof Error ? error.message : String(error),
+    detail: withoutCredentials(error instanceof Error ? error.message : String(error)),
   }));
   return Promise.race([run, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
+ * A failure detail with any `user:password@` of a URL masked: the stores promise messages without
+ * secrets, and this keeps a probe answer safe from a driver that does not.
+ */
+export function withoutCredentials(detail: string): string {
+  return detail.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1***@');
+}
+
+/** A shared store with the optional readiness `check` of the store contracts. */
+type Checkable = BudgetStore | RateLimitStore | AuditSink;
+
+/**
+ * The checks of the gateway's shared stores (the budget and rate-limit stores, the audit sink)
+ * that can say whether their service answers: Redis and PostgreSQL do, in-process stores have no
+ * `check` and no entry. Several stores on one Redis connection are checked each, so the answer
+ * names every part that depends on it.
+ */
+export function storeChecks(gateway: Gateway): Record<string, ReadinessCheck> {
+  const stores: Record<string, Checkable> = {
+    budgetStore: gateway.container.resolve<BudgetStore>(TOKENS.BudgetStore),
+    rateLimitStore: gateway.container.resolve<RateLimitStore>(TOKENS.RateLimitStore),
+    auditSink: gateway.auditSink,
+  };
+  const checks: Record<string, ReadinessCheck> = {};
+  for (const [name, store] of Object.entries(stores)) {
+    const check = store.check?.bind(store);
+    if (check)
+      checks[name] = async () => {
+        await check();
+        return { ok: true };
+      };
+  }
+  return checks;
+}
+
+/**
  * The readiness checks of `serve`: the image store answers (its own `verify`, else a lookup of a
  * key that does not exist), the audit log folder is writable and its signing key loaded, and at
- * least one provider with at least one model is configured.
+ * least one provider with at least one model is configured; plus {@link storeChecks} for shared
+ * stores (Redis, PostgreSQL) that answer a `check`.
  */
 export function readinessChecks(options: ReadinessOptions): Record<string, ReadinessCheck> {
   const { gateway } = options;
@@ -64,6 +100,7 @@ export function readinessChecks(options: ReadinessOptions): Record<string, Readi
       if (!providers || !models) return { ok: false, detail: 'no provider with a model is configured' };
       return { ok: true, detail: `${providers} providers, ${models} models` };
     },
+    ...storeChecks(gateway),
   };
 }
 

@@ -121,4 +121,10 @@ export interface AuditSink {
   write(record: AuditRecord): Promise<void>;
   flush?(): Promise<void>;
   close?(): Promise<void>;
+  /**
+   * Resolves once the backing service answered a trivial request; rejects when it cannot be
+   * reached (readiness probes call it with a time limit). Optional: in-process stores have nothing
+   * to check. The rejection's message must not carry a secret (no URL with a password).
+   */
+  check?(): Promise<void>;
 }

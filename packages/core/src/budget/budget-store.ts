@@ -55,4 +55,10 @@ export interface BudgetStore {
   release(reservation: BudgetReservation): Promise<void>;
   /** Spent plus reserved in a bucket. */
   used(bucketKey: string): Promise<number>;
+  /**
+   * Resolves once the backing service answered a trivial request; rejects when it cannot be
+   * reached (readiness probes call it with a time limit). Optional: in-process stores have nothing
+   * to check. The rejection's message must not carry a secret (no URL with a password).
+   */
+  check?(): Promise<void>;
 }

@@ -32,6 +32,11 @@ export const ATTR = {
   fallbackTo: 'pixelgate.fallback.to',
   mediaType: 'pixelgate.media_type',
   sizeBytes: 'pixelgate.size_bytes',
+  stage: 'pixelgate.stage',
+  stageOutcome: 'pixelgate.stage.outcome',
+  budgetScope: 'pixelgate.budget.scope',
+  budgetId: 'pixelgate.budget.id',
+  budgetPeriod: 'pixelgate.budget.period',
 } as const;
 
 /**

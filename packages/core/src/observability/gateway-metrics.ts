@@ -1,6 +1,7 @@
 import type { Meter } from '@opentelemetry/api';
 import type { GatewayEventEmitter } from '../events/gateway-events.ts';
 import { ATTR, defined, GENERATE_OPERATION, providerOf, tokenTotals } from './attributes.ts';
+import { trackStages } from './stage-timer.ts';
 import { subscribe } from './subscribe.ts';
 
 /** Latency buckets in seconds: image generation takes from ~0.1 s (cached/local) to minutes. */
@@ -114,5 +115,28 @@ export function subscribeMetrics(events: GatewayEventEmitter, meter: Meter): () 
     'budget-reserve': (event) => {
       if (!event.granted) budgetRefused.add(1);
     },
+  });
+}
+
+/** Stage buckets in seconds: a rate-limit check takes a millisecond, a provider call minutes. */
+const STAGE_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
+];
+
+/**
+ * `pixelgate.stage.duration`: how long each pipeline stage took, by stage and outcome (both from
+ * fixed lists, so the series stay bounded). Returns the unsubscribe function.
+ */
+export function subscribeStageMetrics(events: GatewayEventEmitter, meter: Meter): () => void {
+  const duration = meter.createHistogram('pixelgate.stage.duration', {
+    description: 'Duration of one pipeline stage of a generation request, by stage and outcome.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: STAGE_BUCKETS },
+  });
+  return trackStages(events, (timing) => {
+    duration.record(Math.max(0, timing.endTime - timing.startTime) / 1000, {
+      [ATTR.stage]: timing.stage,
+      [ATTR.stageOutcome]: timing.outcome,
+    });
   });
 }

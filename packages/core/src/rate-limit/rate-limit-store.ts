@@ -32,4 +32,10 @@ export interface RateLimitEntry {
  */
 export interface RateLimitStore {
   consume(entries: RateLimitEntry[], now: number): Promise<RateLimitDecision[]>;
+  /**
+   * Resolves once the backing service answered a trivial request; rejects when it cannot be
+   * reached (readiness probes call it with a time limit). Optional: in-process stores have nothing
+   * to check. The rejection's message must not carry a secret (no URL with a password).
+   */
+  check?(): Promise<void>;
 }
