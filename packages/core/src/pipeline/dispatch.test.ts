@@ -204,7 +204,14 @@ describe('dispatchImages', () => {
 });
 
 describe('dispatchImages: streamed calls', () => {
-  const streamingCall = { operation: 'generate' as const, model, prompt: 'p', n: 1, partialImages: 2, providerOptions: {} };
+  const streamingCall = {
+    operation: 'generate' as const,
+    model,
+    prompt: 'p',
+    n: 1,
+    partialImages: 2,
+    providerOptions: {},
+  };
   const partial = { partialImageIndex: 0, imageIndex: 0, bytes: png, mediaType: 'image/png' };
 
   it('retries a streamed call that failed before its first partial image', async () => {
