@@ -44,6 +44,7 @@ export type {
 } from './provider/image-provider.ts';
 export { type Logger, silentLogger } from './provider/logger.ts';
 export { mergeCatalog } from './provider/merge-catalog.ts';
+export { guardedProviderStep, waitOrAbort } from './provider/plugin-steps.ts';
 export { drawTestImage, encodePng, type TestImageOptions } from './provider/test-image.ts';
 export { type GenerationWarning, generationWarningSchema } from './provider/warning.ts';
 export {

@@ -5,13 +5,13 @@
  * already submitted and paid for and a new submission would pay twice.
  */
 import {
-  abortErrorFrom,
   BackendError,
   type FetchFunction,
   parseRetryAfter,
   providerFetch,
   readBodyBytes,
   readJsonBody,
+  waitOrAbort,
 } from '@pixelgate/core/provider-utils';
 import { BFL_PENDING_STATUSES, bflPollResponseSchema } from './bfl-api.ts';
 import { bflStatusError, mapBflError } from './bfl-error.ts';
@@ -40,22 +40,6 @@ export interface BflPollOptions {
 export interface BflReadyResult {
   sample: string;
   seed?: number;
-}
-
-/** Waits `ms`, or rejects with ABORTED/TIMEOUT as soon as the signal fires. */
-export function waitOrAbort(ms: number, signal: AbortSignal, provider: string): Promise<void> {
-  if (signal.aborted) return Promise.reject(abortErrorFrom(signal, provider));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortErrorFrom(signal, provider));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);

@@ -4,18 +4,17 @@
  * goes to BFL hosts only (submit and poll), never to the host serving the image.
  */
 import {
-  BackendError,
   checkedUrl,
   type FetchFunction,
   GatewayError,
   type GenerationWarning,
+  guardedProviderStep,
   type ImageProvider,
   loadApiKey,
   type ProviderCall,
   type ProviderCallContext,
   type ProviderResult,
   parseSize,
-  throwIfAborted,
   type UpstreamJob,
   validationError,
 } from '@pixelgate/core/provider-utils';
@@ -244,9 +243,9 @@ export function createBflProvider(settings: BflProviderSettings = {}): ImageProv
     models,
     providerOptionsSchema: bflOptionsSchema,
     generate: (call: ProviderCall, context: ProviderCallContext) =>
-      guarded(id, context, () => generateOne(call, context)),
+      guardedProviderStep(id, context, () => generateOne(call, context)),
     resume: (upstream: UpstreamJob, call: ProviderCall, context: ProviderCallContext) =>
-      guarded(id, context, () => resumeOne(upstream, call, context)),
+      guardedProviderStep(id, context, () => resumeOne(upstream, call, context)),
     async verify(): Promise<void> {
       loadApiKey({ apiKey: settings.apiKey, environmentVariable: 'BFL_API_KEY', provider: id });
     },
@@ -310,23 +309,4 @@ async function finish(
     ...(warnings.length ? { warnings } : {}),
     response: { upstreamRequestId: task.taskId, modelId: call.model.id, status: 200 },
   };
-}
-
-/** Runs a plugin step; anything unexpected is reported without its text, which could quote a body. */
-async function guarded(
-  id: string,
-  context: ProviderCallContext,
-  step: () => Promise<ProviderResult>,
-): Promise<ProviderResult> {
-  throwIfAborted(context.signal, id);
-  try {
-    return await step();
-  } catch (error) {
-    if (GatewayError.isInstance(error)) throw error;
-    throw new BackendError(`${id}: the answer could not be processed.`, {
-      reason: 'malformed_response',
-      provider: id,
-      cause: error,
-    });
-  }
 }

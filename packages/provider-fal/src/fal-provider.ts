@@ -4,9 +4,9 @@
  * key (`Authorization: Key …`) goes to fal's API hosts only, never to the host serving images.
  */
 import {
-  BackendError,
   type FetchFunction,
   GatewayError,
+  guardedProviderStep,
   type ImageProvider,
   loadApiKey,
   type ProviderCall,
@@ -15,7 +15,6 @@ import {
   parseSize,
   providerFetch,
   readJsonBody,
-  throwIfAborted,
   type UpstreamJob,
 } from '@pixelgate/core/provider-utils';
 import type { ModelDescriptorInput } from '@pixelgate/core/spec';
@@ -267,32 +266,13 @@ export function createFalProvider(settings: FalProviderSettings = {}): ImageProv
     models,
     providerOptionsSchema: falOptionsSchema,
     generate: (call: ProviderCall, context: ProviderCallContext) =>
-      guarded(id, context, () => generateOne(call, context)),
+      guardedProviderStep(id, context, () => generateOne(call, context)),
     resume: (upstream: UpstreamJob, call: ProviderCall, context: ProviderCallContext) =>
-      guarded(id, context, () => resumeOne(upstream, call, context)),
+      guardedProviderStep(id, context, () => resumeOne(upstream, call, context)),
     async verify(): Promise<void> {
       loadApiKey({ apiKey: settings.apiKey, environmentVariable: 'FAL_KEY', provider: id });
     },
   };
-}
-
-/** Runs a plugin step; anything unexpected is reported without its text, which could quote a body. */
-async function guarded(
-  id: string,
-  context: ProviderCallContext,
-  step: () => Promise<ProviderResult>,
-): Promise<ProviderResult> {
-  throwIfAborted(context.signal, id);
-  try {
-    return await step();
-  } catch (error) {
-    if (GatewayError.isInstance(error)) throw error;
-    throw new BackendError(`${id}: the answer could not be processed.`, {
-      reason: 'malformed_response',
-      provider: id,
-      cause: error,
-    });
-  }
 }
 
 /** What every queued call of one provider shares. */

@@ -6,7 +6,6 @@
  * submission would pay twice.
  */
 import {
-  abortErrorFrom,
   BackendError,
   checkedUrl,
   type FetchFunction,
@@ -14,6 +13,7 @@ import {
   providerFetch,
   readBodyBytes,
   readJsonBody,
+  waitOrAbort,
 } from '@pixelgate/core/provider-utils';
 import { falStatusResponseSchema, falSubmitResponseSchema } from './fal-api.ts';
 import { mapFalError } from './fal-error.ts';
@@ -46,22 +46,6 @@ export interface QueuedRequest {
   statusUrl: URL;
   responseUrl: URL;
   cancelUrl: URL | undefined;
-}
-
-/** Waits `ms`, or rejects with ABORTED/TIMEOUT as soon as the signal fires. */
-export function waitOrAbort(ms: number, signal: AbortSignal, provider: string): Promise<void> {
-  if (signal.aborted) return Promise.reject(abortErrorFrom(signal, provider));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortErrorFrom(signal, provider));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Reads a failed answer into a BackendError, never failing itself on a broken body. */

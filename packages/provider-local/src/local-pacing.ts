@@ -1,20 +1,4 @@
-import { abortErrorFrom, throwIfAborted } from '@pixelgate/core/provider-utils';
-
-/** Waits `ms`, or rejects with ABORTED/TIMEOUT as soon as the signal fires (no timer left behind). */
-export function waitOrAbort(ms: number, signal: AbortSignal, provider: string): Promise<void> {
-  if (signal.aborted) return Promise.reject(abortErrorFrom(signal, provider));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortErrorFrom(signal, provider));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+import { throwIfAborted, waitOrAbort } from '@pixelgate/core/provider-utils';
 
 /** Spreads a call's artificial latency over its steps. */
 export interface Pacer {
