@@ -44,6 +44,18 @@ const bare = await Promise.all(
   })),
 );
 
+// Control: the same shape with the pattern this replaced, AbortSignal.any over AbortSignal.timeout.
+// On the Node versions that lose such deadlines it fires for few or none of them, which shows
+// that this harness really collects the signals (so the check above can fail).
+let oldFired = 0;
+await Promise.all(
+  Array.from({ length: 200 }, () => new Promise((resolve) => {
+    const composite = AbortSignal.any([new AbortController().signal, AbortSignal.timeout(100)]);
+    composite.addEventListener('abort', () => { oldFired++; resolve(true); });
+    setTimeout(() => resolve(false), 3000).unref();
+  })),
+);
+
 const [requests, concurrency, deadlineMs] = process.argv.slice(2).map(Number);
 const server = createServer((req) => req.resume()); // accepts, reads, never answers
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -83,7 +95,7 @@ clearTimeout(giveUp);
 clearInterval(gcLoop);
 server.close();
 await gateway.close();
-process.stdout.write(JSON.stringify({ codes, finished, bareFired, bare: bare.length }) + '\\n');
+process.stdout.write(JSON.stringify({ codes, finished, bareFired, bare: bare.length, oldFired, nodeVersion: process.versions.node }) + '\\n');
 `;
 
 interface ChildResult {
@@ -91,6 +103,8 @@ interface ChildResult {
   finished: number;
   bareFired: number;
   bare: number;
+  oldFired: number;
+  nodeVersion: string;
 }
 
 function runChild(args: string[]): Promise<ChildResult> {
@@ -120,5 +134,8 @@ describe('request deadline under forced GC', () => {
     expect(result.finished).toBe(128);
     expect(result.codes).toEqual({ TIMEOUT: 128 });
     expect(result.bareFired).toBe(result.bare);
+    // The old pattern loses deadlines here on Node 20 (issue 20.3); newer Node keeps them, and then
+    // the control says nothing either way.
+    if (Number(result.nodeVersion.split('.')[0]) === 20) expect(result.oldFired).toBeLessThan(result.bare);
   });
 });
