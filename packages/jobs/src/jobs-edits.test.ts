@@ -76,7 +76,7 @@ describe.skipIf(!REDIS_URL)('edit jobs and streamed jobs on the real Redis', () 
     expect(JSON.stringify(records[0])).not.toContain('base64');
   });
 
-  it('refuses an edit job whose image is not an image before the 202: 400 naming image, one audit record, no job', async () => {
+  it('refuses an edit job whose image is not an image before the 202: 400 naming image, as do 17 images and more than the model takes; one audit record each, no job', async () => {
     const provider = await start();
     const refused = await post({
       operation: 'edit',
@@ -90,6 +90,24 @@ describe.skipIf(!REDIS_URL)('edit jobs and streamed jobs on the real Redis', () 
     expect(body.param).toMatch(/^image/);
     expect(fixture!.audit.records).toHaveLength(1);
     expect(fixture!.audit.records[0]!.outcome).toBe('rejected');
+    const seventeen = await post({
+      operation: 'edit',
+      model: 'mock/mock-edit',
+      prompt: 'x',
+      image: Array.from({ length: 17 }, () => pngDataUrl(8, 8)),
+    });
+    expect(seventeen.status).toBe(400);
+    expect((await error(seventeen)).param).toMatch(/^image/);
+    const five = await post({
+      operation: 'edit',
+      model: 'mock/mock-edit',
+      prompt: 'x',
+      image: Array.from({ length: 5 }, () => pngDataUrl(8, 8)),
+    });
+    expect(five.status).toBe(400);
+    expect((await error(five)).param).toMatch(/^image/);
+    expect(fixture!.audit.records).toHaveLength(3);
+    expect(fixture!.audit.records.every((record) => record.outcome === 'rejected')).toBe(true);
     expect(provider.calls).toHaveLength(0);
     await noJobs();
   });
