@@ -6,8 +6,22 @@
 export { type BatchService, type BatchServiceOptions, createBatchService } from './batch-service.ts';
 export { createIdempotency, type IdempotencyOptions } from './idempotency.ts';
 export { jobResumeMiddleware, type SavedUpstreamJob } from './job-resume.ts';
-export { type JobData, type JobEvent, type JobStatus, type JobView, jobViewSchema } from './job-schemas.ts';
-export { createJobService, type JobService, type JobServiceOptions } from './job-service.ts';
+export {
+  type JobData,
+  type JobEvent,
+  type JobOperation,
+  type JobStatus,
+  type JobView,
+  jobOperationSchema,
+  jobViewSchema,
+} from './job-schemas.ts';
+export {
+  createJobService,
+  DEFAULT_MAX_JOB_BODY_BYTES,
+  type JobService,
+  type JobServiceOptions,
+  type RefusedJob,
+} from './job-service.ts';
 export { createJobsHandler, type JobsHandlerOptions } from './jobs-handler.ts';
 export {
   checkWebhookUrl,

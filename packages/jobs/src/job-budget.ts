@@ -24,6 +24,7 @@ export async function reserveJobBudget(
     n: passed.call.n,
     size: passed.call.size,
     quality: passed.call.quality,
+    operation: passed.operation,
   });
   if (estimate.usd === undefined) return undefined;
   const outcome = await budgetStoreOf(gateway).reserve(buckets, estimate.usd, reservationId);

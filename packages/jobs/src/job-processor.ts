@@ -2,6 +2,7 @@ import {
   type Gateway,
   type GatewayError,
   type GenerationResult,
+  type PartialImageEvent,
   type TenantContext,
   toGatewayError,
   toOpenAIImagesResponse,
@@ -33,7 +34,8 @@ export function createJobProcessor(parts: JobProcessorParts) {
     parts.running.set(id, controller);
     if (await parts.isCancelled(id)) controller.abort();
     const started: JobEvent = { type: 'job.started', at: new Date().toISOString() };
-    await job.updateProgress({ events: [started] });
+    const progress = jobProgressOf(job, started);
+    await progress.flush();
     await parts.webhooks?.enqueue(job.data, id, started);
     const events = jobEventsOf(parts.gateway, job);
     const tenant: TenantContext = {
@@ -44,12 +46,17 @@ export function createJobProcessor(parts: JobProcessorParts) {
     // The hold taken before the 202 goes back as the gateway's budget stage reserves anew.
     await releaseJobBudget(parts.gateway, job.data.reservation);
     try {
+      const run = job.data.operation === 'edit' ? parts.gateway.edit : parts.gateway.generate;
       const result = await runAsJob(upstreamOf(job), () =>
-        parts.gateway.generate(job.data.body, {
+        run.call(parts.gateway, job.data.body, {
           tenant,
           signal: controller.signal,
           source: 'job',
           requestId: id,
+          onPartialImage: (partial) => {
+            events.partialImage(partial);
+            progress.add(partialImageEntry(partial));
+          },
         }),
       );
       const body = job.data.style === 'openai' ? toOpenAIImagesResponse(result) : nativeBody(result);
@@ -73,9 +80,39 @@ export function createJobProcessor(parts: JobProcessorParts) {
       );
       throw new UnrecoverableError(JSON.stringify(errorOf(error)));
     } finally {
+      await progress.flush();
       events.stop();
       parts.running.delete(id);
     }
+  };
+}
+
+/**
+ * The job's progress entries in its status (`GET .../jobs/{id}`): each entry is written in order,
+ * one write after the other, since partial images are reported without waiting. `flush` waits
+ * for the writes so far; a failed write is left to the next one (progress is informative).
+ */
+function jobProgressOf(job: Job<JobData>, started: JobEvent) {
+  const entries: JobEvent[] = [started];
+  let written: Promise<unknown> = job.updateProgress({ events: [...entries] });
+  return {
+    add(entry: JobEvent) {
+      entries.push(entry);
+      const snapshot = [...entries];
+      written = written.catch(() => undefined).then(() => job.updateProgress({ events: snapshot }));
+    },
+    flush: () => written.catch(() => undefined),
+  };
+}
+
+/** A streamed job's progress entry for one partial image: where it belongs, never the image. */
+function partialImageEntry(partial: PartialImageEvent): JobEvent {
+  return {
+    type: 'job.partial_image',
+    at: new Date().toISOString(),
+    image_index: partial.imageIndex,
+    partial_image_index: partial.partialImageIndex,
+    media_type: partial.mediaType,
   };
 }
 
@@ -94,7 +131,8 @@ function upstreamOf(job: Job<JobData>) {
 
 /**
  * The job's typed gateway events in this worker: `job-started` now, `job-progress` for each
- * provider call of the job's request, and one of `job-succeeded`, `job-failed`, `job-cancelled`.
+ * provider call of the job's request, `job-partial-image` for each partial image of a streamed
+ * job, and one of `job-succeeded`, `job-failed`, `job-cancelled`.
  */
 function jobEventsOf(gateway: Gateway, job: Job<JobData>) {
   const id = job.id!;
@@ -114,6 +152,14 @@ function jobEventsOf(gateway: Gateway, job: Job<JobData>) {
   gateway.events.on('provider-call-end', onCallEnd);
   const durationMs = () => Date.now() - startedAt;
   return {
+    /** Which partial image arrived: indexes and media type only, never the image. */
+    partialImage: (partial: PartialImageEvent) =>
+      gateway.events.emit('job-partial-image', {
+        ...base,
+        imageIndex: partial.imageIndex,
+        partialImageIndex: partial.partialImageIndex,
+        mediaType: partial.mediaType,
+      }),
     succeeded: (count: number) =>
       gateway.events.emit('job-succeeded', { ...base, durationMs: durationMs(), images: count }),
     ended: (cancelled: boolean, errorCode: string) =>

@@ -7,10 +7,28 @@ export const jobStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed
 /** One of {@link jobStatusSchema}. */
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
-/** One progress event of a job, as its status and its webhooks report it. */
+/** What a job runs: a generation (the default) or an edit of input images. */
+export const jobOperationSchema = z.enum(['generate', 'edit']);
+/** One of {@link jobOperationSchema}. */
+export type JobOperation = z.infer<typeof jobOperationSchema>;
+
+/**
+ * One progress event of a job, as its status and its webhooks report it. `job.partial_image`
+ * (streamed jobs only) says which partial image arrived; the partial image itself is not stored.
+ */
 export const jobEventSchema = z.object({
-  type: z.enum(['job.queued', 'job.started', 'job.completed', 'job.failed', 'job.cancelled']),
+  type: z.enum([
+    'job.queued',
+    'job.started',
+    'job.partial_image',
+    'job.completed',
+    'job.failed',
+    'job.cancelled',
+  ]),
   at: z.string(),
+  image_index: z.number().int().optional(),
+  partial_image_index: z.number().int().optional(),
+  media_type: z.string().optional(),
 });
 /** A job event. */
 export type JobEvent = z.infer<typeof jobEventSchema>;
@@ -20,7 +38,12 @@ export interface JobData {
   tenantId: string;
   userId?: string;
   keyId?: string;
-  /** The generation body as sent. */
+  /** What the job runs; absent on jobs queued before edits existed, which generate. */
+  operation?: JobOperation;
+  /**
+   * The request body as sent (without `operation` and `webhook_url`). An edit's input images are
+   * in it as data URLs: they stay in Redis for the job's retention time.
+   */
   body: Record<string, unknown>;
   /** Which response shape the result takes. */
   style: 'openai' | 'native';

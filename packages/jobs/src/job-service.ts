@@ -4,9 +4,9 @@ import type { BudgetReservation } from '@pixelgate/core/spec';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { releaseJobBudget, reserveJobBudget } from './job-budget.ts';
-import { precheckJob } from './job-precheck.ts';
+import { auditJobRefusal, precheckJob } from './job-precheck.ts';
 import { createJobProcessor } from './job-processor.ts';
-import type { JobData, JobEvent, JobStatus, JobView } from './job-schemas.ts';
+import type { JobData, JobEvent, JobOperation, JobStatus, JobView } from './job-schemas.ts';
 import { checkWebhookUrl, type WebhookDispatcher } from './webhooks.ts';
 
 /** Options of {@link createJobService}. */
@@ -26,7 +26,15 @@ export interface JobServiceOptions {
   retentionSeconds?: number;
   /** Signed webhook delivery; without it `webhook_url` is refused. */
   webhooks?: WebhookDispatcher;
+  /**
+   * Largest job body, in bytes of its JSON (default 20 MiB). The body is kept in Redis until the
+   * job's retention ends, an edit's input images included, so this bounds what one job stores.
+   */
+  maxBodyBytes?: number;
 }
+
+/** Default {@link JobServiceOptions.maxBodyBytes}: room for a few large input images as data URLs. */
+export const DEFAULT_MAX_JOB_BODY_BYTES = 20 * 1024 * 1024;
 
 const QUEUE = 'images';
 
@@ -45,21 +53,33 @@ export function createJobService(options: JobServiceOptions) {
   const cancelledKey = (id: string) => `${prefix}:jobs:cancelled:${id}`;
   const running = new Map<string, AbortController>();
   const retention = options.retentionSeconds ?? 86_400;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_JOB_BODY_BYTES;
   let workers: Worker[] = [];
   let subscribed: Promise<unknown> | undefined;
 
   const submit = async (
     tenant: TenantContext,
     body: Record<string, unknown>,
-    submitOptions: { style: 'openai' | 'native'; webhookUrl?: string; source?: string },
+    submitOptions: {
+      style: 'openai' | 'native';
+      webhookUrl?: string;
+      source?: string;
+      /** What the job runs (default `generate`). */
+      operation?: JobOperation;
+    },
   ): Promise<JobView> => {
+    const source = submitOptions.source ?? 'job';
+    const operation = submitOptions.operation ?? 'generate';
+    const size = Buffer.byteLength(JSON.stringify(body));
+    if (size > maxBodyBytes)
+      await refuse({ tenant, body, source, operation, error: jobBodyTooLarge(maxBodyBytes, size) });
     if (submitOptions.webhookUrl !== undefined)
       await checkWebhook(options.webhooks, tenant, submitOptions.webhookUrl);
-    const source = submitOptions.source ?? 'job';
     const id = `job_${randomBytes(16).toString('hex')}`;
-    const reservation = await acceptJob(options.gateway, tenant, body, id, source);
+    const reservation = await acceptJob(options.gateway, tenant, body, id, source, operation);
     const data: JobData = {
       tenantId: tenant.tenantId,
+      operation,
       ...(tenant.userId ? { userId: tenant.userId } : {}),
       ...(tenant.keyId ? { keyId: tenant.keyId } : {}),
       body,
@@ -69,7 +89,7 @@ export function createJobService(options: JobServiceOptions) {
       createdAt: new Date().toISOString(),
     };
     const job = await queue
-      .add('generate', data, {
+      .add(operation, data, {
         jobId: id,
         removeOnComplete: { age: retention },
         removeOnFail: { age: retention },
@@ -87,6 +107,9 @@ export function createJobService(options: JobServiceOptions) {
     await options.webhooks?.enqueue(data, id, { type: 'job.queued', at: data.createdAt });
     return viewOf(job, 'queued');
   };
+
+  /** Refuses a job before it exists, with the request's one audit record (for the HTTP handler). */
+  const refuse = (refused: RefusedJob): Promise<never> => refuseJob(options.gateway, refused);
 
   const find = async (tenant: TenantContext, id: string): Promise<Job<JobData> | undefined> => {
     if (!/^job_[0-9a-f]{32}$/.test(id)) return undefined;
@@ -161,7 +184,7 @@ export function createJobService(options: JobServiceOptions) {
     connection.disconnect();
   };
 
-  return { submit, get, cancel, startWorkers, close, queue };
+  return { submit, get, cancel, startWorkers, close, queue, maxBodyBytes, refuse };
 }
 
 /** A job service, as {@link createJobService} returns it. */
@@ -179,12 +202,43 @@ async function acceptJob(
   body: Record<string, unknown>,
   id: string,
   source: string,
+  operation: JobOperation,
 ): Promise<BudgetReservation | undefined> {
-  const passed = await precheckJob(gateway, tenant, body, source);
+  const passed = await precheckJob(gateway, tenant, body, source, operation);
   return reserveJobBudget(gateway, tenant, passed, `rsv_${id}`).catch(async (thrown: unknown) => {
-    await gateway.generate(body, { tenant, source, refusedWith: toGatewayError(thrown) });
+    await auditJobRefusal(gateway, tenant, body, source, operation, toGatewayError(thrown));
     throw thrown;
   });
+}
+
+/** A job refused before it exists: who sent it, what of its body is known, and why. */
+export interface RefusedJob {
+  tenant: TenantContext;
+  body: Record<string, unknown>;
+  source: string;
+  operation: JobOperation;
+  error: GatewayError;
+}
+
+/**
+ * Writes a refused job's one audit record and throws its error. The record names the model
+ * alone: a refused body (perhaps oversized, with images in it) is not looked at further.
+ */
+async function refuseJob(gateway: Gateway, refused: RefusedJob): Promise<never> {
+  const { tenant, body, source, operation, error } = refused;
+  const summary = typeof body.model === 'string' ? { model: body.model } : {};
+  await auditJobRefusal(gateway, tenant, summary, source, operation, error);
+  throw error;
+}
+
+/** The 413 for a job body over `limit` bytes, saying why jobs have a limit. */
+export function jobBodyTooLarge(limit: number, size?: number): GatewayError {
+  const measured = size === undefined ? '' : ` (${size} bytes)`;
+  return new GatewayError(
+    'PAYLOAD_TOO_LARGE',
+    `The job body${measured} is larger than the ${limit} bytes a job may hold: a job's body, input images included, is kept in Redis until the job expires. Send fewer or smaller images, or make the request synchronously.`,
+    { details: { limit_bytes: limit } },
+  );
 }
 
 /** A job may ask for webhooks only where they are delivered, with a tenant secret and an allowed URL. */

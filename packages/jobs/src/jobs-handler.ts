@@ -7,7 +7,8 @@ import {
   toOpenAIErrorEnvelope,
 } from '@pixelgate/core';
 import type { BatchService } from './batch-service.ts';
-import type { JobService } from './job-service.ts';
+import { jobOperationSchema } from './job-schemas.ts';
+import { type JobService, jobBodyTooLarge } from './job-service.ts';
 
 /** Options of {@link createJobsHandler}. */
 export interface JobsHandlerOptions {
@@ -17,7 +18,11 @@ export interface JobsHandlerOptions {
   authenticate: Authenticate;
   /** The API handler's path prefix (default ''). */
   pathPrefix?: string;
-  /** Largest JSON body accepted (default 1 MiB, as the API's). */
+  /**
+   * Largest JSON body accepted on the generation routes with `Prefer: respond-async` and for batches
+   * (default 1 MiB, as the API's). `POST .../jobs` takes up to the job service's `maxBodyBytes`
+   * (20 MiB by default), since an edit job carries its images as data URLs.
+   */
   maxBodyBytes?: number;
 }
 
@@ -26,8 +31,8 @@ const BATCHES = '/v1/inference/images/batches';
 const GENERATION_ROUTES = new Set(['/v1/images/generations', '/v1/inference/images/generate']);
 
 /**
- * The job routes: `POST {prefix}/v1/inference/images/jobs` (a generation body plus an optional
- * `webhook_url`), `GET` and `DELETE {prefix}/v1/inference/images/jobs/{id}`, and `Prefer:
+ * The job routes: `POST {prefix}/v1/inference/images/jobs` (a generation body, or an edit body
+ * with `"operation": "edit"` and its images as data URLs, plus an optional `webhook_url`), `GET` and `DELETE {prefix}/v1/inference/images/jobs/{id}`, and `Prefer:
  * respond-async` on the two generation routes. Each answers `202` with the job and a `Location`.
  * Answers `undefined` for every other request, so it mounts in front of the API handler.
  */
@@ -54,7 +59,7 @@ export function createJobsHandler(options: JobsHandlerOptions) {
           tenant,
           request,
           local === '/v1/images/generations' ? 'openai' : 'native',
-          maxBodyBytes,
+          local === JOBS ? undefined : maxBodyBytes,
         );
       }
       const id = local.slice(JOBS.length + 1);
@@ -144,26 +149,56 @@ async function readBatch(request: Request, maxBytes: number): Promise<unknown[]>
   return body.requests;
 }
 
+/**
+ * Submits a job. `routeLimit` is the generation route's body limit for `Prefer: respond-async`;
+ * without it this is the jobs route, which takes the job service's limit and an `operation`.
+ */
 async function submit(
   options: JobsHandlerOptions,
   prefix: string,
   tenant: TenantContext,
   request: Request,
   style: 'openai' | 'native',
-  maxBodyBytes: number,
+  routeLimit: number | undefined,
 ): Promise<Response> {
-  const { webhook_url: webhookUrl, ...body } = await readJson(request, maxBodyBytes);
+  const source = style === 'openai' ? 'http:openai' : 'http:native';
+  const jobs = options.jobs;
+  const limit = routeLimit ?? jobs.maxBodyBytes;
+  const whole = await readJson(request, limit).catch((thrown: unknown) => {
+    const error = toGatewayError(thrown);
+    if (error.code !== 'PAYLOAD_TOO_LARGE') throw error;
+    return jobs.refuse({ tenant, body: {}, source, operation: 'generate', error: jobBodyTooLarge(limit) });
+  });
+  const { webhook_url: webhookUrl, ...rest } = whole;
   if (webhookUrl !== undefined && typeof webhookUrl !== 'string') {
     throw new GatewayError('VALIDATION_ERROR', 'webhook_url must be a string (an https URL).', {
       param: 'webhook_url',
     });
   }
-  const view = await options.jobs.submit(tenant, body, {
+  const { operation, body } =
+    routeLimit === undefined ? splitOperation(rest) : { operation: 'generate' as const, body: rest };
+  if (operation === undefined) {
+    const error = new GatewayError(
+      'VALIDATION_ERROR',
+      `'operation' must be 'generate' (the default) or 'edit'; got ${JSON.stringify(rest.operation)}.`,
+      { param: 'operation' },
+    );
+    await jobs.refuse({ tenant, body, source, operation: 'generate', error });
+  }
+  const view = await jobs.submit(tenant, body, {
     style,
     ...(webhookUrl ? { webhookUrl } : {}),
-    source: style === 'openai' ? 'http:openai' : 'http:native',
+    source,
+    operation: operation ?? 'generate',
   });
   return json(202, view, { location: `${prefix}${JOBS}/${view.id}` });
+}
+
+/** The jobs route's `operation` field (default `generate`) apart from the request body; undefined when invalid. */
+function splitOperation(whole: Record<string, unknown>) {
+  const { operation, ...body } = whole;
+  const parsed = jobOperationSchema.safeParse(operation ?? 'generate');
+  return { operation: parsed.success ? parsed.data : undefined, body };
 }
 
 async function authenticate(authenticator: Authenticate, request: Request): Promise<TenantContext> {
@@ -177,10 +212,7 @@ async function readJson(request: Request, maxBodyBytes: number): Promise<Record<
   if (!(request.headers.get('content-type') ?? '').toLowerCase().startsWith('application/json')) {
     throw new GatewayError('VALIDATION_ERROR', 'Send the job as application/json.', { status: 415 });
   }
-  const text = await request.text();
-  if (Buffer.byteLength(text) > maxBodyBytes) {
-    throw new GatewayError('PAYLOAD_TOO_LARGE', `The body is over ${maxBodyBytes} bytes.`, { status: 413 });
-  }
+  const text = await readBounded(request, maxBodyBytes);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -191,6 +223,31 @@ async function readJson(request: Request, maxBodyBytes: number): Promise<Record<
     throw new GatewayError('VALIDATION_ERROR', 'The body must be a JSON object (a generation request).');
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * Reads a body as text, stopping as soon as it passes `maxBytes` (a declared Content-Length over
+ * it is refused before reading), so an oversized upload is never held whole in memory.
+ */
+async function readBounded(request: Request, maxBytes: number): Promise<string> {
+  const tooLarge = () =>
+    new GatewayError('PAYLOAD_TOO_LARGE', `The body is over ${maxBytes} bytes.`, { status: 413 });
+  if (Number(request.headers.get('content-length') ?? 0) > maxBytes) throw tooLarge();
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function found(view: unknown, status: number): Response {

@@ -62,6 +62,8 @@ export async function startJobsFixture(options: {
   workers?: boolean;
   webhooks?: WebhookDispatcher;
   lockDurationMs?: number;
+  /** The job service's body limit (default its own, 20 MiB). */
+  maxBodyBytes?: number;
   /** More gateway options (budgets, a budget store, guardrails). */
   gateway?: Omit<GatewayOptions, 'providers' | 'auditSink'>;
 }): Promise<JobsFixture> {
@@ -80,6 +82,7 @@ export async function startJobsFixture(options: {
     lockDurationMs: options.lockDurationMs ?? 2000,
     stalledIntervalMs: 500,
     ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
   });
   if (options.workers !== false) await jobs.startWorkers();
   const api = createHttpHandler(gateway, { authenticate });

@@ -99,6 +99,13 @@ export interface GatewayEvents {
   'job-started': (event: EventBase & { jobId: string; attempt: number; waitedMs: number }) => void;
   /** One provider call of the job answered (or failed); `images` counts the images so far. */
   'job-progress': (event: EventBase & { jobId: string; callIndex: number; images: number }) => void;
+  /**
+   * A streamed job (`stream: true` with `partial_images`, on a model that streams) got a partial
+   * image: which one, never its bytes (partial images are not stored).
+   */
+  'job-partial-image': (
+    event: EventBase & { jobId: string; imageIndex: number; partialImageIndex: number; mediaType: string },
+  ) => void;
   'job-succeeded': (event: EventBase & { jobId: string; durationMs: number; images: number }) => void;
   'job-failed': (event: EventBase & { jobId: string; durationMs: number; errorCode: string }) => void;
   'job-cancelled': (event: EventBase & { jobId: string; durationMs: number }) => void;
