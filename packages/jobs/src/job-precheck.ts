@@ -39,7 +39,11 @@ export async function precheckJob(
     await auditJobRefusal(gateway, tenant, body, source, operation, refusal);
     throw refusal;
   }
-  const prepared = await gateway.preflight(operation, body, { tenant, source });
+  // The preflight audits every refusal it throws.
+  const prepared = await gateway.preflight(operation, body, { tenant, source }).catch((thrown: unknown) => {
+    markAudited(thrown);
+    throw thrown;
+  });
   return { model: prepared.resolved.model, call: prepared.call, operation };
 }
 
@@ -48,6 +52,19 @@ export async function precheckJob(
  * check (credentials, the budget, an oversized body), through the gateway so the record has the
  * same shape as every other refusal. Never throws: the caller answers with `refusal`.
  */
+/** Refusals whose audit record is written (by the gateway's preflight or by {@link auditJobRefusal}). */
+const audited = new WeakSet<object>();
+
+/** Notes that `error` already has its audit record, so the HTTP layer does not write a second. */
+export function markAudited(error: unknown): void {
+  if (typeof error === 'object' && error !== null) audited.add(error);
+}
+
+/** Whether `error` already has its audit record. */
+export function isAudited(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && audited.has(error);
+}
+
 export async function auditJobRefusal(
   gateway: Gateway,
   tenant: TenantContext,
@@ -58,4 +75,5 @@ export async function auditJobRefusal(
 ): Promise<void> {
   const run = operation === 'edit' ? gateway.edit.bind(gateway) : gateway.generate.bind(gateway);
   await run(body, { tenant, source, refusedWith: refusal }).catch(() => undefined);
+  markAudited(refusal);
 }

@@ -73,8 +73,11 @@ export function createJobService(options: JobServiceOptions) {
     const size = Buffer.byteLength(JSON.stringify(body));
     if (size > maxBodyBytes)
       await refuse({ tenant, body, source, operation, error: jobBodyTooLarge(maxBodyBytes, size) });
-    if (submitOptions.webhookUrl !== undefined)
-      await checkWebhook(options.webhooks, tenant, submitOptions.webhookUrl);
+    if (submitOptions.webhookUrl !== undefined) {
+      await checkWebhook(options.webhooks, tenant, submitOptions.webhookUrl).catch((thrown: unknown) =>
+        refuse({ tenant, body, source, operation, error: toGatewayError(thrown) }),
+      );
+    }
     const id = `job_${randomBytes(16).toString('hex')}`;
     const reservation = await acceptJob(options.gateway, tenant, body, id, source, operation);
     const data: JobData = {

@@ -1,4 +1,5 @@
 import {
+  ANONYMOUS_TENANT,
   type Authenticate,
   GatewayError,
   type TenantContext,
@@ -7,6 +8,7 @@ import {
   toOpenAIErrorEnvelope,
 } from '@pixelgate/core';
 import type { BatchService } from './batch-service.ts';
+import { isAudited } from './job-precheck.ts';
 import { jobOperationSchema } from './job-schemas.ts';
 import { type JobService, jobBodyTooLarge } from './job-service.ts';
 
@@ -49,9 +51,11 @@ export function createJobsHandler(options: JobsHandlerOptions) {
     if (isBatches) return handleBatches(options, options.batches!, prefix, local, request, maxBodyBytes);
     if (!isJobs && !(async && request.method === 'POST' && GENERATION_ROUTES.has(local))) return undefined;
     const native = local.startsWith('/v1/inference/');
+    const submitting = local === JOBS || GENERATION_ROUTES.has(local);
+    let tenant: TenantContext | undefined;
     try {
-      const tenant = await authenticate(options.authenticate, request);
-      if (local === JOBS || GENERATION_ROUTES.has(local)) {
+      tenant = await authenticate(options.authenticate, request);
+      if (submitting) {
         if (request.method !== 'POST') throw notAllowed(request.method, 'POST');
         return await submit(
           options,
@@ -68,6 +72,9 @@ export function createJobsHandler(options: JobsHandlerOptions) {
       throw notAllowed(request.method, 'GET, DELETE');
     } catch (thrown) {
       const error = toGatewayError(thrown);
+      // Every submitted request leaves one record: refusals the job service or the gateway did
+      // not audit (authentication, method, an unreadable body) are audited here.
+      if (submitting && !isAudited(thrown)) await auditUnreadRefusal(options.jobs, tenant, native, error);
       const body = native ? toNativeErrorEnvelope(error) : toOpenAIErrorEnvelope(error);
       return json(
         error.status,
@@ -266,4 +273,22 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
   });
+}
+
+/** Audits a refusal that came before the body was read or understood: the record names no model. */
+async function auditUnreadRefusal(
+  jobs: JobService,
+  tenant: TenantContext | undefined,
+  native: boolean,
+  error: GatewayError,
+): Promise<void> {
+  await jobs
+    .refuse({
+      tenant: tenant ?? ANONYMOUS_TENANT,
+      body: {},
+      source: native ? 'http:native' : 'http:openai',
+      operation: 'generate',
+      error,
+    })
+    .catch(() => undefined);
 }

@@ -216,6 +216,45 @@ describe.skipIf(!REDIS_URL)('image jobs on the real Redis', () => {
     expect(await fixture.jobs.queue.getJobCounts()).toMatchObject({ waiting: 1 });
   });
 
+  it('audits every refused submission once, including those refused before the body is read', async () => {
+    const { provider } = createSlowProvider();
+    fixture = await startJobsFixture({
+      redisUrl: REDIS_URL!,
+      prefix: testRedis.prefix,
+      provider,
+      workers: false,
+    });
+    const raw = (body: string, headers: Record<string, string>) =>
+      fixture!.handler(
+        new Request('http://gateway.test/v1/inference/images/jobs', { method: 'POST', headers, body }),
+      );
+    const answers = [
+      await post(
+        '/v1/inference/images/jobs',
+        { model: 'mock/mock-image', prompt: 'x' },
+        {},
+        'pg-not-a-key-0123456789',
+      ),
+      await raw('{"model":', { authorization: `Bearer ${KEY_A}`, 'content-type': 'application/json' }),
+      await raw('model=x', { authorization: `Bearer ${KEY_A}`, 'content-type': 'text/plain' }),
+      await post('/v1/inference/images/jobs', { model: 'mock/mock-image', prompt: 'x', webhook_url: 42 }),
+      await post('/v1/inference/images/jobs', {
+        model: 'mock/mock-image',
+        prompt: 'x',
+        webhook_url: 'https://hooks.example/ok',
+      }),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([401, 400, 415, 400, 400]);
+    expect(fixture.audit.records.map((record) => record.error?.code)).toEqual([
+      'AUTHENTICATION_ERROR',
+      'VALIDATION_ERROR',
+      'VALIDATION_ERROR',
+      'VALIDATION_ERROR',
+      'VALIDATION_ERROR',
+    ]);
+    expect(await fixture.jobs.queue.getJobCounts()).toMatchObject({ waiting: 0 });
+  });
+
   it('reports a job through typed gateway events: queued, started, progress, succeeded', async () => {
     const { provider } = createSlowProvider();
     fixture = await startJobsFixture({ redisUrl: REDIS_URL!, prefix: testRedis.prefix, provider });
