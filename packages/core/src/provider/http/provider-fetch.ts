@@ -30,8 +30,16 @@ export async function providerFetch(
 ): Promise<Response> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (options.signal?.aborted) throw abortErrorFrom(options.signal, options.provider);
+  let response: Response;
   try {
-    return await fetchImpl(url, { ...init, ...(options.signal ? { signal: options.signal } : {}) });
+    response = await fetchImpl(url, {
+      // Redirects are not followed unless the caller asks: see refuseRedirect. With `redirect` other
+      // than 'follow' and `window: null`, undici also skips copying the request and teeing its body.
+      redirect: 'manual',
+      window: null,
+      ...init,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (error) {
     if (options.signal?.aborted) throw abortErrorFrom(options.signal, options.provider);
     if (GatewayError.isInstance(error)) throw error;
@@ -42,6 +50,36 @@ export async function providerFetch(
       { reason: 'upstream_unavailable', provider: options.provider, cause: error },
     );
   }
+  if (init.redirect === undefined && REDIRECT_STATUSES.has(response.status)) {
+    await response.body?.cancel().catch(() => {});
+    throw redirectRefused(response, options.provider);
+  }
+  return response;
+}
+
+/** The statuses fetch would follow (304 Not Modified is not a redirect). */
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * A provider API never redirects its calls; one that does points at a wrong `baseURL` or something
+ * in between. Following it would send the request, API key headers included (only `authorization`
+ * is dropped across origins), to wherever the Location says, so it is refused and the error names
+ * the Location's host (never its path or query, which may carry tokens) so the setting can be fixed.
+ */
+function redirectRefused(response: Response, provider: string): BackendError {
+  const location = response.headers.get('location');
+  let host = 'an unnamed place';
+  if (location) {
+    try {
+      host = `'${new URL(location, response.url || undefined).host}'`;
+    } catch {
+      host = 'an unreadable Location';
+    }
+  }
+  return new BackendError(
+    `${provider} answered with a redirect (${response.status}) to ${host}; provider calls are never redirected, check the provider's baseURL.`,
+    { reason: 'upstream_unavailable', provider, upstreamStatus: response.status },
+  );
 }
 
 /** Limits for reading an upstream body. */
