@@ -51,22 +51,36 @@ async function refusal(promise: Promise<unknown>): Promise<BackendError> {
 const post = { method: 'POST', headers: { 'x-api-key': 'sk-test-key' }, body: '{"prompt":"a cat"}' };
 
 describe('providerFetch and redirects', () => {
-  it('refuses a redirect without following it, naming the Location host but not its path or query', async () => {
+  it('refuses a redirect without following it, naming the host called but no path, query or key', async () => {
     const before = reachedTarget.length;
     const error = await refusal(providerFetch(`${base}/moved`, post, { provider: 'acme' }));
     expect(error.reason).toBe('upstream_unavailable');
-    expect(error.upstreamStatus).toBe(307);
-    expect(error.message).toContain(`'${new URL(base).host}'`);
-    expect(error.message).toContain('baseURL');
-    expect(error.message).not.toContain('token');
-    expect(error.message).not.toContain('sk-test-key');
+    expect(error.message).toBe(
+      `acme answered with a redirect from '${new URL(base).host}'; provider calls never follow redirects, check the provider's baseURL.`,
+    );
     expect(reachedTarget.length).toBe(before);
   });
 
-  it('names the other host of a cross-origin redirect', async () => {
+  it('refuses a cross-origin redirect the same way', async () => {
     const error = await refusal(providerFetch(`${base}/moved-away`, post, { provider: 'acme' }));
-    expect(error.upstreamStatus).toBe(301);
-    expect(error.message).toContain("'other.example:8443'");
+    expect(error.reason).toBe('upstream_unavailable');
+    expect(error.message).not.toContain('/v1/images');
+  });
+
+  it('names the Location host when a fetch seam hands the redirect back', async () => {
+    const seen: RequestInit[] = [];
+    const fetch = async (_url: string | URL | Request, init?: RequestInit) => {
+      seen.push(init ?? {});
+      return new Response('moved', {
+        status: 308,
+        headers: { location: 'https://other.example:8443/v1/images?token=abc' },
+      });
+    };
+    const error = await refusal(providerFetch(`${base}/x`, post, { provider: 'acme', fetch }));
+    expect(error.upstreamStatus).toBe(308);
+    expect(error.message).toContain("redirect (308) to 'other.example:8443'");
+    expect(error.message).not.toContain('token');
+    expect(seen[0]).toMatchObject({ redirect: 'error', window: null, method: 'POST' });
   });
 
   it('leaves a 304 and a plain answer to the caller', async () => {
@@ -88,10 +102,13 @@ describe('providerFetch and redirects', () => {
     expect(reachedTarget.length).toBe(before + 1);
   });
 
-  it("keeps a caller's redirect: 'error' as a refused connection", async () => {
-    const error = await refusal(
-      providerFetch(`${base}/moved`, { method: 'GET', redirect: 'error' }, { provider: 'acme' }),
+  it("hands a 3xx back when the caller asks for redirect: 'manual'", async () => {
+    const response = await providerFetch(
+      `${base}/moved`,
+      { ...post, redirect: 'manual' },
+      { provider: 'acme' },
     );
-    expect(error.reason).toBe('upstream_unavailable');
+    expect(response.status).toBe(307);
+    await response.body?.cancel();
   });
 });
