@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { throwIfAborted } from '../shared/abort.ts';
 import type {
   StorageAdapter,
@@ -110,7 +110,7 @@ export function createMemoryStorage(
         size: bytes.byteLength,
         mediaType: putOptions.mediaType,
         metadata: { ...putOptions.metadata },
-        etag: quoteEtag((putOptions.sha256 ?? createHash('sha256').update(bytes).digest('hex')).slice(0, 32)),
+        etag: quoteEtag((putOptions.sha256 ?? hash('sha256', bytes, 'hex')).slice(0, 32)),
         createdAt: now(),
         ...(putOptions.expiresAt ? { expiresAt: new Date(putOptions.expiresAt.getTime()) } : {}),
       };

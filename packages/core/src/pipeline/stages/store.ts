@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { GatewayError, toGatewayError } from '../../errors/gateway-error.ts';
 import type { ProviderImage } from '../../provider/image-provider.ts';
 import { extensionFor, sniffImage } from '../../shared/media-type.ts';
@@ -17,7 +17,8 @@ function describeImage(
   return {
     bytes: image.bytes,
     mediaType: image.mediaType,
-    sha256: createHash('sha256').update(image.bytes).digest('hex'),
+    // One-shot `hash` (Node >= 20.19, the engines floor): no Hash object per image.
+    sha256: hash('sha256', image.bytes, 'hex'),
     sizeBytes: image.bytes.byteLength,
     ...(sniffed?.width ? { width: sniffed.width, height: sniffed.height! } : {}),
     ...(image.revisedPrompt ? { revisedPrompt: image.revisedPrompt } : {}),

@@ -21,7 +21,14 @@ export interface ProviderFetchOptions {
 /**
  * Performs a fetch and normalizes what can go wrong before any status is known: a fired signal
  * becomes TIMEOUT or ABORTED, a refused or reset connection becomes a retryable BackendError
- * (`upstream_unavailable`). HTTP statuses are left to the plugin's own error mapper.
+ * (`upstream_unavailable`), and so does a redirect (see {@link redirectRefused}). HTTP statuses are
+ * left to the plugin's own error mapper.
+ *
+ * Redirects are refused unless `init.redirect` says otherwise. The default is `redirect: 'error'`
+ * with `window: null` because that is also the one combination for which undici's fetch neither
+ * copies the request nor tees its body on every call (measured: about a third of fetch's own CPU
+ * on a small JSON exchange). The price is that undici does not hand over the refused response, so
+ * its Location is unknown and the error names the host that was called instead.
  */
 export async function providerFetch(
   url: string | URL,
@@ -30,11 +37,18 @@ export async function providerFetch(
 ): Promise<Response> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (options.signal?.aborted) throw abortErrorFrom(options.signal, options.provider);
+  let response: Response;
   try {
-    return await fetchImpl(url, { ...init, ...(options.signal ? { signal: options.signal } : {}) });
+    response = await fetchImpl(url, {
+      redirect: 'error',
+      window: null,
+      ...init,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (error) {
     if (options.signal?.aborted) throw abortErrorFrom(options.signal, options.provider);
     if (GatewayError.isInstance(error)) throw error;
+    if (isUnexpectedRedirect(error)) throw redirectRefused(options.provider, `from '${hostOf(url)}'`);
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { cause?: { code?: string } }).cause?.code;
     throw new BackendError(
@@ -42,6 +56,56 @@ export async function providerFetch(
       { reason: 'upstream_unavailable', provider: options.provider, cause: error },
     );
   }
+  // A fetch seam that does not implement `redirect: 'error'` hands the redirect back instead.
+  if (init.redirect === undefined && REDIRECT_STATUSES.has(response.status)) {
+    await response.body?.cancel().catch(() => {});
+    throw redirectRefused(
+      options.provider,
+      `(${response.status}) to ${locationHost(response)}`,
+      response.status,
+    );
+  }
+  return response;
+}
+
+/** The statuses fetch would follow (304 Not Modified is not a redirect). */
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/** undici's refusal under `redirect: 'error'`: a TypeError whose cause says 'unexpected redirect'. */
+function isUnexpectedRedirect(error: unknown): boolean {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause instanceof Error && cause.message === 'unexpected redirect';
+}
+
+/** The host (never the path or query, which may carry tokens) of a URL, quoted for a message. */
+function hostOf(url: string | URL): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'an unreadable URL';
+  }
+}
+
+function locationHost(response: Response): string {
+  const location = response.headers.get('location');
+  if (!location) return 'an unnamed place';
+  try {
+    return `'${new URL(location, response.url || undefined).host}'`;
+  } catch {
+    return 'an unreadable Location';
+  }
+}
+
+/**
+ * A provider API never redirects its calls; one that does points at a wrong `baseURL` or at
+ * something in between. Following it would send the request, API key headers included (fetch drops
+ * only `authorization` across origins), wherever the Location says, so it is refused.
+ */
+function redirectRefused(provider: string, where: string, upstreamStatus?: number): BackendError {
+  return new BackendError(
+    `${provider} answered with a redirect ${where}; provider calls never follow redirects, check the provider's baseURL.`,
+    { reason: 'upstream_unavailable', provider, ...(upstreamStatus === undefined ? {} : { upstreamStatus }) },
+  );
 }
 
 /** Limits for reading an upstream body. */
