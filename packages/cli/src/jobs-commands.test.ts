@@ -109,6 +109,11 @@ describe.skipIf(!redisUrl)('jobs through serve, worker and generate --async on t
     // The synchronous routes still answer as before.
     const sync = await fetch(`${running.url}/v1/images/generations`, { method: 'POST', headers, body });
     expect(sync.status).toBe(200);
+    // The job routes are in serve's OpenAPI document.
+    const document = (await (await fetch(`${running.url}/openapi.json`)).json()) as { paths: object };
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/inference/images/jobs', '/v1/inference/images/jobs/{id}']),
+    );
   });
 
   it('a serve without workers accepts the job and `pixelgate worker` runs it, then stops on shutdown', async () => {

@@ -23,6 +23,7 @@ export {
   type RefusedJob,
 } from './job-service.ts';
 export { createJobsHandler, type JobsHandlerOptions } from './jobs-handler.ts';
+export { JOBS_ROUTE_DOCS } from './jobs-route-docs.ts';
 export {
   checkWebhookUrl,
   createWebhookDispatcher,

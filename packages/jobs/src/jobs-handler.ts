@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   ANONYMOUS_TENANT,
   type Authenticate,
@@ -41,7 +42,7 @@ const GENERATION_ROUTES = new Set(['/v1/images/generations', '/v1/inference/imag
 export function createJobsHandler(options: JobsHandlerOptions) {
   const prefix = options.pathPrefix ?? '';
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  return async (request: Request): Promise<Response | undefined> => {
+  const route = async (request: Request): Promise<Response | undefined> => {
     const path = new URL(request.url).pathname;
     if (!path.startsWith(`${prefix}/`)) return undefined;
     const local = path.slice(prefix.length);
@@ -82,6 +83,12 @@ export function createJobsHandler(options: JobsHandlerOptions) {
         error.status === 401 ? { 'www-authenticate': 'Bearer realm="pixelgate"' } : {},
       );
     }
+  };
+  return async (request: Request): Promise<Response | undefined> => {
+    const response = await route(request);
+    if (response && !response.headers.has('x-request-id'))
+      response.headers.set('x-request-id', requestIdOf(request));
+    return response;
   };
 }
 
@@ -291,4 +298,10 @@ async function auditUnreadRefusal(
       error,
     })
     .catch(() => undefined);
+}
+
+/** The caller's `x-request-id` when it is a valid one (as the API handler accepts), else a new id. */
+function requestIdOf(request: Request): string {
+  const sent = request.headers.get('x-request-id');
+  return sent && /^[A-Za-z0-9._:-]{1,128}$/.test(sent) ? sent : `req_${randomBytes(12).toString('hex')}`;
 }

@@ -14,6 +14,7 @@ import {
   type JobService,
   type WebhookDispatcher,
 } from '../src/index.ts';
+import { JOBS_ROUTE_DOCS } from '../src/jobs-route-docs.ts';
 
 export const KEY_A = 'pg-jobs-tenant-a-0123456789';
 export const KEY_B = 'pg-jobs-tenant-b-0123456789';
@@ -85,7 +86,7 @@ export async function startJobsFixture(options: {
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
   });
   if (options.workers !== false) await jobs.startWorkers();
-  const api = createHttpHandler(gateway, { authenticate });
+  const api = createHttpHandler(gateway, { authenticate, extraRouteDocs: JOBS_ROUTE_DOCS });
   const jobRoutes = createJobsHandler({ jobs, authenticate });
   return {
     gateway,

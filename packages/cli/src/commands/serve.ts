@@ -1,5 +1,6 @@
 import { CONSOLE_ROUTE_DOCS } from '@pixelgate/console';
 import { createHttpHandler, type FetchHandler, type Gateway, GatewayError } from '@pixelgate/core';
+import { JOBS_ROUTE_DOCS } from '@pixelgate/jobs';
 import { type ListeningServer, listen } from '@pixelgate/node';
 import { withProvenanceVerifyRoute } from '@pixelgate/provenance';
 import type { Logger } from 'pino';
@@ -132,7 +133,8 @@ async function serveFront(
   });
   const logRequest = createRequestLog(gateway.events, opened.log);
   const withPages = consoleEnabled(config, host);
-  const api = createHttpHandler(gateway, withPages ? { ...auth, extraRouteDocs: CONSOLE_ROUTE_DOCS } : auth);
+  const extraRouteDocs = [...(withPages ? CONSOLE_ROUTE_DOCS : []), ...(jobs ? JOBS_ROUTE_DOCS : [])];
+  const api = createHttpHandler(gateway, extraRouteDocs.length > 0 ? { ...auth, extraRouteDocs } : auth);
   // With jobs, the API loses the Node fast path: the job routes read web Requests.
   const withJobs = jobs ? jobs.wrap(api, auth) : api;
   const trustAnchors = opened.provenanceConfig?.trustAnchorsPem;
