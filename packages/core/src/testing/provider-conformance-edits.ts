@@ -9,6 +9,7 @@ import {
   conformanceModel,
   prepareOperationCall,
 } from './conformance-operation-call.ts';
+import { maskPng } from './mask-png.ts';
 import { callContext, type KitState } from './provider-conformance-state.ts';
 import { solidPng } from './solid-png.ts';
 
@@ -82,15 +83,26 @@ export function describeEditChecks(state: KitState): void {
     const gateway = createGateway({ providers: [state.harness.provider], auditSink: audit, guardrails: [] });
     const side = conformanceInputSide(model.capabilities.edit.input);
     const image = solidPng(side, side);
+    // A model that requires a mask gets one, in its own convention (the caller says which).
+    const mask = model.capabilities.edit.mask?.required ? model.capabilities.edit.mask.convention : undefined;
     try {
       const result = await gateway.edit({
         model: `${model.provider}/${model.id}`,
         prompt: 'a red hat',
         image,
+        ...(mask ? { mask: maskPng(side, side, mask), mask_convention: mask } : {}),
       });
       expect(result.images.length).toBe(1);
       expect(audit.records).toHaveLength(1);
-      expect(audit.records[0]!.inputImages?.map((i) => [i.field, i.width])).toEqual([['image', side]]);
+      const fields = audit.records[0]!.inputImages?.map((i) => [i.field, i.width]);
+      expect(fields).toEqual(
+        mask
+          ? [
+              ['image', side],
+              ['mask', side],
+            ]
+          : [['image', side]],
+      );
       expect(JSON.stringify(audit.records[0])).not.toContain(
         Buffer.from(image).toString('base64').slice(0, 40),
       );
