@@ -25,16 +25,32 @@ export function kitModel(state: KitState, which: 'edit' | 'variation' | 'stream'
   return conformanceModel(harness.provider, id);
 }
 
+/**
+ * The call went upstream through `context.fetch`, only under `baseURL`; for a harness with
+ * `upstream: 'none'`, it made no request at all (a fetch-less plugin that fetches is a defect too).
+ */
+export function expectUpstreamRequests(state: KitState): void {
+  const { harness } = state;
+  if (harness.upstream === 'none') {
+    expect(state.urls, "a harness with upstream: 'none' must make no HTTP requests").toEqual([]);
+    return;
+  }
+  expect(
+    state.urls.length,
+    'pass context.fetch to the provider factory so the kit can see upstream requests',
+  ).toBeGreaterThan(0);
+  for (const url of state.urls) {
+    expect(url.startsWith(harness.baseURL), `${url} is outside ${harness.baseURL}`).toBe(true);
+  }
+}
+
 /** The call returned `call.n` real images of the type it says, fetched only under `baseURL`. */
 export function expectRealImages(state: KitState, call: ProviderCall, result: ProviderResult): void {
   expect(result.images.length).toBe(call.n);
   for (const image of result.images) {
     expect(sniffImage(image.bytes)?.mediaType).toBe(image.mediaType);
   }
-  expect(state.urls.length, 'pass context.fetch to the provider factory').toBeGreaterThan(0);
-  for (const url of state.urls) {
-    expect(url.startsWith(state.harness.baseURL), `${url} is outside ${state.harness.baseURL}`).toBe(true);
-  }
+  expectUpstreamRequests(state);
 }
 
 /**
