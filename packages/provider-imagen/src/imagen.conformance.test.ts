@@ -8,10 +8,20 @@ import { type FakeImagenScenario, startFakeImagenServer } from './testing/index.
  * Google's 2026-08-17 shutdown date, so the Imagen runs re-declare the model as active through
  * `models`, exactly as a user whose project still has access would.
  */
-const activeImagen = (api: 'vertex' | 'gemini') => {
-  const model = googleImageModels(api).find((entry) => entry.id === 'imagen-4.0-generate-001')!;
-  return [{ ...model, lifecycle: { status: 'active' as const } }];
-};
+const activeImagen = (api: 'vertex' | 'gemini') =>
+  googleImageModels(api)
+    .filter((entry) => ['imagen-4.0-generate-001', 'imagen-3.0-capability-001'].includes(entry.id))
+    .map((model) => ({ ...model, lifecycle: { status: 'active' as const } }));
+
+/**
+ * The model the kit's edit checks use: a Gemini model edits with several reference images and no
+ * mask (its own runs use it by default); the Imagen runs edit with Vertex's Imagen editor (one
+ * image, optional luminance mask) or, on the Gemini API, which has no Imagen editor, a Gemini model.
+ */
+const editModels = (api: 'vertex' | 'gemini', modelId: string): { editModelId?: string } =>
+  modelId.startsWith('gemini')
+    ? {}
+    : { editModelId: api === 'vertex' ? 'imagen-3.0-capability-001' : 'gemini-3-pro-image' };
 
 for (const api of ['gemini', 'vertex'] as const) {
   for (const modelId of ['imagen-4.0-generate-001', 'gemini-3-pro-image']) {
@@ -39,6 +49,7 @@ for (const api of ['gemini', 'vertex'] as const) {
         return {
           provider,
           modelId,
+          ...editModels(api, modelId),
           secrets: api === 'gemini' ? [server.apiKey] : [key.private_key, key.private_key_id ?? ''],
           baseURL: server.url,
           scenario(name) {

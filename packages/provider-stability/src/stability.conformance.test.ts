@@ -26,6 +26,8 @@ for (const [label, modelId, responseFormat] of [
       return {
         provider: createStabilityProvider({ apiKey: TEST_KEY, baseURL: server.url, fetch, responseFormat }),
         modelId,
+        // The inpaint endpoint: one input image and a luminance mask (white = edit).
+        editModelId: 'stable-image-inpaint',
         secrets: [TEST_KEY],
         baseURL: server.url,
         scenario(name) {

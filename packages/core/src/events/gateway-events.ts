@@ -86,6 +86,14 @@ export interface GatewayEvents {
       inputImages?: AuditRecord['inputImages'];
       /** Streamed requests: native or not, partial images sent. */
       stream?: AuditRecord['stream'];
+      /**
+       * Milliseconds each pipeline stage took, measured by the runner on the gateway's clock, by
+       * the stages' `timing` keys (`validate`, `rate_limit`, `input_guardrails`, `budget`,
+       * `dispatch`, `output_guardrails`, `provenance`, `store`, `deliver`); a stage that did not
+       * run has no key. Numbers only, so listeners (the stage histogram and spans) need not
+       * estimate stage times from event gaps. The audit write is reported by `audit-write`.
+       */
+      timings?: Record<string, number>;
     },
   ) => void;
   /**

@@ -125,7 +125,8 @@ const STAGE_BUCKETS = [
 
 /**
  * `pixelgate.stage.duration`: how long each pipeline stage took, by stage and outcome (both from
- * fixed lists, so the series stay bounded). Returns the unsubscribe function.
+ * fixed lists, so the series stay bounded): the runner's measurement when the `request-end`
+ * timings have one for the stage, else the estimate from event gaps. Returns the unsubscribe function.
  */
 export function subscribeStageMetrics(events: GatewayEventEmitter, meter: Meter): () => void {
   const duration = meter.createHistogram('pixelgate.stage.duration', {
@@ -134,7 +135,7 @@ export function subscribeStageMetrics(events: GatewayEventEmitter, meter: Meter)
     advice: { explicitBucketBoundaries: STAGE_BUCKETS },
   });
   return trackStages(events, (timing) => {
-    duration.record(Math.max(0, timing.endTime - timing.startTime) / 1000, {
+    duration.record(Math.max(0, timing.durationMs) / 1000, {
       [ATTR.stage]: timing.stage,
       [ATTR.stageOutcome]: timing.outcome,
     });

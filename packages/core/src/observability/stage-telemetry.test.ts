@@ -129,6 +129,45 @@ describe('per-stage telemetry', () => {
     for (const point of durations) expect(point.value.count).toBe(1);
   });
 
+  it('uses the stage times the runner measured, carried by request-end, over event gaps', async () => {
+    // A frozen gateway clock the provider moves on by 4 s: the runner measures dispatch at
+    // exactly 4000 ms and every other timed stage at 0, which no wall-clock estimate could give.
+    const frozen = Date.now();
+    let offset = 0;
+    const plain = createMockImageProvider();
+    const slow = createMockImageProvider({
+      generate: async (call, context) => {
+        offset += 4000;
+        return plain.generate(call, context);
+      },
+    });
+    const g = setup({
+      providers: [slow],
+      clock: { now: () => frozen + offset },
+      budgets: { rules: [{ scope: 'tenant', period: 'month', limitUsd: 5 }] },
+    });
+    const ended = new Promise<Record<string, number> | undefined>((resolve) =>
+      g.events.once('request-end', (event) => resolve(event.timings)),
+    );
+    await g.generate({ prompt: PROMPT, model: 'mock/mock-image' });
+    expect(await ended).toMatchObject({ validate: 0, dispatch: 4000, store: 0 });
+    const points = (await metric('pixelgate.stage.duration'))?.dataPoints as Array<DataPoint<Histogram>>;
+    const sum = (stage: string) =>
+      points.find((point) => point.attributes['pixelgate.stage'] === stage)?.value.sum;
+    expect(sum('dispatch')).toBe(4);
+    expect(sum('resolve')).toBe(0);
+    expect(sum('store')).toBe(0);
+    // Settle and audit are not fully timed by the runner: still estimated, still recorded.
+    expect(points.find((point) => point.attributes['pixelgate.stage'] === 'settle')?.value.count).toBe(1);
+    expect(points.find((point) => point.attributes['pixelgate.stage'] === 'audit')?.value.count).toBe(1);
+    // The spans stay inside the request span even though 4 s did not pass on the wall clock.
+    const request = requestSpan();
+    for (const span of stageSpans()) {
+      expect(ms(span.startTime)).toBeGreaterThanOrEqual(ms(request.startTime) - 0.01);
+      expect(ms(span.endTime)).toBeLessThanOrEqual(ms(request.endTime) + 0.01);
+    }
+  });
+
   it('marks the stage that refused or failed, in spans and in the stage histogram', async () => {
     const g = setup({ budgets: { rules: [{ scope: 'tenant', period: 'day', limitUsd: 0.001 }] } });
     await expect(g.generate({ prompt: PROMPT, model: 'mock/mock-image' })).rejects.toMatchObject({

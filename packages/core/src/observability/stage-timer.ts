@@ -28,13 +28,65 @@ export type TelemetryStage = (typeof TELEMETRY_STAGES)[number];
  */
 export type StageOutcome = 'ok' | 'refused' | 'blocked' | 'error';
 
-/** One stage of one request: when it began and ended (ms since the epoch) and how it ended. */
+/**
+ * One stage of one request: when it began and ended (ms since the epoch), how long it took and
+ * how it ended. `durationMs` is the runner's measurement when `measured`, else `endTime - startTime`.
+ */
 export interface StageTiming {
   requestId: string;
   stage: TelemetryStage;
   startTime: number;
   endTime: number;
+  durationMs: number;
+  /** Whether `durationMs` was measured by the runner (the `request-end` timings), not estimated. */
+  measured: boolean;
   outcome: StageOutcome;
+}
+
+/**
+ * The runner's `timings` keys that make up each stage (see the runner's stage list). Only stages
+ * whose every part the runner times: `settle` (its budget settlement is untimed) and `audit`
+ * (reported by `audit-write` itself) stay estimated. A fallback's budget reservation, timed
+ * under `budget`, counts toward `budget_reserve` here though its events fall in `dispatch`.
+ */
+const MEASURED_BY: Partial<Record<TelemetryStage, readonly string[]>> = {
+  resolve: ['validate'],
+  rate_limit: ['rate_limit'],
+  input_guardrails: ['input_guardrails'],
+  budget_reserve: ['budget'],
+  dispatch: ['dispatch'],
+  output_guardrails: ['output_guardrails'],
+  store: ['store'],
+};
+
+/** The runner's measured milliseconds of a stage, or undefined when it has none for it. */
+function measuredMs(stage: TelemetryStage, timings: Record<string, number> | undefined): number | undefined {
+  const keys = MEASURED_BY[stage];
+  if (!timings || !keys?.some((key) => typeof timings[key] === 'number')) return undefined;
+  return keys.reduce((sum, key) => sum + Math.max(0, timings[key] ?? 0), 0);
+}
+
+/**
+ * A request's stages with the runner's measured durations where it has them. Measured stages are
+ * laid end to end from their estimated starts (an estimated start, the previous stage's last
+ * event, is never later than the real one) and kept within the request (`endOfRequest`), so
+ * spans still nest and never overlap; the duration reported is the measurement itself.
+ */
+export function applyMeasuredTimings(
+  stages: readonly StageTiming[],
+  timings: Record<string, number> | undefined,
+  endOfRequest: number,
+): StageTiming[] {
+  let previousEnd = Number.NEGATIVE_INFINITY;
+  return stages.map((timing) => {
+    const measured = measuredMs(timing.stage, timings);
+    const startTime = Math.max(timing.startTime, previousEnd);
+    const wanted = measured === undefined ? timing.endTime : startTime + measured;
+    const endTime = Math.max(startTime, Math.min(wanted, endOfRequest));
+    previousEnd = endTime;
+    const durationMs = measured ?? endTime - startTime;
+    return { ...timing, startTime, endTime, durationMs, measured: measured !== undefined };
+  });
 }
 
 /** The stage a request is in: it began at `startTime`; `endTime` is its latest event. */
@@ -54,6 +106,8 @@ interface RequestStages {
   /** End of the last closed stage (or the request's start): where the next stage begins. */
   mark: number;
   open?: OpenStage;
+  /** Closed stages, reported when the request ends (with the runner's timings). */
+  closed: StageTiming[];
   dispatched: boolean;
 }
 
@@ -121,9 +175,10 @@ function stageOf(
 
 /**
  * Follows each request through the pipeline stages from the gateway's events and calls
- * `onStage` once per stage that ran, when the next stage begins (or the request ends). A stage
- * runs from the previous stage's last event to its own last event; the audit write, which reports
- * its duration, from exactly when it began. `clockOf` gives the clock of a request whose spans
+ * `onStage` once per stage that ran, in order, when the request ends. A stage's duration is the
+ * runner's measurement from the `request-end` timings when it has one (see `MEASURED_BY`);
+ * otherwise it is estimated: from the previous stage's last event to its own last event, and the
+ * audit write, which reports its duration, from exactly when it began. `clockOf` gives the clock of a request whose spans
  * are timed already (so stage times and span times share one clock); otherwise each request gets
  * its own. Returns the unsubscribe function.
  */
@@ -139,7 +194,8 @@ export function trackStages(
     request.open = undefined;
     request.mark = open.endTime;
     const { stage, startTime, endTime, outcome } = open;
-    onStage({ requestId, stage, startTime, endTime, outcome });
+    const durationMs = endTime - startTime;
+    request.closed.push({ requestId, stage, startTime, endTime, durationMs, measured: false, outcome });
   };
   const step = (name: keyof GatewayEvents, event: Record<string, unknown> & { requestId: string }) => {
     const request = requests.get(event.requestId);
@@ -162,12 +218,15 @@ export function trackStages(
   const listeners: GatewayListeners = {
     'request-start': (event) => {
       const now = clockOf?.(event.requestId) ?? anchoredClock();
-      requests.set(event.requestId, { now, mark: now(), dispatched: false });
+      requests.set(event.requestId, { now, mark: now(), dispatched: false, closed: [] });
     },
     'request-end': (event) => {
       const request = requests.get(event.requestId);
       requests.delete(event.requestId);
-      if (request) close(event.requestId, request);
+      if (!request) return;
+      close(event.requestId, request);
+      for (const timing of applyMeasuredTimings(request.closed, event.timings, request.now()))
+        onStage(timing);
     },
   };
   const staged = [

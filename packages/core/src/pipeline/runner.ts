@@ -250,6 +250,7 @@ export class PipelineRunner {
       operation: ctx.operation,
       ...(facts.inputImages ? { inputImages: facts.inputImages.map((image) => ({ ...image })) } : {}),
       ...(facts.stream ? { stream: { ...facts.stream } } : {}),
+      timings: { ...facts.timings },
     });
     return failure;
   }

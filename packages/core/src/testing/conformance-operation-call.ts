@@ -11,7 +11,7 @@ import { solidPng } from './solid-png.ts';
 export interface OperationCallOptions {
   /** Input images (edits; a variation always sends one). */
   images?: number;
-  /** Send a mask in the model's convention. */
+  /** Send a mask in the model's convention (default: only when the model requires one). */
   mask?: boolean;
   /** Stream this many partial images. */
   partialImages?: number;
@@ -49,7 +49,8 @@ export function prepareOperationCall(
     declaredType: 'image/png',
   }));
   const convention = model.capabilities.edit?.mask?.convention ?? 'alpha';
-  const mask: DecodedInputImage | undefined = options.mask
+  const withMask = options.mask ?? (operation === 'edit' && model.capabilities.edit?.mask?.required === true);
+  const mask: DecodedInputImage | undefined = withMask
     ? { field: 'mask', bytes: maskPng(side, side, convention), declaredType: 'image/png' }
     : undefined;
   const prompt = operation === 'variation' ? '' : 'a lighthouse at dusk';

@@ -38,6 +38,7 @@ export { type ContractCheck, createContractChecker } from './openapi-contract.ts
 export {
   type ConformanceHarness,
   type ConformanceScenario,
+  type ConformanceUpstream,
   describeImageProviderConformance,
   type ProviderConformanceOptions,
 } from './provider-conformance.ts';

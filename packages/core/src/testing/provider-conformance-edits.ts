@@ -9,6 +9,7 @@ import {
   conformanceModel,
   prepareOperationCall,
 } from './conformance-operation-call.ts';
+import { maskPng } from './mask-png.ts';
 import { callContext, type KitState } from './provider-conformance-state.ts';
 import { solidPng } from './solid-png.ts';
 
@@ -24,16 +25,32 @@ export function kitModel(state: KitState, which: 'edit' | 'variation' | 'stream'
   return conformanceModel(harness.provider, id);
 }
 
+/**
+ * The call went upstream through `context.fetch`, only under `baseURL`; for a harness with
+ * `upstream: 'none'`, it made no request at all (a fetch-less plugin that fetches is a defect too).
+ */
+export function expectUpstreamRequests(state: KitState): void {
+  const { harness } = state;
+  if (harness.upstream === 'none') {
+    expect(state.urls, "a harness with upstream: 'none' must make no HTTP requests").toEqual([]);
+    return;
+  }
+  expect(
+    state.urls.length,
+    'pass context.fetch to the provider factory so the kit can see upstream requests',
+  ).toBeGreaterThan(0);
+  for (const url of state.urls) {
+    expect(url.startsWith(harness.baseURL), `${url} is outside ${harness.baseURL}`).toBe(true);
+  }
+}
+
 /** The call returned `call.n` real images of the type it says, fetched only under `baseURL`. */
 export function expectRealImages(state: KitState, call: ProviderCall, result: ProviderResult): void {
   expect(result.images.length).toBe(call.n);
   for (const image of result.images) {
     expect(sniffImage(image.bytes)?.mediaType).toBe(image.mediaType);
   }
-  expect(state.urls.length, 'pass context.fetch to the provider factory').toBeGreaterThan(0);
-  for (const url of state.urls) {
-    expect(url.startsWith(state.harness.baseURL), `${url} is outside ${state.harness.baseURL}`).toBe(true);
-  }
+  expectUpstreamRequests(state);
 }
 
 /**
@@ -82,15 +99,26 @@ export function describeEditChecks(state: KitState): void {
     const gateway = createGateway({ providers: [state.harness.provider], auditSink: audit, guardrails: [] });
     const side = conformanceInputSide(model.capabilities.edit.input);
     const image = solidPng(side, side);
+    // A model that requires a mask gets one, in its own convention (the caller says which).
+    const mask = model.capabilities.edit.mask?.required ? model.capabilities.edit.mask.convention : undefined;
     try {
       const result = await gateway.edit({
         model: `${model.provider}/${model.id}`,
         prompt: 'a red hat',
         image,
+        ...(mask ? { mask: maskPng(side, side, mask), mask_convention: mask } : {}),
       });
       expect(result.images.length).toBe(1);
       expect(audit.records).toHaveLength(1);
-      expect(audit.records[0]!.inputImages?.map((i) => [i.field, i.width])).toEqual([['image', side]]);
+      const fields = audit.records[0]!.inputImages?.map((i) => [i.field, i.width]);
+      expect(fields).toEqual(
+        mask
+          ? [
+              ['image', side],
+              ['mask', side],
+            ]
+          : [['image', side]],
+      );
       expect(JSON.stringify(audit.records[0])).not.toContain(
         Buffer.from(image).toString('base64').slice(0, 40),
       );

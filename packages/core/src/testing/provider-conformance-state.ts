@@ -11,8 +11,21 @@ export type ConformanceScenario =
   | 'content_filtered'
   | 'slow';
 
+/**
+ * Where a plugin's images come from: `fetch` (the default) for a plugin that calls an API through
+ * `context.fetch`, whose upstream requests the kit requires to exist and to stay under `baseURL`;
+ * `none` for a plugin that makes no HTTP requests at all (it draws or computes images in process),
+ * for which only those upstream-request assertions are skipped.
+ */
+export type ConformanceUpstream =
+  | { upstream?: 'fetch' /** Every upstream request must start with this. */; baseURL: string }
+  | { upstream: 'none'; baseURL?: undefined };
+
 /** What a plugin's test gives the kit for one test. */
-export interface ConformanceHarness {
+export type ConformanceHarness = ConformanceHarnessBase & ConformanceUpstream;
+
+/** What every harness gives, whatever its upstream. */
+export interface ConformanceHarnessBase {
   /** The provider, built with `context.fetch` and pointed at `baseURL`. */
   provider: ImageProvider;
   /** The model the kit exercises (an id of `provider`). */
@@ -26,8 +39,6 @@ export interface ConformanceHarness {
   streamModelId?: string;
   /** Values that must never appear in errors, events or audit records (API keys, tokens). */
   secrets: string[];
-  /** Every upstream request must start with this. */
-  baseURL: string;
   /** The next upstream call answers with this scenario, then back to success. */
   scenario(name: ConformanceScenario): void;
   /** Every URL the fake server received so far. */

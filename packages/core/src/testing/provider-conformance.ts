@@ -9,16 +9,17 @@ import type { ProviderCall } from '../provider/image-provider.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
 import { parseSize } from '../shared/image-size.ts';
 import { sniffImage } from '../shared/media-type.ts';
-import { describeEditChecks } from './provider-conformance-edits.ts';
+import { describeEditChecks, expectUpstreamRequests } from './provider-conformance-edits.ts';
 import {
   type ConformanceHarness,
   type ConformanceScenario,
+  type ConformanceUpstream,
   callContext,
   type KitState,
 } from './provider-conformance-state.ts';
 import { describeStreamChecks } from './provider-conformance-stream.ts';
 
-export type { ConformanceHarness, ConformanceScenario };
+export type { ConformanceHarness, ConformanceScenario, ConformanceUpstream };
 
 /** Options of {@link describeImageProviderConformance}. */
 export interface ProviderConformanceOptions {
@@ -76,13 +77,7 @@ function describeSuccessChecks(state: KitState): void {
       if (call.outputFormat) expect(image.mediaType).toBe(`image/${call.outputFormat}`);
       if (expected) expect({ width: sniffed?.width, height: sniffed?.height }).toEqual(expected);
     }
-    expect(
-      state.urls.length,
-      'pass context.fetch to the provider factory so the kit can see upstream requests',
-    ).toBeGreaterThan(0);
-    for (const url of state.urls) {
-      expect(url.startsWith(state.harness.baseURL), `${url} is outside ${state.harness.baseURL}`).toBe(true);
-    }
+    expectUpstreamRequests(state);
   });
 }
 
@@ -222,7 +217,8 @@ function describeGatewayChecks(state: KitState, unsupported: readonly Conformanc
  * capability matches behaviour" and "failures are normalized the same way" are tested, not
  * hoped for. Checks: the catalog parses; a call returns `n` real images of the declared type and
  * size; 401, 429, 5xx, malformed bodies and safety refusals map to their normalized reasons with
- * the right retryability; abort and deadline give ABORTED and TIMEOUT; nothing leaves `baseURL`;
+ * the right retryability; abort and deadline give ABORTED and TIMEOUT; nothing leaves `baseURL`
+ * (a harness with `upstream: 'none'`, for plugins that make no HTTP requests, must make none);
  * secrets never reach errors, events or audit records; invalid requests fail before any upstream
  * request; `n` above the per-call limit is split. docs/provider-plugins.md documents each scenario
  * and what the fake server must do for it.
