@@ -105,18 +105,7 @@ export class PipelineRunner {
   /** Runs one request of any operation through the stages. */
   async run(operation: Operation, input: unknown, options: GenerateOptions = {}): Promise<GenerationResult> {
     const deps = this.#deps;
-    const deadline = startDeadline(deps.config.dispatch.timeoutMs, options.signal);
-    const ctx = createRequestContext({
-      operation,
-      requestId: options.requestId ?? deps.ids.next('req'),
-      tenant: options.tenant ?? ANONYMOUS_TENANT,
-      source: options.source ?? 'library',
-      input,
-      signal: deadline.signal,
-      startedAt: deps.clock.now(),
-      ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
-      ...(options.onPartialImage ? { onPartialImage: options.onPartialImage } : {}),
-    });
+    const { deadline, ctx } = this.#start(operation, input, options);
     this.#emitStart(ctx);
     const ran: Stage[] = [];
     let failure: GatewayError | undefined;
@@ -150,16 +139,7 @@ export class PipelineRunner {
     options: PreflightOptions = {},
   ): Promise<PreparedModel> {
     const deps = this.#deps;
-    const deadline = startDeadline(deps.config.dispatch.timeoutMs, options.signal);
-    const ctx = createRequestContext({
-      operation,
-      requestId: options.requestId ?? deps.ids.next('req'),
-      tenant: options.tenant ?? ANONYMOUS_TENANT,
-      source: options.source ?? 'library',
-      input,
-      signal: deadline.signal,
-      startedAt: deps.clock.now(),
-    });
+    const { deadline, ctx } = this.#start(operation, input, options);
     const ran: Stage[] = [];
     try {
       await runStages(ctx, deps, preflightStages(this.#stages), ran);
@@ -171,6 +151,24 @@ export class PipelineRunner {
     } finally {
       deadline.clear();
     }
+  }
+
+  /** A request's deadline (one timer, held until `clear()`) and its fresh context. */
+  #start(operation: Operation, input: unknown, options: GenerateOptions) {
+    const deps = this.#deps;
+    const deadline = startDeadline(deps.config.dispatch.timeoutMs, options.signal);
+    const ctx = createRequestContext({
+      operation,
+      requestId: options.requestId ?? deps.ids.next('req'),
+      tenant: options.tenant ?? ANONYMOUS_TENANT,
+      source: options.source ?? 'library',
+      input,
+      signal: deadline.signal,
+      startedAt: deps.clock.now(),
+      ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
+      ...(options.onPartialImage ? { onPartialImage: options.onPartialImage } : {}),
+    });
+    return { deadline, ctx };
   }
 
   #emitStart(ctx: RequestContext): void {
