@@ -6,6 +6,7 @@ import { provenanceFileConfigSchema } from '@pixelgate/provenance';
 import { z } from 'zod';
 import { UsageError } from './io.ts';
 import { jobsConfigSchema } from './jobs-from-config.ts';
+import { otlpConfigSchema } from './serve/otlp-settings.ts';
 import { postgresConfigSchema, redisConfigSchema } from './shared-stores.ts';
 
 const apiKeySetting = z
@@ -90,13 +91,13 @@ export const cliConfigSchema = gatewayConfigSchema.extend({
   postgres: postgresConfigSchema.optional(),
   /** `serve`'s logs (JSON lines on standard output); the level falls back to LOG_LEVEL, then `info`. */
   log: z.strictObject({ level: z.enum(LOG_LEVELS).optional() }).optional(),
-  /** `serve`'s OpenTelemetry: Prometheus metrics at `GET /metrics`, traces to an OTLP endpoint. */
+  /** `serve`'s OpenTelemetry: Prometheus metrics at `GET /metrics`, metrics and traces to an OTLP endpoint. */
   telemetry: z
     .strictObject({
       /** Serve `GET /metrics` (default true). */
       metrics: z.boolean().default(true),
-      /** OTLP/HTTP base URL for traces (`http://collector:4318`); OTEL_EXPORTER_OTLP_ENDPOINT also works. */
-      otlpEndpoint: z.url().optional(),
+      /** OTLP/HTTP export; without it, OTEL_EXPORTER_OTLP_ENDPOINT (and _HEADERS) turn it on. */
+      otlp: otlpConfigSchema.optional(),
     })
     .optional(),
   /**

@@ -11,6 +11,7 @@ import { consoleEnabled, withConsolePages } from '../serve/console-pages.ts';
 import { readinessChecks } from '../serve/health.ts';
 import { type OpenedGateway, openServeGateway, type ServeSeams } from '../serve/open-gateway.ts';
 import { createOpsRoutes } from '../serve/ops-routes.ts';
+import { resolveOtlpSettings } from '../serve/otlp-settings.ts';
 import { createRequestLog } from '../serve/request-log.ts';
 import { serveHandler } from '../serve/serve-handler.ts';
 import type { ServeTelemetry } from '../serve/telemetry.ts';
@@ -29,8 +30,10 @@ export interface RunningServer {
   gateway: Gateway;
   /** The server's JSON logger (standard output). */
   log: Logger;
-  /** Where traces are exported, when an OTLP endpoint is configured. */
+  /** Where traces are exported, when an OTLP endpoint is configured (no credentials). */
   tracesTo?: string;
+  /** Where metrics are pushed, when an OTLP endpoint is configured (no credentials). */
+  metricsTo?: string;
   /** Stops accepting, lets requests in flight finish (up to 10 s), then closes the gateway (flushing the audit log). */
   close(): Promise<void>;
 }
@@ -67,6 +70,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   const host = options.host ?? config.server?.host ?? io.env.HOST ?? '127.0.0.1';
   const port = options.port ?? config.server?.port ?? (io.env.PORT ? parsePort(io.env.PORT, 'PORT') : 8787);
+  // Resolved before anything opens: a bad OTLP setting is a usage error, not a half-started server.
+  const otlp = resolveOtlpSettings(config.telemetry?.otlp, io.env);
   const opened = await openServeGateway(config, io, seams);
   const { gateway } = opened;
   let server: ListeningServer;
@@ -79,7 +84,7 @@ export async function startServer(
     telemetry = await startTelemetry(gateway, {
       env: io.env,
       version: cliVersion,
-      ...(config.telemetry?.otlpEndpoint ? { otlpEndpoint: config.telemetry.otlpEndpoint } : {}),
+      ...(otlp ? { otlp } : {}),
     });
     jobs = openJobs(config, gateway);
     if (jobs && config.jobs?.workers !== false) await jobs.startWorkers();
@@ -91,12 +96,14 @@ export async function startServer(
     await telemetry?.shutdown();
     throw listenError(error, host, port);
   }
+  logOtlpExport(opened.log, telemetry);
   let closing: Promise<void> | undefined;
   return {
     url: server.url,
     gateway,
     log: opened.log,
     ...(telemetry?.tracesTo ? { tracesTo: telemetry.tracesTo } : {}),
+    ...(telemetry?.metricsTo ? { metricsTo: telemetry.metricsTo } : {}),
     close() {
       // Drain requests in flight (the adapter's grace period), stop the workers (a running job
       // is finished or handed over), flush the audit log, then the spans.
@@ -108,6 +115,16 @@ export async function startServer(
       return closing;
     },
   };
+}
+
+/** One startup line saying where OTLP telemetry goes: URLs only, never the headers. */
+function logOtlpExport(log: Logger, telemetry: ServeTelemetry): void {
+  const { tracesTo, metricsTo } = telemetry;
+  if (!tracesTo && !metricsTo) return;
+  log.info(
+    { ...(metricsTo ? { metricsTo } : {}), ...(tracesTo ? { tracesTo } : {}) },
+    `telemetry exported over OTLP/HTTP to ${[metricsTo, tracesTo].filter(Boolean).join(' and ')}`,
+  );
 }
 
 /**
@@ -198,7 +215,6 @@ export async function runServe(
       url: running.url,
       baseURL: `${running.url}${prefix}/v1`,
       providers,
-      ...(running.tracesTo ? { tracesTo: running.tracesTo } : {}),
     },
     `pixelgate listening on ${running.url}`,
   );

@@ -245,7 +245,9 @@ describe('traces', () => {
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     closers.push(() => new Promise<void>((resolve) => collector.close(() => resolve())));
     const address = collector.address() as { port: number };
-    const server = await serve({ telemetry: { otlpEndpoint: `http://127.0.0.1:${address.port}` } });
+    const server = await serve({
+      telemetry: { otlp: { endpoint: `http://127.0.0.1:${address.port}`, metrics: false } },
+    });
     expect(server.tracesTo).toBe(`http://127.0.0.1:${address.port}/v1/traces`);
     await generate(server.url, { model: 'mock/mock-image', prompt: PROMPT });
     await server.close();
