@@ -98,6 +98,11 @@ export const cliConfigSchema = gatewayConfigSchema.extend({
       metrics: z.boolean().default(true),
       /** OTLP/HTTP export; without it, OTEL_EXPORTER_OTLP_ENDPOINT (and _HEADERS) turn it on. */
       otlp: otlpConfigSchema.optional(),
+      /**
+       * @deprecated The earlier spelling of `otlp.endpoint`, kept so existing configs still start;
+       * it means `otlp: { endpoint }` (traces and metrics). Setting both is an error.
+       */
+      otlpEndpoint: z.url().optional(),
     })
     .optional(),
   /**

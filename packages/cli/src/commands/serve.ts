@@ -11,7 +11,7 @@ import { consoleEnabled, withConsolePages } from '../serve/console-pages.ts';
 import { readinessChecks } from '../serve/health.ts';
 import { type OpenedGateway, openServeGateway, type ServeSeams } from '../serve/open-gateway.ts';
 import { createOpsRoutes } from '../serve/ops-routes.ts';
-import { resolveOtlpSettings } from '../serve/otlp-settings.ts';
+import { otlpConfigOf, resolveOtlpSettings } from '../serve/otlp-settings.ts';
 import { createRequestLog } from '../serve/request-log.ts';
 import { serveHandler } from '../serve/serve-handler.ts';
 import type { ServeTelemetry } from '../serve/telemetry.ts';
@@ -71,7 +71,7 @@ export async function startServer(
   const host = options.host ?? config.server?.host ?? io.env.HOST ?? '127.0.0.1';
   const port = options.port ?? config.server?.port ?? (io.env.PORT ? parsePort(io.env.PORT, 'PORT') : 8787);
   // Resolved before anything opens: a bad OTLP setting is a usage error, not a half-started server.
-  const otlp = resolveOtlpSettings(config.telemetry?.otlp, io.env);
+  const otlp = resolveOtlpSettings(otlpConfigOf(config.telemetry), io.env);
   const opened = await openServeGateway(config, io, seams);
   const { gateway } = opened;
   let server: ListeningServer;

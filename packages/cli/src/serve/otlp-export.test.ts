@@ -8,7 +8,7 @@ import { startServer } from '../commands/serve.ts';
 import { parseCliConfig } from '../config.ts';
 import { UsageError } from '../io.ts';
 import { memoryIo, tempDir } from '../test-support.ts';
-import { parseOtlpHeaders, resolveOtlpSettings } from './otlp-settings.ts';
+import { otlpConfigOf, parseOtlpHeaders, resolveOtlpSettings } from './otlp-settings.ts';
 
 let temp: Awaited<ReturnType<typeof tempDir>>;
 const closers: Array<() => Promise<void>> = [];
@@ -230,5 +230,19 @@ describe('OTLP settings', () => {
       headers: {},
       metricsIntervalMs: 1000,
     });
+  });
+
+  it('reads the earlier telemetry.otlpEndpoint as otlp.endpoint, and refuses both at once', () => {
+    const config = parseCliConfig({ telemetry: { otlpEndpoint: 'http://collector:4318' } });
+    expect(resolveOtlpSettings(otlpConfigOf(config.telemetry), {})).toMatchObject({
+      tracesUrl: 'http://collector:4318/v1/traces',
+      metricsUrl: 'http://collector:4318/v1/metrics',
+    });
+    expect(() =>
+      otlpConfigOf({
+        otlpEndpoint: 'http://a:4318',
+        otlp: { endpoint: 'http://b:4318', traces: true, metrics: true },
+      }),
+    ).toThrow(UsageError);
   });
 });

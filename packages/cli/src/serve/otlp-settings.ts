@@ -118,3 +118,16 @@ export function loggableUrl(url: string): string {
   const parsed = new URL(url);
   return `${parsed.origin}${parsed.pathname}`;
 }
+
+/**
+ * The OTLP section of `telemetry`, with the deprecated `otlpEndpoint` read as `otlp.endpoint`.
+ * @throws UsageError when both are set: which one is meant cannot be guessed.
+ */
+export function otlpConfigOf(
+  telemetry: { otlp?: OtlpConfig; otlpEndpoint?: string } | undefined,
+): OtlpConfig | undefined {
+  if (!telemetry?.otlpEndpoint) return telemetry?.otlp;
+  if (telemetry.otlp)
+    throw new UsageError('telemetry.otlpEndpoint and telemetry.otlp are both set; keep telemetry.otlp only');
+  return otlpConfigSchema.parse({ endpoint: telemetry.otlpEndpoint });
+}
