@@ -11,7 +11,7 @@ import {
   type RateLimitStore,
   type StorageAdapter,
 } from '@pixelgate/core';
-import { jobResumeMiddleware } from '@pixelgate/jobs';
+import { jobProviderConcurrency, jobResumeMiddleware } from '@pixelgate/jobs';
 import { createBedrockProvider } from '@pixelgate/provider-bedrock';
 import { createBflProvider } from '@pixelgate/provider-bfl';
 import { createFalProvider } from '@pixelgate/provider-fal';
@@ -167,6 +167,14 @@ export function createCliGateway(config: CliConfig, options: CliGatewayOptions):
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.provenance ? { provenance: options.provenance } : {}),
     // With jobs on, submit-and-poll calls of a job are resumed by a worker that takes it over.
-    ...(config.redis && config.jobs?.enabled !== false ? { middleware: [jobResumeMiddleware] } : {}),
+    ...(config.redis && config.jobs?.enabled !== false ? { middleware: jobMiddleware(config.jobs) } : {}),
   });
+}
+
+/** The middleware of a gateway that runs jobs: resume, and the per-provider limit when configured. */
+function jobMiddleware(jobs: CliConfig['jobs']) {
+  const limits = jobs?.providerConcurrency;
+  return limits && Object.keys(limits).length > 0
+    ? [jobResumeMiddleware, jobProviderConcurrency(limits)]
+    : [jobResumeMiddleware];
 }

@@ -23,6 +23,8 @@ export const jobsConfigSchema = z.strictObject({
   workers: z.boolean().default(true),
   /** Jobs one worker process runs at once (default 4). */
   concurrency: z.number().int().min(1).max(256).optional(),
+  /** Provider calls of jobs one process runs at once, per provider id (`{ bfl: 2 }`); others are not limited. */
+  providerConcurrency: z.record(z.string().min(1), z.number().int().min(1).max(256)).optional(),
   /** How long a dead worker's job waits before another worker takes it over (default 30000). */
   lockDurationMs: z.number().int().min(1000).optional(),
   /** How long finished jobs and idempotent responses stay readable (default 86400). */

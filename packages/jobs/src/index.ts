@@ -5,6 +5,7 @@
  */
 export { type BatchService, type BatchServiceOptions, createBatchService } from './batch-service.ts';
 export { createIdempotency, type IdempotencyOptions } from './idempotency.ts';
+export { jobProviderConcurrency } from './job-provider-concurrency.ts';
 export { jobResumeMiddleware, type SavedUpstreamJob } from './job-resume.ts';
 export {
   type JobData,

@@ -19,6 +19,11 @@ interface RunningJob {
 
 const runningJob = new AsyncLocalStorage<RunningJob>();
 
+/** Whether the provider call of request `requestId` runs inside a job (see {@link runAsJob}). */
+export function isJobRequest(requestId: string): boolean {
+  return runningJob.getStore()?.requestId === requestId;
+}
+
 /** Runs `work` (the job's gateway request) with the job visible to {@link jobResumeMiddleware}. */
 export function runAsJob<T>(job: RunningJob, work: () => Promise<T>): Promise<T> {
   return runningJob.run(job, work);
